@@ -122,7 +122,7 @@ export const DEFAULT_KERNEL_CONFIG: KernelConfig = {
   pageSize: 4096,
   maxMapCount: 65530,
   seed: 1,
-  tlbEntries: 1536,
+  tlbEntries: 1024,
   cpus: 1,
   minFreePages: 0,
   costs: { ...DEFAULT_COSTS_NS },

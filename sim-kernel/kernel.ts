@@ -1,0 +1,125 @@
+/**
+ * Kernel: one simulated machine — RAM, page cache, files and processes.
+ *
+ * Deterministic: the same config, seed and calls give the same state, counters and
+ * simulated time. `new Kernel(config)` takes a partial config (defaults in config.ts).
+ * When the Kernel is dropped without sync(), dirty page-cache pages are lost, exactly
+ * as on a power failure: only what was written back (fsync, msync(MS_SYNC), write-back)
+ * is in the host files.
+ */
+
+import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
+import { Core } from './core.js';
+import type { Mm } from './mm.js';
+import { Process } from './process.js';
+import * as views from './views.js';
+
+export class Kernel {
+  readonly config: KernelConfig;
+  readonly #core: Core;
+  readonly #procs: Process[] = [];
+  #nextPid = 100;
+  #shutdown = false;
+
+  constructor(config: KernelConfigInput = {}) {
+    this.config = resolveKernelConfig(config);
+    this.#core = new Core(this.config);
+  }
+
+  /** The shared machine state (for layers that model more of the kernel, and for tests). */
+  get core(): Core {
+    return this.#core;
+  }
+
+  /** Start a process with an empty address space. */
+  spawn(): Process {
+    const p = new Process(this.#nextPid++, this.#core);
+    this.#procs.push(p);
+    return p;
+  }
+
+  get processes(): readonly Process[] {
+    return this.#procs.filter((p) => !p.exited);
+  }
+
+  #mms(): Mm[] {
+    return this.processes.map((p) => p.mm);
+  }
+
+  /** Simulated time since boot, ns. */
+  get nowNs(): number {
+    return this.#core.acct.nowNs;
+  }
+
+  /** Simulated time spent in the kernel, ns (sum over events). */
+  get kernelNs(): number {
+    return this.#core.acct.kernelNs;
+  }
+
+  /** Let simulated time pass outside the kernel. */
+  advance(ns: number): void {
+    this.#core.acct.advance(ns);
+  }
+
+  /** All of simulated RAM as bytes. */
+  get physBytes(): Uint8Array {
+    return this.#core.mem.bytes;
+  }
+
+  meminfo(): string {
+    return views.meminfoText(this.meminfoFields());
+  }
+
+  meminfoFields(): views.MeminfoFields {
+    return views.meminfoFields(this.#core, this.#mms());
+  }
+
+  vmstat(): string {
+    return views.vmstatText(this.vmstatFields());
+  }
+
+  vmstatFields(): Record<string, number> {
+    return views.vmstatFields(this.#core, this.#mms());
+  }
+
+  /** Simulated kernel time by event type: { event: { count, ns } }. */
+  kernelTime(): Record<string, { count: number; ns: number }> {
+    return this.#core.acct.timeByEvent();
+  }
+
+  /** Kernel memory held for mappings: VMA structs and page-table pages, bytes. */
+  kernelMemory(): { vmaBytes: number; pageTableBytes: number; totalBytes: number } {
+    let vmaBytes = 0;
+    let pageTableBytes = 0;
+    for (const mm of this.#mms()) {
+      const k = mm.kernelBytes();
+      vmaBytes += k.vmaBytes;
+      pageTableBytes += k.pageTableBytes;
+    }
+    return { vmaBytes, pageTableBytes, totalBytes: vmaBytes + pageTableBytes };
+  }
+
+  /** sync(2): write back every dirty page of every host file and fsync it. */
+  sync(): void {
+    this.#core.syncAll();
+  }
+
+  /**
+   * Stop the machine: processes exit and host files close. With `sync: true` dirty data
+   * is written back first; without it, it is lost as on a power failure.
+   */
+  shutdown(options: { sync?: boolean } = {}): void {
+    if (this.#shutdown) return;
+    if (options.sync === true) this.sync();
+    for (const p of this.#procs) {
+      if (!p.exited) p.exit();
+    }
+    this.#core.closeHostFiles();
+    this.#shutdown = true;
+  }
+
+  checkInvariants(): void {
+    this.#core.checkInvariants();
+    for (const p of this.processes) p.checkInvariants();
+  }
+}

@@ -1,0 +1,520 @@
+/**
+ * The memory-mapping system calls: mmap, munmap, mprotect, remap_file_pages (native
+ * 2.6 nonlinear and the 4.0 emulation), msync; and the file-size paths that must
+ * reach into mappings (truncate) or the page cache (write, sync).
+ *
+ * Each function follows its Linux function's order of checks so the errno is the one
+ * Linux gives (mm/mmap.c do_mmap_pgoff / do_munmap, mm/mprotect.c sys_mprotect,
+ * mm/fremap.c sys_remap_file_pages 2.6.11, mm/mmap.c remap_file_pages 4.0 with the
+ * 2016 fix, mm/msync.c 2.6.11). refs/linux-nonlinear.md §1 and §3 list the cases.
+ */
+
+import * as fs from 'node:fs';
+
+import { EV } from './accounting.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from './arch.js';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_TYPE,
+  MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_READ, PROT_WRITE, VM_LOCKED, VM_MAYSHARE,
+  VM_MAYWRITE, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
+} from './constants.js';
+import { type Core, hostError } from './core.js';
+import { KernelError, kassert } from './errors.js';
+import { populate } from './fault.js';
+import type { Mm } from './mm.js';
+import { PG_PAGECACHE } from './physmem.js';
+import type { Process } from './process.js';
+import type { Inode } from './vfs.js';
+import { Vma, VM_MAY_ALL, protToVmFlags } from './vma.js';
+
+interface MapSource {
+  inode: Inode;
+  canRead: boolean;
+  canWrite: boolean;
+}
+
+function einval(syscall: string, msg: string): KernelError {
+  return new KernelError('EINVAL', syscall, msg);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+// ------------------------------------------------------------------ mmap
+
+export function doMmap(proc: Process, addr: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
+  const ps = proc.pageSize;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset % ps !== 0) {
+    throw einval('mmap', `offset ${offset} is not a multiple of the page size ${ps}`);
+  }
+  let src: MapSource | null = null;
+  if ((flags & MAP_ANONYMOUS) === 0) {
+    const f = proc.file(fd, 'mmap');
+    src = { inode: f.inode, canRead: f.canRead, canWrite: f.canWrite };
+  }
+  return mmapRegion(proc, addr, length, prot, flags, src, offset / ps, 'mmap');
+}
+
+/** do_mmap_pgoff: map [addr, addr + length) of src at page pgoff (or anonymous memory). */
+export function mmapRegion(proc: Process, addr: number, length: number, prot: number, flags: number,
+  src: MapSource | null, pgoff: number, syscall: string): number {
+  const mm = proc.mm;
+  const core = proc.core;
+  const ps = proc.pageSize;
+  if (!Number.isSafeInteger(length) || length === 0) throw einval(syscall, `length ${length} must be a positive integer`);
+  if (length < 0 || length > mm.taskSize) {
+    throw new KernelError('ENOMEM', syscall, `length ${length} exceeds the user address space (${mm.taskSize} bytes)`);
+  }
+  const len = Math.ceil(length / ps) * ps;
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE) {
+    throw einval(syscall, `flags ${hex(flags)} must include exactly one of MAP_SHARED or MAP_PRIVATE`);
+  }
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) throw einval(syscall, `prot ${hex(prot)} has unknown bits`);
+  if (mm.mapCount > core.config.maxMapCount) {
+    throw new KernelError('ENOMEM', syscall, `map_count ${mm.mapCount} exceeds max_map_count ${core.config.maxMapCount}; ` +
+      'raise maxMapCount (vm.max_map_count) or map fewer regions', { details: { mapCount: mm.mapCount, maxMapCount: core.config.maxMapCount } });
+  }
+  let start: number;
+  if ((flags & MAP_FIXED) !== 0) {
+    if (!Number.isSafeInteger(addr) || addr % ps !== 0) throw einval(syscall, `MAP_FIXED address ${addr} is not page-aligned`);
+    if (addr < 0 || addr + len > mm.taskSize) {
+      throw new KernelError('ENOMEM', syscall, `[${hex(addr)}, ${hex(addr + len)}) is outside user space (TASK_SIZE ${hex(mm.taskSize)})`);
+    }
+    start = addr;
+  } else {
+    start = mm.getUnmappedArea(Number.isSafeInteger(addr) && addr > 0 ? addr : 0, len);
+    if (start < 0) throw new KernelError('ENOMEM', syscall, `no free range of ${len} bytes in the address space`);
+  }
+  let vmFlags = protToVmFlags(prot) | VM_MAY_ALL | mm.defFlags;
+  if ((flags & MAP_LOCKED) !== 0) vmFlags |= VM_LOCKED;
+  let inode: Inode | null = null;
+  if (src !== null) {
+    if (type === MAP_SHARED) {
+      if ((prot & PROT_WRITE) !== 0 && !src.canWrite) {
+        throw new KernelError('EACCES', syscall, 'MAP_SHARED with PROT_WRITE needs a file opened for writing (O_RDWR)');
+      }
+      vmFlags |= VM_SHARED | VM_MAYSHARE;
+      if (!src.canWrite) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
+    }
+    if (!src.canRead) throw new KernelError('EACCES', syscall, 'the file is not open for reading');
+    inode = src.inode;
+  } else if (type === MAP_SHARED) {
+    // Shared anonymous memory is a shmem file nobody can name ("/dev/zero (deleted)").
+    vmFlags |= VM_SHARED | VM_MAYSHARE;
+    inode = core.createTmpfsInode('/dev/zero');
+    core.tmpfs.delete('/dev/zero');
+    inode.nlink = 0;
+    inode.size = len;
+    pgoff = 0;
+  } else {
+    pgoff = start / ps;
+  }
+  // Anything already mapped there goes first (MAP_FIXED, or a hint that overlapped).
+  const over = mm.findVma(start);
+  if (over !== null && over.start < start + len) doMunmap(mm, start, len, syscall);
+  const prev = mm.tree.findVmaPrev(start).prev;
+  let v = mm.vmaMerge(prev, start, start + len, vmFlags, inode, pgoff);
+  if (v === null) {
+    v = new Vma(start, start + len, vmFlags, pgoff, inode);
+    v.mm = mm;
+    mm.insertVma(v);
+  }
+  mm.totalVm += len / ps;
+  if ((vmFlags & VM_LOCKED) !== 0) {
+    mm.lockedVm += len / ps;
+    makePagesPresent(proc, start, start + len);
+  } else if ((flags & MAP_POPULATE) !== 0 && (flags & MAP_NONBLOCK) === 0) {
+    populateRange(proc, v, start, start + len, flags);
+  } else if ((flags & MAP_POPULATE) !== 0 && core.config.personality === 'linux-2.6' && inode !== null && (vmFlags & VM_SHARED) !== 0) {
+    populateRange(proc, v, start, start + len, flags);
+  }
+  return start;
+}
+
+/**
+ * MAP_POPULATE: on 2.6 a shared file mapping is populated as remap_file_pages does
+ * (install_page, or file PTEs with MAP_NONBLOCK); otherwise pages are faulted in.
+ * Errors are ignored, as mmap ignores them; pages past EOF are left alone.
+ */
+function populateRange(proc: Process, v: Vma, start: number, end: number, flags: number): void {
+  const ps = proc.pageSize;
+  const inode = v.inode;
+  if (proc.core.config.personality === 'linux-2.6' && inode !== null && (v.flags & VM_SHARED) !== 0) {
+    const eofPages = Math.ceil(inode.size / ps);
+    const first = v.linearPgoff(start, ps);
+    const n = Math.max(0, Math.min((end - start) / ps, eofPages - first));
+    try {
+      populate(proc.mm, v, start, n, first, (flags & MAP_NONBLOCK) !== 0);
+    } catch (err) {
+      if (!(err instanceof KernelError)) throw err;
+    }
+    return;
+  }
+  faultInRange(proc, start, end);
+}
+
+/** make_pages_present: fault every page in, for writing where the mapping is private and writable. */
+export function makePagesPresent(proc: Process, start: number, end: number): void {
+  faultInRange(proc, start, end);
+}
+
+function faultInRange(proc: Process, start: number, end: number): void {
+  const ps = proc.pageSize;
+  for (let a = start; a < end; a += ps) {
+    const v = proc.mm.findVma(a);
+    if (v === null || v.start > a) continue;
+    if ((v.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) continue;
+    const write = (v.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+    try {
+      proc.translate(a, write);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SIGBUS') return; // past EOF: stop, as get_user_pages does
+      throw err;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ munmap
+
+export function doMunmap(mm: Mm, start: number, length: number, syscall: string): void {
+  const ps = mm.pageSize;
+  const max = mm.core.config.maxMapCount;
+  if (!Number.isSafeInteger(start) || start % ps !== 0 || start < 0 || start > mm.taskSize) {
+    throw einval(syscall, `address ${start} is not a page-aligned user address`);
+  }
+  if (!Number.isSafeInteger(length) || length < 0 || length > mm.taskSize - start) {
+    throw einval(syscall, `length ${length} runs past the end of user space`);
+  }
+  const len = Math.ceil(length / ps) * ps;
+  if (len === 0) throw einval(syscall, 'length 0');
+  const end = start + len;
+  const found = mm.tree.findVmaPrev(start);
+  let vma = found.vma;
+  let prev = found.prev;
+  if (vma === null || vma.start >= end) return;
+  if (start > vma.start) {
+    if (mm.mapCount >= max) throw splitLimit(syscall, mm);
+    mm.splitVma(vma, start, false);
+    prev = vma;
+  }
+  const last = mm.findVma(end);
+  if (last !== null && end > last.start) {
+    if (mm.mapCount >= max) throw splitLimit(syscall, mm);
+    mm.splitVma(last, end, true);
+  }
+  vma = prev !== null ? mm.tree.nextOf(prev) : mm.tree.first();
+  while (vma !== null && vma.start < end) {
+    const next = mm.tree.nextOf(vma);
+    unmapVma(mm, vma);
+    vma = next;
+  }
+  mm.freePgtables(start, end);
+  mm.noteUnmapped(end);
+}
+
+function splitLimit(syscall: string, mm: Mm): KernelError {
+  return new KernelError('ENOMEM', syscall, `splitting a VMA would exceed max_map_count ${mm.core.config.maxMapCount} ` +
+    `(map_count ${mm.mapCount})`, { details: { mapCount: mm.mapCount, maxMapCount: mm.core.config.maxMapCount } });
+}
+
+/** Zap a whole VMA's PTEs and unlink it. */
+export function unmapVma(mm: Mm, v: Vma): void {
+  const ps = mm.pageSize;
+  mm.zapRange(v, v.start, v.end, false);
+  mm.totalVm -= (v.end - v.start) / ps;
+  if ((v.flags & VM_LOCKED) !== 0) mm.lockedVm -= (v.end - v.start) / ps;
+  mm.removeVma(v);
+  if (v.inode !== null) mm.core.maybeReleaseInode(v.inode);
+}
+
+export function exitMmap(mm: Mm): void {
+  for (let v = mm.tree.first(); v !== null;) {
+    const next = mm.tree.nextOf(v);
+    unmapVma(mm, v);
+    v = next;
+  }
+  mm.pt.destroy();
+}
+
+// ------------------------------------------------------------------ mprotect
+
+export function doMprotect(mm: Mm, start: number, length: number, prot: number): void {
+  const ps = mm.pageSize;
+  if (!Number.isSafeInteger(start) || start % ps !== 0) throw einval('mprotect', `address ${start} is not page-aligned`);
+  if (!Number.isSafeInteger(length) || length < 0) throw new KernelError('ENOMEM', 'mprotect', `length ${length} wraps`);
+  if (length === 0) return;
+  const end = start + Math.ceil(length / ps) * ps;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) throw einval('mprotect', `prot ${hex(prot)} has unknown bits`);
+  const found = mm.tree.findVmaPrev(start);
+  let vma = found.vma;
+  let prev = found.prev;
+  if (vma === null || vma.start > start) {
+    throw new KernelError('ENOMEM', 'mprotect', `${hex(start)} is not mapped`);
+  }
+  if (start > vma.start) prev = vma;
+  const protFlags = protToVmFlags(prot);
+  for (let nstart = start; ;) {
+    const newFlags = protFlags | (vma.flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+    // Each VM_MAY* bit sits 4 bits above its VM_* bit: asking for what the file does not allow.
+    if ((newFlags & ~(newFlags >> 4)) & 0xf) {
+      throw new KernelError('EACCES', 'mprotect', `the mapping at ${hex(vma.start)} cannot be given prot ${hex(prot)} ` +
+        '(a shared mapping of a file not opened for writing)');
+    }
+    const tmp = Math.min(vma.end, end);
+    prev = mprotectFixup(mm, vma, prev, nstart, tmp, newFlags);
+    nstart = tmp;
+    if (nstart < prev.end) nstart = prev.end;
+    if (nstart >= end) return;
+    const next = mm.tree.nextOf(prev);
+    if (next === null || next.start !== nstart) throw new KernelError('ENOMEM', 'mprotect', `${hex(nstart)} is not mapped`);
+    vma = next;
+  }
+}
+
+function mprotectFixup(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: number, newFlags: number): Vma {
+  if (newFlags === vma.flags) return vma;
+  const ps = mm.pageSize;
+  const max = mm.core.config.maxMapCount;
+  const pgoff = vma.pgoff + (start - vma.start) / ps;
+  let v = mm.vmaMerge(prev, start, end, newFlags, vma.inode, pgoff);
+  if (v === null) {
+    v = vma;
+    if (start !== v.start) {
+      if (mm.mapCount >= max) throw splitLimit('mprotect', mm);
+      mm.splitVma(v, start, true);
+    }
+    if (end !== v.end) {
+      if (mm.mapCount >= max) throw splitLimit('mprotect', mm);
+      mm.splitVma(v, end, false);
+    }
+  }
+  v.flags = newFlags;
+  changeProtection(mm, v, start, end);
+  return v;
+}
+
+/** change_protection: rewrite the prot bits of present PTEs; file PTEs keep their offsets. */
+function changeProtection(mm: Mm, v: Vma, start: number, end: number): void {
+  const ps = mm.pageSize;
+  let changed = false;
+  mm.pt.forEachPte(start / ps, end / ps, (_vpn, w) => {
+    const lo = mm.pteLo(w);
+    const hi = mm.pteHi(w);
+    if (pteKind(lo, hi) !== 'present') return;
+    const keep = lo & (PTE_ACCESSED | PTE_DIRTY);
+    const shared = (v.flags & VM_SHARED) !== 0;
+    const nlo = ((lo & ~0xfff) | mm.protBits(v, shared) | keep) >>> 0;
+    mm.setPte(w, nlo, hi);
+    changed = true;
+  });
+  if (changed) mm.flushTlbRange(start / ps, end / ps);
+}
+
+// ------------------------------------------------------------------ remap_file_pages
+
+export function doRemapFilePages(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
+  if (proc.core.config.personality === 'linux-4.0') remapEmulated(proc, start, size, prot, pgoff, flags);
+  else remapNative(proc, start, size, prot, pgoff, flags);
+}
+
+function normaliseRange(ps: number, start: number, size: number, prot: number, pgoff: number, syscall: string): { s: number; e: number } {
+  if (prot !== 0) throw einval(syscall, `prot ${prot} must be 0 (ignored since 2.5.66: a nonlinear page takes the VMA's protection)`);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start < 0 || size < 0) {
+    throw einval(syscall, `start ${start} / size ${size} are not valid unsigned values`);
+  }
+  if (!Number.isSafeInteger(pgoff) || pgoff < 0) throw einval(syscall, `pgoff ${pgoff} is not a valid page offset`);
+  const s = Math.floor(start / ps) * ps;
+  const e = s + Math.floor(size / ps) * ps;
+  if (e <= s) throw einval(syscall, `the range [${hex(start)}, +${size}) is empty after rounding down to pages`);
+  return { s, e };
+}
+
+/** sys_remap_file_pages, mm/fremap.c 2.6.11: native nonlinear VMAs and file PTEs. */
+function remapNative(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
+  const mm = proc.mm;
+  const ps = proc.pageSize;
+  const { s, e } = normaliseRange(ps, start, size, prot, pgoff, 'remap_file_pages');
+  const npages = (e - s) / ps;
+  const maxBits = proc.core.arch.pteFileMaxBits;
+  if (Number.isFinite(maxBits) && pgoff + npages >= 2 ** maxBits) {
+    throw einval('remap_file_pages', `pgoff ${pgoff} + ${npages} pages reaches 2^${maxBits}, the most a file PTE can hold on ${proc.core.arch.name}`);
+  }
+  const v = mm.findVma(s);
+  if (v === null || v.start > s || e > v.end) {
+    throw einval('remap_file_pages', `[${hex(s)}, ${hex(e)}) does not lie inside one mapping`);
+  }
+  if ((v.flags & VM_SHARED) === 0) throw einval('remap_file_pages', 'the mapping is not MAP_SHARED of a file opened for writing');
+  if (v.inode === null) throw einval('remap_file_pages', 'the mapping is anonymous and has no populate operation');
+  if (pgoff !== v.linearPgoff(s, ps) && (v.flags & VM_NONLINEAR) === 0) mm.makeNonlinear(v);
+  const eofPages = Math.ceil(v.inode.size / ps);
+  if (pgoff + npages > eofPages) {
+    throw einval('remap_file_pages', `pages ${pgoff}..${pgoff + npages - 1} pass end of file (${eofPages} pages)`);
+  }
+  const nonblock = (flags & MAP_NONBLOCK) !== 0 && (v.flags & VM_LOCKED) === 0;
+  populate(mm, v, s, npages, pgoff, nonblock);
+}
+
+/** remap_file_pages in Linux >= 4.0: an mmap(MAP_FIXED) of the same file over the range. */
+function remapEmulated(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
+  const mm = proc.mm;
+  const ps = proc.pageSize;
+  const { s, e } = normaliseRange(ps, start, size, prot, pgoff, 'remap_file_pages');
+  const v = mm.findVma(s);
+  if (v === null || (v.flags & VM_SHARED) === 0 || s < v.start) {
+    throw einval('remap_file_pages', `${hex(s)} is not inside a MAP_SHARED file mapping`);
+  }
+  if (e > v.end) {
+    // Since 2016 (48f7df329474) the range may span contiguous VMAs of the same file and flags.
+    let n = mm.tree.nextOf(v);
+    let prevEnd = v.end;
+    for (; n !== null; n = mm.tree.nextOf(n)) {
+      if (n.start !== prevEnd || n.inode !== v.inode || n.flags !== v.flags) n = null;
+      if (n === null || e <= n.end) break;
+      prevEnd = n.end;
+    }
+    if (n === null) throw einval('remap_file_pages', `[${hex(s)}, ${hex(e)}) is not covered by contiguous mappings of one file`);
+  }
+  const inode = v.inode;
+  kassert(inode !== null, 'VM_SHARED VMA without a file');
+  const mprot = (v.flags & VM_READ ? PROT_READ : 0) | (v.flags & VM_WRITE ? PROT_WRITE : 0) | (v.flags & VM_EXEC ? PROT_EXEC : 0);
+  let mflags = MAP_SHARED | MAP_FIXED | MAP_POPULATE | (flags & MAP_NONBLOCK);
+  if ((v.flags & VM_LOCKED) !== 0) mflags |= MAP_LOCKED;
+  const src = { inode, canRead: true, canWrite: (v.flags & VM_MAYWRITE) !== 0 };
+  mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
+}
+
+// ------------------------------------------------------------------ msync
+
+export function doMsync(mm: Mm, start: number, length: number, flags: number): void {
+  const ps = mm.pageSize;
+  if (!Number.isSafeInteger(start) || start % ps !== 0) throw einval('msync', `address ${start} is not page-aligned`);
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) throw einval('msync', `flags ${hex(flags)} has unknown bits`);
+  if ((flags & MS_ASYNC) !== 0 && (flags & MS_SYNC) !== 0) throw einval('msync', 'MS_ASYNC and MS_SYNC together');
+  if (!Number.isSafeInteger(length) || length < 0) throw new KernelError('ENOMEM', 'msync', `length ${length} wraps`);
+  const end = start + Math.ceil(length / ps) * ps;
+  if (end === start) return;
+  let s = start;
+  let vma = mm.findVma(s);
+  let unmapped = false;
+  for (;;) {
+    if (vma === null) throw new KernelError('ENOMEM', 'msync', `${hex(s)} is not mapped`);
+    if (s < vma.start) {
+      unmapped = true;
+      s = vma.start;
+    }
+    if (end <= vma.end) {
+      if (s < end) msyncInterval(mm, vma, s, end, flags);
+      break;
+    }
+    msyncInterval(mm, vma, s, vma.end, flags);
+    s = vma.end;
+    vma = mm.tree.nextOf(vma);
+  }
+  if (unmapped) throw new KernelError('ENOMEM', 'msync', `part of [${hex(start)}, ${hex(end)}) is not mapped`);
+}
+
+function msyncInterval(mm: Mm, v: Vma, start: number, end: number, flags: number): void {
+  if ((flags & MS_INVALIDATE) !== 0 && (v.flags & VM_LOCKED) !== 0) {
+    throw new KernelError('EBUSY', 'msync', `MS_INVALIDATE on the locked mapping at ${hex(v.start)}`);
+  }
+  if (v.inode === null || (v.flags & VM_SHARED) === 0) return;
+  moveDirtyBits(mm, v, start, end);
+  if ((flags & MS_SYNC) !== 0) syncInode(mm.core, v.inode, true, 'msync');
+}
+
+/** filemap_sync (2.6.11): move dirty bits from PTEs to their pages, flushing the TLB. */
+export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void {
+  const ps = mm.pageSize;
+  let any = false;
+  mm.pt.forEachPte(start / ps, end / ps, (_vpn, w) => {
+    const lo = mm.pteLo(w);
+    if ((lo & PTE_PRESENT) === 0 || (lo & PTE_DIRTY) === 0) return;
+    const hi = mm.pteHi(w);
+    mm.setPte(w, (lo & ~PTE_DIRTY) >>> 0, hi);
+    mm.core.markDirty(pfnOf(mm.core.arch, lo, hi));
+    any = true;
+  });
+  if (any) mm.flushTlbRange(start / ps, end / ps);
+}
+
+// ------------------------------------------------------------------ file size and data
+
+/** Write-back, then the host's fdatasync/fsync; a recorded write-back error is reported once. */
+export function syncInode(core: Core, inode: Inode, data: boolean, syscall: string): void {
+  core.writebackInode(inode);
+  const err = inode.kind === 'host' ? core.syncHost(inode, data) : null;
+  const pending = inode.pendingError;
+  if (pending !== null) {
+    inode.pendingError = null;
+    throw new KernelError(pending, syscall, `write-back of ${inode.path} failed earlier`);
+  }
+  if (err !== null) throw new KernelError(err, syscall, `the host refused to sync ${inode.path}`);
+}
+
+/** generic_file_write into the page cache: pages become dirty; i_size grows. */
+export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, offset: number, syscall: string): number {
+  const ps = core.pageSize;
+  const mem = core.mem;
+  let pos = offset;
+  const end = offset + buf.length;
+  while (pos < end) {
+    const pgoff = Math.floor(pos / ps);
+    const inPage = pos - pgoff * ps;
+    const n = Math.min(ps - inPage, end - pos);
+    let f = core.findPage(inode, pgoff);
+    if (f < 0) {
+      const whole = inPage === 0 && n === ps;
+      if (inode.kind === 'host' && !whole && pgoff * ps < inode.size) {
+        f = core.getPage(inode, pgoff, syscall); // prepare_write reads a partly written page first
+      } else {
+        f = core.allocFrame(PG_PAGECACHE, !whole);
+        if (f < 0) throw core.oom(syscall, `no free frame for page ${pgoff} of ${inode.path}`);
+        core.addToCache(inode, pgoff, f);
+      }
+    }
+    mem.bytes.set(buf.subarray(pos - offset, pos - offset + n), f * ps + inPage);
+    core.markDirty(f);
+    core.acct.charge(EV.pageCopy, n / ps);
+    pos += n;
+  }
+  if (end > inode.size) inode.size = end;
+  return buf.length;
+}
+
+/** Truncate (or extend) a file: mappings of the cut pages go, nonlinear ones keep offsets. */
+export function truncateInode(core: Core, inode: Inode, length: number, doHost: boolean): void {
+  const ps = core.pageSize;
+  if (doHost && inode.kind === 'host') {
+    try {
+      fs.ftruncateSync(inode.hostFd, length);
+    } catch (err) {
+      throw hostError(err, 'ftruncate', inode.path);
+    }
+  }
+  const old = inode.size;
+  inode.size = length;
+  if (length >= old) return;
+  const firstPg = Math.ceil(length / ps);
+  for (const v of [...inode.iMmap]) {
+    const vEnd = v.pgoff + (v.end - v.start) / ps;
+    if (vEnd <= firstPg || v.mm === null) continue;
+    const from = v.start + Math.max(0, firstPg - v.pgoff) * ps;
+    v.mm.zapRange(v, from, v.end, false);
+  }
+  for (const v of [...inode.iMmapNonlinear]) {
+    if (v.mm !== null) v.mm.zapRange(v, v.start, v.end, true, firstPg);
+  }
+  core.truncatePages(inode, firstPg);
+  // truncate_partial_page: bytes past the new EOF in the last page read as zero.
+  const tail = length % ps;
+  if (tail !== 0) {
+    const f = core.findPage(inode, firstPg - 1);
+    if (f >= 0) mem(core).fill(0, f * ps + tail, (f + 1) * ps);
+  }
+}
+
+function mem(core: Core): Uint8Array {
+  return core.mem.bytes;
+}

@@ -1,0 +1,64 @@
+/**
+ * struct vm_area_struct: one virtual memory area of an address space.
+ *
+ * Invariants: start < end, both page-aligned; pgoff is the file page at `start` for a
+ * linear mapping (anonymous private mappings use start >> PAGE_SHIFT as Linux does);
+ * VM_NONLINEAR, once set, is never cleared (mm/fremap.c).
+ */
+
+import {
+  PROT_EXEC, PROT_READ, PROT_WRITE, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
+  VM_READ, VM_SHARED, VM_WRITE,
+} from './constants.js';
+import type { Mm } from './mm.js';
+import type { Inode } from './vfs.js';
+import { VmaTreeNode } from './vma-tree.js';
+
+let nextVmaId = 1;
+
+export class Vma extends VmaTreeNode {
+  readonly id = nextVmaId++;
+  flags = 0;
+  /** File page mapped at `start` (linear part). */
+  pgoff = 0;
+  /** Backing file, or null for anonymous private memory. */
+  inode: Inode | null = null;
+  /** The address space this VMA belongs to (set when linked). */
+  mm: Mm | null = null;
+  /** Cursor of the nonlinear reclaim cluster scan (vm_private_data in 2.6's try_to_unmap_cluster). */
+  clusterCursor = 0;
+
+  constructor(start: number, end: number, flags: number, pgoff: number, inode: Inode | null) {
+    super();
+    this.start = start;
+    this.end = end;
+    this.flags = flags;
+    this.pgoff = pgoff;
+    this.inode = inode;
+  }
+
+  /** linear_page_index: the file page a linear mapping puts at `addr`. */
+  linearPgoff(addr: number, pageSize: number): number {
+    return this.pgoff + (addr - this.start) / pageSize;
+  }
+
+  pages(pageSize: number): number {
+    return (this.end - this.start) / pageSize;
+  }
+}
+
+/** calc_vm_prot_bits: PROT_* → VM_READ/WRITE/EXEC. */
+export function protToVmFlags(prot: number): number {
+  return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/** Flags every new mapping starts with (VM_MAY* are narrowed by the fd's mode). */
+export const VM_MAY_ALL = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+
+export function isShared(flags: number): boolean {
+  return (flags & VM_SHARED) !== 0;
+}
+
+export function mayShare(flags: number): boolean {
+  return (flags & VM_MAYSHARE) !== 0;
+}
