@@ -1,0 +1,147 @@
+/**
+ * The remapdb command line: global options, help, commands, and the one place where
+ * an error becomes an exit code.
+ *
+ * Output discipline: stdout carries only command output (and --help / --version);
+ * every diagnostic goes to stderr. A coded error (CodedError, a Node fs error) is one
+ * line `remapdb: <message>` and the exit code from EXIT_CODES; anything uncoded is a
+ * bug and prints its stack (exit 1), because a bug should crash loudly.
+ */
+
+import yargs, { type Argv } from 'yargs';
+import { listProfiles, resolveConfig, type ResolvedConfig } from '../config/index.js';
+import { EXIT_CODE_TABLE, EXIT_CODES, UsageError, exitCodeFor, type ExitCode } from '../errors.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../log.js';
+import { packageVersion } from '../package-root.js';
+import type { CliContext, GlobalArgs } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { usageMessage } from './usage.js';
+
+const GLOBAL_GROUP = 'Global options:';
+
+function commandName(command: string): string {
+  return command.split(' ')[0] ?? command;
+}
+
+function epilogue(): string {
+  const width = Math.max(...EXIT_CODE_TABLE.map((e) => e.name.length));
+  return [
+    'Environment:',
+    '  REMAPDB_PROFILE=<name>   profile to use when --profile is not given',
+    '  REMAPDB_CONFIG=<file>    config file to use when --config is not given',
+    '  REMAPDB_<KEY_PATH>=<v>   set one key: REMAPDB_KERNEL_SEED=7, REMAPDB_LOG_LEVEL=debug',
+    '',
+    'Precedence, lowest first: config/default.json < profile < config file < environment < flags.',
+    '',
+    'Exit codes:',
+    ...EXIT_CODE_TABLE.map((e) => `  ${e.code}  ${e.name.padEnd(width)}  ${e.meaning}`),
+  ].join('\n');
+}
+
+function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv): CliContext {
+  let resolved: ResolvedConfig | undefined;
+  let logger: Logger | undefined;
+  const config = (): ResolvedConfig => {
+    resolved ??= resolveConfig({
+      profile: args.profile,
+      file: args.config,
+      env,
+      overrides: args.logLevel === undefined ? undefined : { log: { level: args.logLevel } },
+      overridesOrigin: 'flags',
+    });
+    return resolved;
+  };
+  return {
+    out: (text) => {
+      process.stdout.write(text);
+    },
+    config,
+    log: () => {
+      logger ??= createLogger({ level: config().config.log.level });
+      return logger;
+    },
+  };
+}
+
+/** The options every command accepts; applied to the real parser and to probes. */
+function withGlobalOptions(y: Argv) {
+  return y
+    .option('config', { type: 'string', requiresArg: true, group: GLOBAL_GROUP,
+      describe: 'JSON config file merged over the default and profile', defaultDescription: '$REMAPDB_CONFIG' })
+    .option('profile', { type: 'string', requiresArg: true, group: GLOBAL_GROUP,
+      describe: `Named profile: ${listProfiles().join(', ')}`, defaultDescription: '$REMAPDB_PROFILE' })
+    .option('log-level', { choices: LOG_LEVELS, requiresArg: true, group: GLOBAL_GROUP,
+      describe: 'Log level (logs go to stderr)', defaultDescription: 'log.level from the config' })
+    .option('json', { type: 'boolean', default: false, group: GLOBAL_GROUP, describe: 'Print command output as JSON' });
+}
+
+/** Long option names valid for the command named in `args` (or at top level). */
+function validOptions(args: readonly string[]): string[] {
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const probe = withGlobalOptions(yargs([]));
+  if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
+  // getOptions() is public in yargs but missing from @types/yargs; `key` lists every option.
+  const known = (probe as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  return [...new Set(Object.keys(known).filter((k) => k.length > 1 && !/[A-Z]/.test(k)))];
+}
+
+function usageError(message: string, args: readonly string[]): UsageError {
+  const commands = COMMANDS.map((c) => commandName(c.command));
+  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args) }));
+}
+
+function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
+  const commands = COMMANDS.map((c) => commandName(c.command));
+  const parser = withGlobalOptions(yargs([...args]))
+    .scriptName('remapdb')
+    .usage('Usage: $0 <command> [options]\n\n' +
+      'remapdb is an embeddable storage engine whose buffer pool remaps file pages with\n' +
+      'remap_file_pages() on sim-kernel, a simulated Linux 2.6 memory manager.')
+    .help()
+    .alias('help', 'h')
+    .group(['help', 'version'], GLOBAL_GROUP)
+    .version(packageVersion())
+    .strict()
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((message, err) => {
+      if (err !== undefined && err !== null) throw err;
+      throw usageError(message, args);
+    })
+    .epilogue(epilogue())
+    .wrap(Math.min(100, yargs().terminalWidth()));
+
+  for (const cmd of COMMANDS) {
+    parser.command(cmd.command, cmd.describe, cmd.builder as (y: Argv) => Argv, async (argv) => {
+      await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
+    });
+    for (const [example, description] of cmd.examples) parser.example(example, description);
+  }
+  // Without a command: strict validation reports unknown flags first, then this.
+  parser.command('$0', false, (y) => y, () => {
+    throw new UsageError(`no command given; commands: ${commands.join(', ')} (see remapdb --help)`);
+  });
+  return parser as unknown as Argv;
+}
+
+function report(err: unknown): ExitCode {
+  const exitCode = exitCodeFor(err);
+  const coded = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
+  if (coded && err instanceof Error) {
+    process.stderr.write(`remapdb: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  } else {
+    process.stderr.write(`remapdb: internal error (a bug, please report it): ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  return exitCode;
+}
+
+/** Run the CLI on `args` (without node and script); resolves to the process exit code. */
+export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  try {
+    await buildParser(args, env).parseAsync();
+    return EXIT_CODES.OK;
+  } catch (err) {
+    // Some yargs checks (a flag missing its value) throw a YError instead of calling fail().
+    return report(err instanceof Error && err.name === 'YError' ? usageError(err.message, args) : err);
+  }
+}

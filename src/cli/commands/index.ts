@@ -1,0 +1,10 @@
+/**
+ * The CLI's commands, in `remapdb --help` order. Adding one: import it, add it here.
+ */
+
+import type { CliCommand } from '../command.js';
+import { configCommand } from './config.js';
+
+export const COMMANDS: readonly CliCommand[] = [
+  configCommand,
+];

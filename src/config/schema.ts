@@ -1,0 +1,124 @@
+/**
+ * The remapdb configuration schema: what config/default.json, a profile, a --config
+ * file, REMAPDB_* variables and overrides may set, after they are merged.
+ *
+ * Invariants:
+ * 1. Every object is strict: an unknown key is refused, and the refusal lists the
+ *    known keys (a typo must never be silently ignored).
+ * 2. Every issue message is only the *allowed* range ("an integer from 1 to 64");
+ *    load.ts prefixes the key path, the value and the layer that set it.
+ * 3. The file format is SECTIONS: adding a top-level section (bufferpool, storage,
+ *    bench) is one entry there, with its own strict schema.
+ * 4. The kernel section has exactly the fields of sim-kernel's KernelConfig (checked
+ *    at compile time below) and the same ranges as resolveKernelConfig, which load.ts
+ *    still runs afterwards as a second line of defence.
+ */
+
+import { z } from 'zod';
+import { COST_EVENTS, type CostEvent, type KernelConfig } from '../../sim-kernel/config.js';
+import { LOG_LEVELS } from '../log.js';
+
+/** Page-table pages a kernel needs before it can map anything: one per level and data pages. */
+export const MIN_RAM_PAGES = 16;
+/** RAM is one ArrayBuffer indexed by 32-bit physical addresses (sim-kernel/config.ts). */
+const MAX_RAM_END_BYTES = 2 ** 32;
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/** A strict object whose own issues say which keys are known. */
+function strictSection<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `one of the known keys: ${known}` : `an object with keys ${known}`),
+  });
+}
+
+function intIn(min: number, max: number) {
+  const allowed = `an integer from ${min} to ${max}`;
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+function powerOfTwoIn(min: number, max: number) {
+  const allowed = `a power of two from ${min} to ${max}`;
+  return z.number({ error: allowed }).refine((v) => isPowerOfTwo(v) && v >= min && v <= max, { error: allowed });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `one of ${values.join(' | ')}` });
+}
+
+const costEntry = strictSection({
+  ns: z.number({ error: 'a finite number of ns >= 0' }).min(0, { error: 'a finite number of ns >= 0' }),
+  source: z.string({ error: 'a non-empty string saying where the figure comes from' })
+    .min(1, { error: 'a non-empty string saying where the figure comes from' }),
+});
+export type CostEntry = z.infer<typeof costEntry>;
+
+const costsShape = Object.fromEntries(COST_EVENTS.map((ev) => [ev, costEntry])) as Record<CostEvent, typeof costEntry>;
+
+const RAM_ALLOWED = `an integer number of bytes: a multiple of pageSize, at least ${MIN_RAM_PAGES} pages`;
+
+const kernelSection = strictSection({
+  arch: oneOf(['x86_64', 'i386', 'i386-pae']),
+  personality: oneOf(['linux-2.6', 'linux-4.0']),
+  ramBytes: z.number({ error: RAM_ALLOWED }).int({ error: RAM_ALLOWED }).min(0, { error: RAM_ALLOWED }),
+  pageSize: powerOfTwoIn(4096, 65536),
+  maxMapCount: intIn(1, 2 ** 31 - 1),
+  seed: intIn(0, 2 ** 32 - 1),
+  tlbEntries: powerOfTwoIn(1, 1 << 20),
+  cpus: intIn(1, 64),
+  minFreePages: intIn(0, 2 ** 31 - 1),
+  costs: strictSection(costsShape),
+}).superRefine((k, ctx) => {
+  // Cross-field checks; only meaningful once the fields themselves are valid (zod may
+  // run this refinement even when a field already failed).
+  if (!isPowerOfTwo(k.pageSize) || k.pageSize < 4096 || k.pageSize > 65536 || !Number.isInteger(k.ramBytes)) return;
+  const minBytes = MIN_RAM_PAGES * k.pageSize;
+  if (k.ramBytes < minBytes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ramBytes'],
+      input: k.ramBytes,
+      message: `at least ${MIN_RAM_PAGES} pages (${minBytes} bytes at pageSize ${k.pageSize}): ` +
+        'RAM smaller than that cannot hold one page table per level plus data pages',
+    });
+    return;
+  }
+  if (k.ramBytes % k.pageSize !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['ramBytes'], input: k.ramBytes,
+      message: `a multiple of pageSize (${k.pageSize}); nearest: ${k.ramBytes - (k.ramBytes % k.pageSize)}` });
+    return;
+  }
+  if (k.ramBytes > MAX_RAM_END_BYTES - k.pageSize) {
+    ctx.addIssue({ code: 'custom', path: ['ramBytes'], input: k.ramBytes,
+      message: `at most ${MAX_RAM_END_BYTES - k.pageSize} bytes (4 GiB minus one page: RAM is one ArrayBuffer)` });
+    return;
+  }
+  const halfPages = k.ramBytes / k.pageSize / 2;
+  if (Number.isInteger(k.minFreePages) && k.minFreePages >= halfPages) {
+    ctx.addIssue({ code: 'custom', path: ['minFreePages'], input: k.minFreePages,
+      message: `an integer from 0 to ${halfPages - 1} (less than half of RAM's ${halfPages * 2} pages)` });
+  }
+});
+export type KernelSection = z.infer<typeof kernelSection>;
+
+const logSection = strictSection({
+  level: oneOf(LOG_LEVELS),
+});
+
+/** The top-level sections of a config file, in print order. One entry per section. */
+export const SECTIONS = {
+  kernel: kernelSection,
+  log: logSection,
+};
+export type SectionName = keyof typeof SECTIONS;
+
+export const ConfigSchema = strictSection(SECTIONS);
+export type RemapdbConfig = z.infer<typeof ConfigSchema>;
+
+// Compile-time check of invariant 4: the kernel section and KernelConfig have the same keys.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const kernelKeysMatch: SameKeys<KernelSection, KernelConfig> = true;
+void kernelKeysMatch;
