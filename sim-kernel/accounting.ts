@@ -52,6 +52,17 @@ export const VMSTAT_NAMES = [
   'nr_vma_merges',
   'nr_vma_splits',
   'nr_oom',
+  'allocstall',
+  'pgreadahead',
+  'kswapd_runs',
+  'pgrotated',
+  'nr_swap_fail',
+  'nr_unmap_again',
+  'pgscan_nonlinear_ptes',
+  'pdflush_pages',
+  'nr_mlock_pages',
+  'nr_munlock_pages',
+  'nr_io_errors',
 ] as const;
 export type VmstatName = (typeof VMSTAT_NAMES)[number];
 export const VS: { readonly [K in VmstatName]: number } = Object.fromEntries(

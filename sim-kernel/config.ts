@@ -13,6 +13,7 @@
  */
 
 import { CodedError } from './errors.js';
+import { DEFAULT_FAULTS, type FaultConfig } from './faults.js';
 
 export type ArchName = 'x86_64' | 'i386' | 'i386-pae';
 export type PersonalityName = 'linux-2.6' | 'linux-4.0';
@@ -109,8 +110,26 @@ export interface KernelConfig {
   tlbEntries: number;
   /** Simulated CPUs; a process's threads on other CPUs receive TLB shootdowns. */
   cpus: number;
-  /** Free frames kept back from user allocations (min watermark), in pages. */
-  minFreePages: number;
+  /** Zone watermarks in free pages: below low kswapd wakes, at min allocations reclaim directly, kswapd stops at high. 0 = derived from RAM as Linux derives min_free_kbytes. */
+  watermarkMinPages: number;
+  watermarkLowPages: number;
+  watermarkHighPages: number;
+  /** Swap device size in bytes (0 = no swap). */
+  swapBytes: number;
+  /** Host file backing swap; '' = a private temporary file, unlinked at once. */
+  swapPath: string;
+  /** Dirty page-cache pages older than this are written back by pdflush (dirty_expire_centisecs, 30 s). */
+  dirtyExpireNs: number;
+  /** How often pdflush wakes (dirty_writeback_centisecs, 5 s). */
+  dirtyWritebackIntervalNs: number;
+  /** Readahead window on linear file faults and reads, pages (128 KiB at 4 KiB pages); 0 = off. */
+  readaheadPages: number;
+  /** RLIMIT_MEMLOCK in bytes; -1 = unlimited (RLIM_INFINITY). */
+  memlockLimitBytes: number;
+  /** The process has CAP_IPC_LOCK (mlock beyond RLIMIT_MEMLOCK). */
+  capIpcLock: boolean;
+  /** Injected I/O faults (all off by default). */
+  faults: FaultConfig;
   /** Simulated ns charged per kernel event. */
   costs: CostModel;
 }
@@ -124,11 +143,36 @@ export const DEFAULT_KERNEL_CONFIG: KernelConfig = {
   seed: 1,
   tlbEntries: 1024,
   cpus: 1,
-  minFreePages: 0,
+  watermarkMinPages: 0,
+  watermarkLowPages: 0,
+  watermarkHighPages: 0,
+  swapBytes: 64 * 1024 * 1024,
+  swapPath: '',
+  dirtyExpireNs: 30e9,
+  dirtyWritebackIntervalNs: 5e9,
+  readaheadPages: 32,
+  memlockLimitBytes: -1,
+  capIpcLock: false,
+  faults: { ...DEFAULT_FAULTS },
   costs: { ...DEFAULT_COSTS_NS },
 };
 
-export type KernelConfigInput = Partial<Omit<KernelConfig, 'costs'>> & { costs?: Partial<CostModel> };
+export type KernelConfigInput = Partial<Omit<KernelConfig, 'costs' | 'faults'>> & {
+  costs?: Partial<CostModel>;
+  faults?: Partial<FaultConfig>;
+};
+
+/**
+ * Watermarks as mm/page_alloc.c sets them: min_free_kbytes = sqrt(lowmem_kbytes * 16)
+ * clamped to [128, 65536] kB; low = min + min/4; high = min + min/2.
+ */
+export function deriveWatermarks(ramBytes: number, pageSize: number): { min: number; low: number; high: number } {
+  const ramKb = ramBytes / 1024;
+  const minKb = Math.min(65536, Math.max(128, Math.floor(Math.sqrt(ramKb * 16))));
+  const frames = ramBytes / pageSize;
+  const min = Math.max(1, Math.min(Math.floor(frames / 8), Math.floor((minKb * 1024) / pageSize)));
+  return { min, low: min + Math.floor(min / 4), high: min + Math.floor(min / 2) };
+}
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -150,7 +194,8 @@ export class KernelConfigError extends CodedError {
 /** Merge an input over the defaults and check every field; throws KernelConfigError. */
 export function resolveKernelConfig(input: KernelConfigInput = {}): KernelConfig {
   const costs: CostModel = { ...DEFAULT_COSTS_NS, ...(input.costs ?? {}) };
-  const cfg: KernelConfig = { ...DEFAULT_KERNEL_CONFIG, ...input, costs };
+  const faults: FaultConfig = { ...DEFAULT_FAULTS, ...(input.faults ?? {}) };
+  const cfg: KernelConfig = { ...DEFAULT_KERNEL_CONFIG, ...input, costs, faults };
   const check = (ok: boolean, key: string, value: unknown, allowed: string): void => {
     if (!ok) throw new KernelConfigError(key, value, allowed);
   };
@@ -168,8 +213,42 @@ export function resolveKernelConfig(input: KernelConfigInput = {}): KernelConfig
   check(Number.isInteger(cfg.seed) && cfg.seed >= 0 && cfg.seed <= 0xffffffff, 'seed', cfg.seed, 'an integer from 0 to 4294967295');
   check(isPowerOfTwo(cfg.tlbEntries) && cfg.tlbEntries <= 1 << 20, 'tlbEntries', cfg.tlbEntries, 'a power of two from 1 to 1048576');
   check(Number.isInteger(cfg.cpus) && cfg.cpus >= 1 && cfg.cpus <= 64, 'cpus', cfg.cpus, 'an integer from 1 to 64');
-  check(Number.isInteger(cfg.minFreePages) && cfg.minFreePages >= 0 && cfg.minFreePages < cfg.ramBytes / cfg.pageSize / 2,
-    'minFreePages', cfg.minFreePages, `an integer from 0 to ${cfg.ramBytes / cfg.pageSize / 2 - 1}`);
+  const frames = cfg.ramBytes / cfg.pageSize;
+  for (const key of ['watermarkMinPages', 'watermarkLowPages', 'watermarkHighPages'] as const) {
+    check(Number.isInteger(cfg[key]) && cfg[key] >= 0 && cfg[key] < frames / 2, key, cfg[key],
+      `an integer from 0 (derive from RAM) to ${frames / 2 - 1} (less than half of RAM)`);
+  }
+  if (cfg.watermarkMinPages === 0) {
+    const w = deriveWatermarks(cfg.ramBytes, cfg.pageSize);
+    cfg.watermarkMinPages = w.min;
+    if (cfg.watermarkLowPages === 0) cfg.watermarkLowPages = w.low;
+    if (cfg.watermarkHighPages === 0) cfg.watermarkHighPages = w.high;
+  }
+  if (cfg.watermarkLowPages === 0) cfg.watermarkLowPages = cfg.watermarkMinPages + Math.floor(cfg.watermarkMinPages / 4);
+  if (cfg.watermarkHighPages === 0) cfg.watermarkHighPages = cfg.watermarkMinPages + Math.floor(cfg.watermarkMinPages / 2);
+  check(cfg.watermarkMinPages <= cfg.watermarkLowPages && cfg.watermarkLowPages <= cfg.watermarkHighPages,
+    'watermarkLowPages', cfg.watermarkLowPages,
+    `min <= low <= high (min ${cfg.watermarkMinPages}, low ${cfg.watermarkLowPages}, high ${cfg.watermarkHighPages})`);
+  check(Number.isInteger(cfg.swapBytes) && cfg.swapBytes >= 0 && (cfg.swapBytes === 0 || cfg.swapBytes >= 2 * cfg.pageSize) &&
+    cfg.swapBytes / cfg.pageSize <= 65535 * 1024, 'swapBytes', cfg.swapBytes,
+    `0 (no swap) or an integer >= 2 pages (${2 * cfg.pageSize} bytes)`);
+  check(typeof cfg.swapPath === 'string', 'swapPath', cfg.swapPath, "a path, or '' for a private temporary file");
+  check(Number.isFinite(cfg.dirtyExpireNs) && cfg.dirtyExpireNs >= 0, 'dirtyExpireNs', cfg.dirtyExpireNs, 'a number of ns >= 0');
+  check(Number.isFinite(cfg.dirtyWritebackIntervalNs) && cfg.dirtyWritebackIntervalNs > 0, 'dirtyWritebackIntervalNs',
+    cfg.dirtyWritebackIntervalNs, 'a number of ns > 0');
+  check(Number.isInteger(cfg.readaheadPages) && cfg.readaheadPages >= 0 && cfg.readaheadPages <= 1024, 'readaheadPages',
+    cfg.readaheadPages, 'an integer from 0 (off) to 1024');
+  check(Number.isInteger(cfg.memlockLimitBytes) && cfg.memlockLimitBytes >= -1, 'memlockLimitBytes', cfg.memlockLimitBytes,
+    '-1 (unlimited) or an integer number of bytes >= 0');
+  check(typeof cfg.capIpcLock === 'boolean', 'capIpcLock', cfg.capIpcLock, 'true or false');
+  for (const [key, v] of Object.entries(cfg.faults)) {
+    if (key === 'enospcAfterBytes') {
+      check(Number.isInteger(v) && v >= -1, 'faults.enospcAfterBytes', v, '-1 (off) or an integer number of bytes >= 0');
+    } else {
+      check(key in DEFAULT_FAULTS, `faults.${key}`, key, Object.keys(DEFAULT_FAULTS).join(' | '));
+      check(typeof v === 'number' && v >= 0 && v <= 1, `faults.${key}`, v, 'a probability from 0 to 1');
+    }
+  }
   for (const ev of COST_EVENTS) {
     const v = cfg.costs[ev];
     check(typeof v === 'number' && Number.isFinite(v) && v >= 0, `costs.${ev}`, v, 'a finite number of ns >= 0');

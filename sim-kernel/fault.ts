@@ -16,15 +16,15 @@
 
 import { EV, VS } from './accounting.js';
 import {
-  PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf, pteKind,
+  PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf, pteKind, swapOffset,
 } from './arch.js';
-import { VM_EXEC, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE } from './constants.js';
+import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from './constants.js';
 import {
   BUS_ADRERR, BUS_OBJERR, BusError, KernelError, SEGV_ACCERR, SEGV_MAPERR, SegvError, kassert,
 } from './errors.js';
 import type { Mm } from './mm.js';
 import { PT_ENOMEM } from './pagetable.js';
-import { PG_ANON } from './physmem.js';
+import { PG_ANON, PG_SWAPCACHE } from './physmem.js';
 import type { Vma } from './vma.js';
 
 /** Resolve a fault at addr so that the access can be retried. Throws the signal or ENOMEM. */
@@ -59,7 +59,7 @@ export function handleFault(mm: Mm, addr: number, write: boolean): void {
       return;
     }
     case 'swap':
-      kassert(false, `swap PTE at 0x${addr.toString(16)}: swap-in arrives with part 2`);
+      doSwapPage(mm, v, addr, w, write, swapOffset(mm.core.arch, lo, hi));
       return;
     case 'present':
       if (write && (lo & PTE_RW) === 0) doWpPage(mm, v, addr, w, lo, hi);
@@ -88,9 +88,14 @@ function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff
     throw new BusError(BUS_ADRERR, addr, `page ${pgoff} of ${inode.path} is past end of file (${inode.size} bytes)`);
   }
   const wasCached = core.findPage(inode, pgoff) >= 0;
+  // Readahead on linear faults only (do_no_page → filemap_nopage), off with MADV_RANDOM.
+  let ra = 0;
+  if (!fromFilePte && (v.flags & VM_RAND_READ) === 0) {
+    ra = core.config.readaheadPages * ((v.flags & VM_SEQ_READ) !== 0 ? 2 : 1);
+  }
   let f: number;
   try {
-    f = core.getPage(inode, pgoff, 'page fault');
+    f = core.getPage(inode, pgoff, 'page fault', ra);
   } catch (err) {
     if (err instanceof KernelError && err.code === 'ENOMEM') throw err;
     acct.count(VS.nr_sigbus);
@@ -134,7 +139,7 @@ function copyToAnon(mm: Mm, v: Vma, addr: number, w: number, src: number): void 
   mem.bytes.copyWithin(f * mm.pageSize, src * mm.pageSize, (src + 1) * mm.pageSize);
   core.acct.charge(EV.pageCopy);
   core.acct.count(VS.nr_cow_faults);
-  mm.zapOne(w, vpn);
+  mm.zapOne(w, vpn, v);
   mm.mapPage(w, f, v, mm.protBits(v, true) | PTE_ACCESSED | PTE_DIRTY);
 }
 
@@ -145,12 +150,53 @@ function doWpPage(mm: Mm, v: Vma, addr: number, w: number, lo: number, hi: numbe
   const f = pfnOf(core.arch, lo, hi);
   core.acct.charge(EV.minorFault);
   const exclusiveAnon = ((mem.flags[f] as number) & PG_ANON) !== 0 && mem.mapcount[f] === 1 && mem.pin[f] === 0;
+  if (exclusiveAnon && ((mem.flags[f] as number) & PG_SWAPCACHE) !== 0) {
+    // can_share_swap_page → remove_exclusive_swap_page: the copy in swap goes stale.
+    core.deleteFromSwapCache(f);
+  }
   if ((v.flags & VM_SHARED) !== 0 || exclusiveAnon) {
     mm.setPte(w, (lo | PTE_RW | PTE_DIRTY | PTE_ACCESSED | PTE_PRESENT) >>> 0, hi);
     mm.flushTlbPage(Math.floor(addr / mm.pageSize));
     return;
   }
   copyToAnon(mm, v, addr, w, f);
+}
+
+/**
+ * do_swap_page: an anonymous page comes back from swap (from the swap cache if it is
+ * still there: a minor fault; else read from the device: a major fault). A write fault
+ * takes it out of the swap cache, since the copy on the device goes stale.
+ */
+function doSwapPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, slot: number): void {
+  const core = mm.core;
+  const mem = core.mem;
+  const swap = core.swap;
+  kassert(swap !== null, `swap PTE at 0x${addr.toString(16)} without a swap device`);
+  let f = swap.cache[slot] as number;
+  if (f >= 0) {
+    core.acct.charge(EV.minorFault);
+  } else {
+    f = core.allocFrame(PG_ANON, false);
+    if (f < 0) throw oomSignal(mm, addr, 'a page to swap in');
+    mem.refcount[f] = 0;
+    mem.owner[f] = mm.id;
+    mem.index[f] = Math.floor(addr / mm.pageSize);
+    const err = core.swapReadInto(slot, f);
+    if (err !== null) {
+      mem.refcount[f] = 0;
+      core.freeFrame(f);
+      core.acct.count(VS.nr_sigbus);
+      throw new BusError(BUS_OBJERR, addr, `reading swap slot ${slot} failed (${err})`);
+    }
+    swap.dup(slot);
+    core.addToSwapCache(f, slot);
+    core.acct.charge(EV.majorFault);
+    core.acct.count(VS.pgmajfault);
+  }
+  mm.setPte(w, 0, 0);
+  swap.put(slot); // the PTE's reference
+  mm.mapPage(w, f, v, mm.protBits(v, false) | PTE_ACCESSED);
+  if (write) doWpPage(mm, v, addr, w, mm.pteLo(w), mm.pteHi(w));
 }
 
 /**
@@ -173,7 +219,7 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
     let f = core.findPage(inode, p);
     if (f < 0) {
       if (nonblock) {
-        mm.setFilePte(w, vpn, p);
+        mm.setFilePte(w, vpn, p, v);
         continue;
       }
       try {
@@ -184,7 +230,7 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
     }
     const lo = mm.pteLo(w);
     if ((lo & PTE_PRESENT) !== 0 && pfnOf(core.arch, lo, mm.pteHi(w)) === f) continue; // already there
-    mm.zapOne(w, vpn);
+    mm.zapOne(w, vpn, v);
     mm.mapPage(w, f, v, mm.protBits(v, (v.flags & VM_SHARED) !== 0));
   }
 }

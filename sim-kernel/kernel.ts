@@ -12,6 +12,7 @@ import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from '
 import { Core } from './core.js';
 import type { Mm } from './mm.js';
 import { Process } from './process.js';
+import { installReclaim } from './reclaim.js';
 import * as views from './views.js';
 
 export class Kernel {
@@ -24,6 +25,7 @@ export class Kernel {
   constructor(config: KernelConfigInput = {}) {
     this.config = resolveKernelConfig(config);
     this.#core = new Core(this.config);
+    installReclaim(this.#core);
   }
 
   /** The shared machine state (for layers that model more of the kernel, and for tests). */
@@ -59,6 +61,7 @@ export class Kernel {
   /** Let simulated time pass outside the kernel. */
   advance(ns: number): void {
     this.#core.acct.advance(ns);
+    this.#core.background();
   }
 
   /** All of simulated RAM as bytes. */

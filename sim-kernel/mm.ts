@@ -21,9 +21,9 @@
 import { EV, VS } from './accounting.js';
 import {
   PTE_ACCESSED, PTE_DIRTY, PTE_FILE, PTE_PRESENT, PTE_PROTNONE, PTE_RW, PTE_USER,
-  fileHi, fileLo, filePgoff, pfnOf, presentHi, presentLo, pteKind,
+  fileHi, fileLo, filePgoff, pfnOf, presentHi, presentLo, pteKind, swapOffset,
 } from './arch.js';
-import { VM_EXEC, VM_NONLINEAR, VM_READ, VM_WRITE } from './constants.js';
+import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from './constants.js';
 import type { Core } from './core.js';
 import { kassert } from './errors.js';
 import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
@@ -67,6 +67,7 @@ export class Mm {
     this.tlb = new Tlb(core.config.tlbEntries);
     this.mmapBase = Math.floor((this.taskSize - MMAP_GAP_BYTES) / this.pageSize) * this.pageSize;
     this.freeAreaCache = this.mmapBase;
+    core.mms.set(id, this);
   }
 
   get mapCount(): number {
@@ -300,17 +301,19 @@ export class Mm {
     else this.rssFile++;
     (mem.refcount[f] as number)++;
     (mem.mapcount[f] as number)++;
+    if ((v.flags & VM_LOCKED) !== 0) this.core.mlockPage(f);
   }
 
   /**
    * Take a present PTE's page off it (the page_remove_rmap half of a zap): the dirty
    * bit moves to the page, counts drop, an anonymous page no one maps is freed.
    */
-  unmapPresent(lo: number, hi: number): void {
+  unmapPresent(lo: number, hi: number, v: Vma): void {
     const mem = this.core.mem;
     const f = pfnOf(this.core.arch, lo, hi);
     const fl = mem.flags[f] as number;
-    if ((lo & PTE_DIRTY) !== 0 && (fl & PG_PAGECACHE) !== 0) this.core.markDirty(f);
+    if ((v.flags & VM_LOCKED) !== 0) this.core.munlockPage(f);
+    if ((lo & PTE_DIRTY) !== 0) this.core.markDirty(f);
     (mem.mapcount[f] as number)--;
     (mem.refcount[f] as number)--;
     if ((fl & PG_ANON) !== 0) {
@@ -349,7 +352,7 @@ export class Mm {
    * Zap one PTE (zap_pte in mm/fremap.c): present → flush its TLB entry and unmap the
    * page; a file PTE is just cleared. Leaves the PTE none.
    */
-  zapOne(w: number, vpn: number): void {
+  zapOne(w: number, vpn: number, v: Vma): void {
     const lo = this.pteLo(w);
     const hi = this.pteHi(w);
     if (lo === 0 && hi === 0) return;
@@ -357,9 +360,9 @@ export class Mm {
     this.setPte(w, 0, 0);
     if (kind === 'present') {
       this.flushTlbPage(vpn);
-      this.unmapPresent(lo, hi);
-    } else {
-      kassert(kind === 'file', `zapOne: unexpected ${kind} PTE`);
+      this.unmapPresent(lo, hi, v);
+    } else if (kind === 'swap') {
+      this.core.freeSwapAndCache(swapOffset(this.core.arch, lo, hi));
     }
   }
 
@@ -381,13 +384,14 @@ export class Mm {
       const hi = this.pteHi(w);
       if (lo === 0 && hi === 0) return;
       const kind = pteKind(lo, hi);
-      if (kind === 'file') {
+      if (kind !== 'present') {
+        // With zap_details (truncate, DONTNEED on nonlinear) non-present PTEs are left alone.
         if (keepOffsets) return;
         this.setPte(w, 0, 0);
+        if (kind === 'swap') this.core.freeSwapAndCache(swapOffset(arch, lo, hi));
         changed++;
         return;
       }
-      kassert(kind === 'present', `zapRange: ${kind} PTE at vpn ${vpn} (swap arrives in part 2)`);
       const f = pfnOf(arch, lo, hi);
       const pgoff = mem.index[f] as number;
       // Truncation of a nonlinear VMA checks each page's index (zap_details.first_index).
@@ -400,7 +404,7 @@ export class Mm {
       } else {
         this.setPte(w, 0, 0);
       }
-      this.unmapPresent(lo, hi);
+      this.unmapPresent(lo, hi, v);
       anyPresent = true;
       changed++;
     });
@@ -409,8 +413,8 @@ export class Mm {
   }
 
   /** File PTE word for a pgoff (nonlinear populate with MAP_NONBLOCK). */
-  setFilePte(w: number, vpn: number, pgoff: number): void {
-    this.zapOne(w, vpn);
+  setFilePte(w: number, vpn: number, pgoff: number, v: Vma): void {
+    this.zapOne(w, vpn, v);
     const arch = this.core.arch;
     this.setPte(w, fileLo(arch, pgoff), fileHi(arch, pgoff));
     this.core.acct.count(VS.nr_file_ptes_written);
@@ -429,6 +433,24 @@ export class Mm {
     const floor = prev !== null ? prev.end : 0;
     const ceil = next !== null ? next.start : Number.MAX_SAFE_INTEGER;
     this.pt.freeTables(start / ps, end / ps, Math.ceil(floor / ps), Math.floor(ceil / ps));
+  }
+
+  /** Add this address space's swap-entry PTEs to per-slot reference counts (invariant checks). */
+  countSwapRefs(refs: Uint32Array): void {
+    this.pt.forEachPte(0, Number.MAX_SAFE_INTEGER, (_vpn, w) => {
+      const lo = this.pteLo(w);
+      const hi = this.pteHi(w);
+      if (pteKind(lo, hi) === 'swap') (refs[swapOffset(this.core.arch, lo, hi)] as number)++;
+    });
+  }
+
+  /** File PTEs in this address space (nr_file_ptes). */
+  countFilePtes(): number {
+    let n = 0;
+    this.pt.forEachPte(0, Number.MAX_SAFE_INTEGER, (_vpn, w) => {
+      if (pteKind(this.pteLo(w), this.pteHi(w)) === 'file') n++;
+    });
+    return n;
   }
 
   /** Kernel memory this address space holds: VMA structs and page-table pages. */

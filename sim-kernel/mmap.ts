@@ -22,6 +22,7 @@ import { type Core, hostError } from './core.js';
 import { KernelError, kassert } from './errors.js';
 import { populate } from './fault.js';
 import type { Mm } from './mm.js';
+import { canDoMlock, checkMapLocked } from './mlock.js';
 import { PG_PAGECACHE } from './physmem.js';
 import type { Process } from './process.js';
 import type { Inode } from './vfs.js';
@@ -88,7 +89,11 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
     if (start < 0) throw new KernelError('ENOMEM', syscall, `no free range of ${len} bytes in the address space`);
   }
   let vmFlags = protToVmFlags(prot) | VM_MAY_ALL | mm.defFlags;
-  if ((flags & MAP_LOCKED) !== 0) vmFlags |= VM_LOCKED;
+  if ((flags & MAP_LOCKED) !== 0) {
+    if (!canDoMlock(mm)) throw new KernelError('EPERM', syscall, 'MAP_LOCKED: RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK');
+    vmFlags |= VM_LOCKED;
+  }
+  if ((vmFlags & VM_LOCKED) !== 0) checkMapLocked(mm, len / ps, syscall);
   let inode: Inode | null = null;
   if (src !== null) {
     if (type === MAP_SHARED) {
@@ -236,6 +241,7 @@ export function exitMmap(mm: Mm): void {
     v = next;
   }
   mm.pt.destroy();
+  mm.core.mms.delete(mm.id);
 }
 
 // ------------------------------------------------------------------ mprotect
@@ -275,6 +281,19 @@ export function doMprotect(mm: Mm, start: number, length: number, prot: number):
 
 function mprotectFixup(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: number, newFlags: number): Vma {
   if (newFlags === vma.flags) return vma;
+  const v = fixupFlags(mm, vma, prev, start, end, newFlags, 'mprotect');
+  changeProtection(mm, v, start, end);
+  return v;
+}
+
+/**
+ * The shared half of mprotect_fixup, mlock_fixup and madvise_behavior: give [start, end)
+ * of `vma` new flags, merging with a neighbour (vma_merge) or splitting off the rest.
+ * Returns the VMA that now covers [start, end).
+ */
+export function fixupFlags(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: number, newFlags: number,
+  syscall: string): Vma {
+  if (newFlags === vma.flags) return vma;
   const ps = mm.pageSize;
   const max = mm.core.config.maxMapCount;
   const pgoff = vma.pgoff + (start - vma.start) / ps;
@@ -282,16 +301,15 @@ function mprotectFixup(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: n
   if (v === null) {
     v = vma;
     if (start !== v.start) {
-      if (mm.mapCount >= max) throw splitLimit('mprotect', mm);
+      if (mm.mapCount >= max) throw splitLimit(syscall, mm);
       mm.splitVma(v, start, true);
     }
     if (end !== v.end) {
-      if (mm.mapCount >= max) throw splitLimit('mprotect', mm);
+      if (mm.mapCount >= max) throw splitLimit(syscall, mm);
       mm.splitVma(v, end, false);
     }
   }
   v.flags = newFlags;
-  changeProtection(mm, v, start, end);
   return v;
 }
 

@@ -48,6 +48,10 @@ export class PhysMem {
   readonly index: Float64Array;
   /** Simulated time the page was last dirtied (for write-back ageing). */
   readonly dirtiedAtNs: Float64Array;
+  /** Mappings of the page from VM_LOCKED VMAs; > 0 means PG_MLOCKED (unevictable). */
+  readonly mlock: Int32Array;
+  /** Swap slot of a page in the swap cache, else -1. */
+  readonly swapSlot: Int32Array;
   readonly #freeStack: Int32Array;
   #freeTop: number;
 
@@ -67,6 +71,8 @@ export class PhysMem {
     this.owner = new Int32Array(n).fill(-1);
     this.index = new Float64Array(n);
     this.dirtiedAtNs = new Float64Array(n);
+    this.mlock = new Int32Array(n);
+    this.swapSlot = new Int32Array(n).fill(-1);
     this.#freeStack = new Int32Array(n);
     // Low frames on top so allocation order is deterministic and readable in dumps.
     for (let i = 0; i < n; i++) this.#freeStack[i] = n - 1 - i;
@@ -88,14 +94,17 @@ export class PhysMem {
     this.pin[f] = 0;
     this.owner[f] = -1;
     this.index[f] = 0;
+    this.mlock[f] = 0;
+    this.swapSlot[f] = -1;
     if (zero) this.bytes.fill(0, f * this.pageSize, (f + 1) * this.pageSize);
     return f;
   }
 
   free(f: number): void {
     kassert(this.flags[f] !== 0, () => `double free of frame ${f}`);
-    kassert(this.mapcount[f] === 0 && this.pin[f] === 0, () =>
-      `freeing frame ${f} still mapped (${this.mapcount[f]}) or pinned (${this.pin[f]})`);
+    kassert(this.mapcount[f] === 0 && this.pin[f] === 0 && this.mlock[f] === 0 && this.swapSlot[f] === -1, () =>
+      `freeing frame ${f} still mapped (${this.mapcount[f]}), pinned (${this.pin[f]}), mlocked (${this.mlock[f]}) ` +
+      `or in the swap cache (slot ${this.swapSlot[f]})`);
     this.flags[f] = 0;
     this.refcount[f] = 0;
     this.owner[f] = -1;

@@ -18,6 +18,8 @@ import { Core, hostError } from './core.js';
 import { KernelError, SEGV_MAPERR, SegvError, kassert } from './errors.js';
 import { handleFault } from './fault.js';
 import { Mm } from './mm.js';
+import { doMadvise, doMincore } from './madvise.js';
+import { doMlock, doMlockall, doMunlockall } from './mlock.js';
 import * as mmapOps from './mmap.js';
 import { PT_NONE } from './pagetable.js';
 import { PG_PAGECACHE } from './physmem.js';
@@ -56,6 +58,7 @@ export class Process {
   #enter(): void {
     kassert(!this.#exited, `process ${this.pid} has exited`);
     this.core.acct.charge(EV.syscallEntry);
+    this.core.background();
   }
 
   // ---------------------------------------------------------------- files
@@ -138,7 +141,10 @@ export class Process {
       const inPage = pos - pgoff * ps;
       const n = Math.min(ps - inPage, end - pos);
       let frame = core.findPage(inode, pgoff);
-      if (frame < 0 && inode.kind === 'host') frame = core.getPage(inode, pgoff, 'pread');
+      if (frame < 0 && (inode.kind === 'host' || inode.swapped.has(pgoff))) {
+        frame = core.getPage(inode, pgoff, 'pread', core.config.readaheadPages);
+      }
+      if (frame >= 0) core.markAccessed(frame);
       if (frame >= 0) buf.set(core.mem.bytes.subarray(frame * ps + inPage, frame * ps + inPage + n), pos - offset);
       else buf.fill(0, pos - offset, pos - offset + n); // a tmpfs hole reads as zeros
       core.acct.charge(EV.pageCopy, n / ps);
@@ -243,6 +249,46 @@ export class Process {
     mmapOps.doMsync(this.mm, addr, length, flags);
   }
 
+  mlock(addr: number, length: number): void {
+    this.#enter();
+    doMlock(this, addr, length, true);
+  }
+
+  munlock(addr: number, length: number): void {
+    this.#enter();
+    doMlock(this, addr, length, false);
+  }
+
+  mlockall(flags: number): void {
+    this.#enter();
+    doMlockall(this, flags);
+  }
+
+  munlockall(): void {
+    this.#enter();
+    doMunlockall(this);
+  }
+
+  madvise(addr: number, length: number, advice: number): void {
+    this.#enter();
+    doMadvise(this.mm, addr, length, advice);
+  }
+
+  /** One byte per page of [addr, addr + length): 1 when resident. */
+  mincore(addr: number, length: number): Uint8Array {
+    this.#enter();
+    return doMincore(this.mm, addr, length);
+  }
+
+  /**
+   * Threads of this process on other CPUs (capped at the machine's cpus): each TLB flush
+   * then also costs a shootdown IPI per other CPU.
+   */
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be an integer >= 1, got ${n}`);
+    this.mm.activeCpus = Math.min(n, this.core.config.cpus);
+  }
+
   // ---------------------------------------------------------------- the MMU
 
   /**
@@ -287,6 +333,7 @@ export class Process {
           return f * this.#pageSize;
         }
       }
+      this.core.background();
       handleFault(mm, addr, write);
     }
     kassert(false, `fault at 0x${addr.toString(16)} not resolved after 3 attempts`);

@@ -7,7 +7,8 @@
  *   1. pages maps pgoff → frame for every cached page; the frame's owner is this inode's
  *      id and its index is the pgoff.
  *   2. dirty ⊆ keys(pages), and holds exactly the pgoffs whose frame has PG_DIRTY.
- *   3. iMmap holds the linear VMAs mapping this file, iMmapNonlinear the VM_NONLINEAR ones.
+ *   3. swapped and pages have disjoint keys (a tmpfs page is in RAM or in swap).
+ *   4. iMmap holds the linear VMAs mapping this file, iMmapNonlinear the VM_NONLINEAR ones.
  */
 
 import type { Vma } from './vma.js';
@@ -31,6 +32,8 @@ export class Inode {
   openCount = 0;
   readonly pages = new Map<number, number>();
   readonly dirty = new Set<number>();
+  /** tmpfs pages that live in swap: pgoff → swap slot (shmem's swap vector). */
+  readonly swapped = new Map<number, number>();
   readonly iMmap = new Set<Vma>();
   readonly iMmapNonlinear = new Set<Vma>();
   /** A write-back error not yet reported to fsync (as errseq_t reports it once). */

@@ -11,7 +11,8 @@ import {
 } from './constants.js';
 import type { Core } from './core.js';
 import type { Mm } from './mm.js';
-import { PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_PAGETABLE } from './physmem.js';
+import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE } from './lru.js';
+import { PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_PAGETABLE, PG_SWAPCACHE } from './physmem.js';
 import type { Process } from './process.js';
 import type { Vma } from './vma.js';
 
@@ -208,9 +209,21 @@ export interface MeminfoFields {
   MemTotal: number;
   MemFree: number;
   Cached: number;
+  SwapCached: number;
+  Active: number;
+  Inactive: number;
+  'Active(anon)': number;
+  'Inactive(anon)': number;
+  'Active(file)': number;
+  'Inactive(file)': number;
+  Unevictable: number;
+  Mlocked: number;
+  SwapTotal: number;
+  SwapFree: number;
   Dirty: number;
-  Mapped: number;
+  Writeback: number;
   AnonPages: number;
+  Mapped: number;
   Shmem: number;
   PageTables: number;
   VmaSlab: number;
@@ -242,13 +255,35 @@ export function meminfoFields(core: Core, mms: readonly Mm[]): MeminfoFields {
   let vmas = 0;
   for (const mm of mms) vmas += mm.mapCount;
   const vmaSlabKb = Math.ceil((vmas * core.arch.vmaStructBytes) / 1024);
+  const lru = core.lru.count;
+  const n = (i: number): number => (lru[i] as number) * kb;
+  let swapCached = 0;
+  let mlocked = 0;
+  for (let f = 0; f < mem.frameCount; f++) {
+    const fl = mem.flags[f] as number;
+    if ((fl & PG_SWAPCACHE) !== 0) swapCached++;
+    if ((mem.mlock[f] as number) > 0) mlocked++;
+  }
+  const swap = core.swap;
   return {
     MemTotal: mem.frameCount * kb,
     MemFree: mem.freeCount * kb,
     Cached: cached * kb,
+    SwapCached: swapCached * kb,
+    Active: n(LRU_ACTIVE_ANON) + n(LRU_ACTIVE_FILE),
+    Inactive: n(LRU_INACTIVE_ANON) + n(LRU_INACTIVE_FILE),
+    'Active(anon)': n(LRU_ACTIVE_ANON),
+    'Inactive(anon)': n(LRU_INACTIVE_ANON),
+    'Active(file)': n(LRU_ACTIVE_FILE),
+    'Inactive(file)': n(LRU_INACTIVE_FILE),
+    Unevictable: n(LRU_UNEVICTABLE),
+    Mlocked: mlocked * kb,
+    SwapTotal: swap !== null ? swap.totalSlots * kb : 0,
+    SwapFree: swap !== null ? swap.freeCount * kb : 0,
     Dirty: dirty * kb,
-    Mapped: mapped * kb,
+    Writeback: 0, // write-back completes synchronously in this model
     AnonPages: anon * kb,
+    Mapped: mapped * kb,
     Shmem: shmem * kb,
     PageTables: pt * kb,
     VmaSlab: vmaSlabKb,
@@ -271,6 +306,10 @@ export function vmstatFields(core: Core, mms: readonly Mm[]): Record<string, num
     nr_dirty: mem.countWhere(PG_DIRTY, PG_DIRTY),
     nr_page_table_pages: mem.countWhere(PG_PAGETABLE, PG_PAGETABLE),
     nr_vmas: vmas,
+    nr_file_ptes: mms.reduce((a, mm) => a + mm.countFilePtes(), 0),
+    nr_swap_pages_free: core.swap?.freeCount ?? 0,
+    nr_unevictable: core.lru.count[LRU_UNEVICTABLE] as number,
+    nr_faults_injected: Object.values(core.faults.injected).reduce((a, b) => a + b, 0),
   };
   const counters = core.acct.vmstat();
   for (const name of VMSTAT_NAMES) out[name] = counters[name];

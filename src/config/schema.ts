@@ -58,6 +58,19 @@ export type CostEntry = z.infer<typeof costEntry>;
 
 const costsShape = Object.fromEntries(COST_EVENTS.map((ev) => [ev, costEntry])) as Record<CostEvent, typeof costEntry>;
 
+const probability = z.number({ error: 'a probability from 0 to 1' }).min(0, { error: 'a probability from 0 to 1' })
+  .max(1, { error: 'a probability from 0 to 1' });
+const faultsShape = {
+  readEioRate: probability,
+  writeEioRate: probability,
+  fsyncEioRate: probability,
+  swapReadEioRate: probability,
+  swapWriteEioRate: probability,
+  tornWriteRate: probability,
+  shortWriteRate: probability,
+  enospcAfterBytes: intIn(-1, 2 ** 52),
+};
+
 const RAM_ALLOWED = `an integer number of bytes: a multiple of pageSize, at least ${MIN_RAM_PAGES} pages`;
 
 const kernelSection = strictSection({
@@ -69,7 +82,17 @@ const kernelSection = strictSection({
   seed: intIn(0, 2 ** 32 - 1),
   tlbEntries: powerOfTwoIn(1, 1 << 20),
   cpus: intIn(1, 64),
-  minFreePages: intIn(0, 2 ** 31 - 1),
+  watermarkMinPages: intIn(0, 2 ** 31 - 1),
+  watermarkLowPages: intIn(0, 2 ** 31 - 1),
+  watermarkHighPages: intIn(0, 2 ** 31 - 1),
+  swapBytes: intIn(0, 2 ** 40),
+  swapPath: z.string({ error: "a host path, or '' for a private temporary file" }),
+  dirtyExpireNs: z.number({ error: 'a number of ns >= 0' }).min(0, { error: 'a number of ns >= 0' }),
+  dirtyWritebackIntervalNs: z.number({ error: 'a number of ns > 0' }).positive({ error: 'a number of ns > 0' }),
+  readaheadPages: intIn(0, 1024),
+  memlockLimitBytes: intIn(-1, 2 ** 52),
+  capIpcLock: z.boolean({ error: 'true or false' }),
+  faults: strictSection(faultsShape),
   costs: strictSection(costsShape),
 }).superRefine((k, ctx) => {
   // Cross-field checks; only meaningful once the fields themselves are valid (zod may
@@ -97,9 +120,15 @@ const kernelSection = strictSection({
     return;
   }
   const halfPages = k.ramBytes / k.pageSize / 2;
-  if (Number.isInteger(k.minFreePages) && k.minFreePages >= halfPages) {
-    ctx.addIssue({ code: 'custom', path: ['minFreePages'], input: k.minFreePages,
-      message: `an integer from 0 to ${halfPages - 1} (less than half of RAM's ${halfPages * 2} pages)` });
+  for (const key of ['watermarkMinPages', 'watermarkLowPages', 'watermarkHighPages'] as const) {
+    if (Number.isInteger(k[key]) && k[key] >= halfPages) {
+      ctx.addIssue({ code: 'custom', path: [key], input: k[key],
+        message: `an integer from 0 (derive from RAM) to ${halfPages - 1} (less than half of RAM's ${halfPages * 2} pages)` });
+    }
+  }
+  if (k.swapBytes !== 0 && k.swapBytes < 2 * k.pageSize) {
+    ctx.addIssue({ code: 'custom', path: ['swapBytes'], input: k.swapBytes,
+      message: `0 (no swap) or at least 2 pages (${2 * k.pageSize} bytes): a header slot and one data slot` });
   }
 });
 export type KernelSection = z.infer<typeof kernelSection>;
