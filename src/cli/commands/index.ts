@@ -4,7 +4,9 @@
 
 import type { CliCommand } from '../command.js';
 import { configCommand } from './config.js';
+import { demoCommand } from './demo.js';
 
 export const COMMANDS: readonly CliCommand[] = [
+  demoCommand,
   configCommand,
 ];
