@@ -79,10 +79,11 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
   }
   let start: number;
   if ((flags & MAP_FIXED) !== 0) {
-    if (!Number.isSafeInteger(addr) || addr % ps !== 0) throw einval(syscall, `MAP_FIXED address ${addr} is not page-aligned`);
-    if (addr < 0 || addr + len > mm.taskSize) {
+    // get_unmapped_area checks the range against TASK_SIZE before the alignment.
+    if (!Number.isSafeInteger(addr) || addr < 0 || addr > mm.taskSize - len) {
       throw new KernelError('ENOMEM', syscall, `[${hex(addr)}, ${hex(addr + len)}) is outside user space (TASK_SIZE ${hex(mm.taskSize)})`);
     }
+    if (addr % ps !== 0) throw einval(syscall, `MAP_FIXED address ${addr} is not page-aligned`);
     start = addr;
   } else {
     start = mm.getUnmappedArea(Number.isSafeInteger(addr) && addr > 0 ? addr : 0, len);
