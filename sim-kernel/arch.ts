@@ -41,6 +41,8 @@ export interface Arch {
   readonly taskSize: number;
   /** PTE_FILE_MAX_BITS; Infinity where the check is compiled out (PAE). */
   readonly pteFileMaxBits: number;
+  /** 2^PTE_FILE_MAX_BITS: remap_file_pages refuses pgoff + npages >= this. */
+  readonly pteFileLimitPages: number;
   /** sizeof(struct vm_area_struct) in 2.6.11 (refs/linux-nonlinear.md §2). */
   readonly vmaStructBytes: number;
   /** Hex digits maps() prints per address: 8, as %08lx does (wider addresses print wider). */
@@ -52,16 +54,16 @@ const GiB = 1024 ** 3;
 
 const ARCHES: Record<ArchName, Arch> = {
   i386: {
-    name: 'i386', levels: 2, pteBytes: 4, vaBits: 32, taskSize: 3 * GiB, pteFileMaxBits: 29,
+    name: 'i386', levels: 2, pteBytes: 4, vaBits: 32, taskSize: 3 * GiB, pteFileMaxBits: 29, pteFileLimitPages: 2 ** 29,
     vmaStructBytes: 88, mapsPadColumn: 25 + 4 * 6, hasNx: false,
   },
   'i386-pae': {
-    name: 'i386-pae', levels: 3, pteBytes: 8, vaBits: 32, taskSize: 3 * GiB, pteFileMaxBits: Infinity,
+    name: 'i386-pae', levels: 3, pteBytes: 8, vaBits: 32, taskSize: 3 * GiB, pteFileMaxBits: Infinity, pteFileLimitPages: Infinity,
     vmaStructBytes: 92, mapsPadColumn: 25 + 4 * 6, hasNx: true,
   },
   x86_64: {
     // TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE
-    name: 'x86_64', levels: 4, pteBytes: 8, vaBits: 48, taskSize: 2 ** 47 - 4096, pteFileMaxBits: 46,
+    name: 'x86_64', levels: 4, pteBytes: 8, vaBits: 48, taskSize: 2 ** 47 - 4096, pteFileMaxBits: 46, pteFileLimitPages: 2 ** 46,
     vmaStructBytes: 176, mapsPadColumn: 25 + 8 * 6, hasNx: true,
   },
 };

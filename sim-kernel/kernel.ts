@@ -113,10 +113,12 @@ export class Kernel {
    */
   shutdown(options: { sync?: boolean } = {}): void {
     if (this.#shutdown) return;
-    if (options.sync === true) this.sync();
+    // Processes exit first: exit_mmap moves dirty bits from PTEs to pages, so an orderly
+    // shutdown's sync sees stores made through mappings (as init's final sync does).
     for (const p of this.#procs) {
       if (!p.exited) p.exit();
     }
+    if (options.sync === true) this.sync();
     this.#core.closeHostFiles();
     this.#shutdown = true;
   }

@@ -356,9 +356,9 @@ function remapNative(proc: Process, start: number, size: number, prot: number, p
   const ps = proc.pageSize;
   const { s, e } = normaliseRange(ps, start, size, prot, pgoff, 'remap_file_pages');
   const npages = (e - s) / ps;
-  const maxBits = proc.core.arch.pteFileMaxBits;
-  if (Number.isFinite(maxBits) && pgoff + npages >= 2 ** maxBits) {
-    throw einval('remap_file_pages', `pgoff ${pgoff} + ${npages} pages reaches 2^${maxBits}, the most a file PTE can hold on ${proc.core.arch.name}`);
+  const arch = proc.core.arch;
+  if (pgoff + npages >= arch.pteFileLimitPages) {
+    throw einval('remap_file_pages', `pgoff ${pgoff} + ${npages} pages reaches 2^${arch.pteFileMaxBits}, the most a file PTE can hold on ${arch.name}`);
   }
   const v = mm.findVma(s);
   if (v === null || v.start > s || e > v.end) {

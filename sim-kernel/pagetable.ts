@@ -35,6 +35,9 @@ export class PageTables {
   readonly #used: Int32Array;
   /** Called to free a frame when allocation failed once (reclaim); returns true if it freed something. */
   #tables = 1;
+  /** One-entry cache of the last leaf table: its index (vpn / entries) and frame. */
+  #leafKey = -1;
+  #leafFrame = -1;
   onAllocFail: (() => boolean) | null = null;
 
   constructor(mem: PhysMem, arch: Arch, geo: Geometry, used: Int32Array) {
@@ -71,6 +74,9 @@ export class PageTables {
    * Returns PT_NONE when a level is absent (alloc=false) or PT_ENOMEM.
    */
   ptePtr(vpn: number, alloc: boolean, onAlloc?: () => void): number {
+    const entriesPerTable = this.#geo.entriesPerTable;
+    const leafKey = Math.floor(vpn / entriesPerTable);
+    if (leafKey === this.#leafKey) return this.#entryWord(this.#leafFrame, vpn - leafKey * entriesPerTable);
     const words = this.#mem.words;
     const levels = this.#arch.levels;
     const spans = this.#geo.levelSpanPages;
@@ -94,8 +100,9 @@ export class PageTables {
         t = pfnOf(this.#arch, lo, this.#wordsPerPte === 2 ? (words[w + 1] as number) : 0);
       }
     }
-    const idx = vpn % entries;
-    return this.#entryWord(t, idx);
+    this.#leafKey = leafKey;
+    this.#leafFrame = t;
+    return this.#entryWord(t, vpn - leafKey * entries);
   }
 
   /** Adjust the used count of the PTE table holding word `w` (+1 none→set, -1 set→none). */
@@ -134,6 +141,7 @@ export class PageTables {
         words[w] = 0;
         if (this.#wordsPerPte === 2) words[w + 1] = 0;
         (this.#used[t] as number)--;
+        this.#leafKey = -1; // the cached leaf may be the table just freed
         this.#mem.free(child);
         this.#tables--;
       }
@@ -144,6 +152,7 @@ export class PageTables {
   destroy(): void {
     this.#freeLevel(this.pgd, 0, 0, 0, Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
     kassert(this.#used[this.pgd] === 0, 'pgd still has entries after destroy');
+    this.#leafKey = -1;
     this.#mem.free(this.pgd);
     this.#tables = 0;
   }

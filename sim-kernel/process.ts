@@ -358,7 +358,8 @@ export class Process {
 
   load32(addr: number): number {
     const ps = this.#pageSize;
-    if (addr % ps <= ps - 4 && addr % 4 === 0) {
+    // `&` keeps the low 32 bits: exact for in-page offsets of integer addresses up to 2^53.
+    if ((addr & (ps - 1)) <= ps - 4 && (addr & 3) === 0) {
       const p = this.translate(addr, false);
       return (this.core.mem.words[p >>> 2] as number) >>> 0;
     }
@@ -367,7 +368,7 @@ export class Process {
 
   store32(addr: number, value: number): void {
     const ps = this.#pageSize;
-    if (addr % ps <= ps - 4 && addr % 4 === 0) {
+    if ((addr & (ps - 1)) <= ps - 4 && (addr & 3) === 0) {
       const p = this.translate(addr, true);
       this.core.mem.words[p >>> 2] = value >>> 0;
       return;

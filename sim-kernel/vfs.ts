@@ -15,6 +15,72 @@ import type { Vma } from './vma.js';
 
 export type InodeKind = 'host' | 'tmpfs';
 
+/** Page offsets below this are indexed densely; larger (sparse) ones go to a Map. */
+const DENSE_LIMIT_PAGES = 1 << 22;
+
+/**
+ * The page-cache index of one file (address_space's radix tree): pgoff → frame.
+ * Lookups are on every fault and remap, so offsets below DENSE_LIMIT_PAGES live in an
+ * Int32Array (frame + 1, 0 = absent) grown by doubling; sparse huge offsets use a Map.
+ */
+export class PageIndex {
+  #dense = new Int32Array(64);
+  readonly #sparse = new Map<number, number>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(pgoff: number): number | undefined {
+    if (pgoff < this.#dense.length) {
+      const v = this.#dense[pgoff] as number;
+      return v === 0 ? undefined : v - 1;
+    }
+    return pgoff < DENSE_LIMIT_PAGES ? undefined : this.#sparse.get(pgoff);
+  }
+
+  has(pgoff: number): boolean {
+    return this.get(pgoff) !== undefined;
+  }
+
+  set(pgoff: number, frame: number): void {
+    if (pgoff < DENSE_LIMIT_PAGES) {
+      if (pgoff >= this.#dense.length) {
+        let n = this.#dense.length;
+        while (n <= pgoff) n *= 2;
+        const d = new Int32Array(Math.min(n, DENSE_LIMIT_PAGES));
+        d.set(this.#dense);
+        this.#dense = d;
+      }
+      if (this.#dense[pgoff] === 0) this.#size++;
+      this.#dense[pgoff] = frame + 1;
+      return;
+    }
+    if (!this.#sparse.has(pgoff)) this.#size++;
+    this.#sparse.set(pgoff, frame);
+  }
+
+  delete(pgoff: number): boolean {
+    if (pgoff < DENSE_LIMIT_PAGES) {
+      if (pgoff >= this.#dense.length || this.#dense[pgoff] === 0) return false;
+      this.#dense[pgoff] = 0;
+      this.#size--;
+      return true;
+    }
+    const had = this.#sparse.delete(pgoff);
+    if (had) this.#size--;
+    return had;
+  }
+
+  /** [pgoff, frame] pairs in pgoff order for the dense part, then the sparse ones. */
+  *[Symbol.iterator](): IterableIterator<[number, number]> {
+    const d = this.#dense;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) yield [i, (d[i] as number) - 1];
+    yield* this.#sparse;
+  }
+}
+
 export class Inode {
   readonly id: number;
   readonly kind: InodeKind;
@@ -30,7 +96,7 @@ export class Inode {
   readonly ino: number;
   nlink = 1;
   openCount = 0;
-  readonly pages = new Map<number, number>();
+  readonly pages = new PageIndex();
   readonly dirty = new Set<number>();
   /** tmpfs pages that live in swap: pgoff → swap slot (shmem's swap vector). */
   readonly swapped = new Map<number, number>();

@@ -1,0 +1,53 @@
+/**
+ * The environment a benchmark run happened in: Node, V8, OS, CPU, memory, checkout.
+ */
+
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+
+export interface Environment {
+  date: string;
+  node: string;
+  v8: string;
+  platform: string;
+  cpuModel: string;
+  cpus: number;
+  memoryBytes: number;
+  /** 1/5/15-minute load averages when the run started (other work on the machine skews timings). */
+  loadAverage: number[];
+  git: string | null;
+  argv: string[];
+  execArgv: string[];
+}
+
+function gitRevision(): string | null {
+  try {
+    // Read-only: the commit checked out (the working tree may hold uncommitted edits).
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function environment(): Environment {
+  const cpus = os.cpus();
+  const models = [...new Set(cpus.map((c) => c.model.trim()))];
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.type()} ${os.release()} ${process.arch}`,
+    cpuModel: models.join(' + ') || 'unknown',
+    cpus: cpus.length,
+    memoryBytes: os.totalmem(),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    git: gitRevision(),
+    argv: process.argv.slice(2),
+    execArgv: process.execArgv,
+  };
+}
+
+/** Current 1/5/15-minute load averages, rounded. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}

@@ -1,0 +1,80 @@
+/**
+ * Plain-text output for the benchmarks: padded tables and number formats.
+ */
+
+import type { TableSpec } from './harness.js';
+
+/** 82.0 M, 1.18 M, 451 K, 950: three significant digits with an SI suffix. */
+export function si(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  const [div, suffix] = abs >= 1e9 ? [1e9, ' G'] : abs >= 1e6 ? [1e6, ' M'] : abs >= 1e3 ? [1e3, ' K'] : [1, ''];
+  const v = n / div;
+  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)}${suffix}`;
+}
+
+/** 1,234,567 */
+export function int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Bytes with a binary unit: 176 B, 12.3 KiB, 11.0 MiB. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(2)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** Simulated or host durations: 36 ns, 1.25 µs, 10.3 ms, 2.10 s. */
+export function duration(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(ns < 10 ? 1 : 0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
+  return `${(ns / 1e9).toFixed(2)} s`;
+}
+
+/** A ratio such as 65530× or 1.88×. */
+export function ratio(a: number, b: number): string {
+  if (b === 0) return a === 0 ? '1×' : '∞';
+  const r = a / b;
+  return `${r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(r >= 10 ? 1 : 2)}×`;
+}
+
+/** Render a table: a title line, a header, a rule, rows, then notes. A cell may hold several lines. */
+export function renderTable(t: TableSpec): string {
+  const right = new Set(t.rightAlign ?? []);
+  const split = (r: readonly string[]): string[][] => t.columns.map((_, i) => (r[i] ?? '').split('\n'));
+  const rows = t.rows.map(split);
+  const widths = t.columns.map((c, i) => Math.max(c.length, ...rows.map((r) => Math.max(...(r[i] as string[]).map((x) => x.length)))));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const out: string[] = [];
+  if (t.title !== '') out.push(t.title);
+  out.push(line(t.columns));
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) {
+    const height = Math.max(...r.map((c) => c.length));
+    for (let k = 0; k < height; k++) out.push(line(r.map((c) => c[k] ?? '')));
+  }
+  for (const n of t.notes ?? []) out.push(`  ${n}`);
+  return out.join('\n');
+}
+
+/** Join items with ", " into lines of at most `width` characters. */
+export function joinWrapped(items: readonly string[], width: number): string {
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    const next = cur === '' ? it : `${cur}, ${it}`;
+    if (next.length > width && cur !== '') {
+      lines.push(`${cur},`);
+      cur = it;
+    } else {
+      cur = next;
+    }
+  }
+  if (cur !== '') lines.push(cur);
+  return lines.join('\n');
+}

@@ -1,0 +1,11 @@
+/**
+ * The benchmark suites `bench/run.ts` knows, in the order a full run executes them.
+ * Adding a suite (bufferpool, storage, workloads) is one import and one entry here.
+ */
+
+import type { Suite } from './lib/harness.js';
+import { simKernelSuite } from './sim-kernel/index.js';
+
+export const SUITES: readonly Suite[] = [
+  simKernelSuite,
+];
