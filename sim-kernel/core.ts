@@ -257,6 +257,8 @@ export class Core {
     mem.owner[f] = inode.id;
     mem.index[f] = pgoff;
     inode.pages.set(pgoff, f);
+    // tmpfs pages are swap-backed: they age on the anonymous lists.
+    if (inode.kind === 'tmpfs' && this.lru.list[f] === LRU_INACTIVE_FILE) this.moveToAnonLru(f);
   }
 
   removeFromCache(f: number): void {
@@ -294,7 +296,6 @@ export class Core {
       }
       this.lastGetPageRead = true;
     } else {
-      this.moveToAnonLru(f);
       if (slot !== undefined) {
         // shmem_getpage: the page comes back from swap and its slot is freed.
         const err = this.swapReadInto(slot, f);
@@ -459,19 +460,19 @@ export class Core {
       const len = Math.min(ps, inode.size - pos);
       if (len > 0) {
         if (!inode.hostWritable) {
-          inode.pendingError = 'EIO';
+          inode.recordWritebackError('EIO');
           return false;
         }
         const outcome = this.faults.decide('write', len);
         if (outcome === 'EIO' || outcome === 'ENOSPC') {
-          inode.pendingError = outcome;
+          inode.recordWritebackError(outcome);
           return false;
         }
         try {
           if (outcome === 'torn') {
             // The device stored only a prefix of the page, then failed.
             fs.writeSync(inode.hostFd, mem.bytes, f * ps, this.faults.tornLength(len), pos);
-            inode.pendingError = 'EIO';
+            inode.recordWritebackError('EIO');
             return false;
           }
           let done = 0;
@@ -479,7 +480,7 @@ export class Core {
           while (done < len) done += fs.writeSync(inode.hostFd, mem.bytes, f * ps + done, len - done, pos + done);
         } catch (err) {
           const code = (err as { code?: string }).code;
-          inode.pendingError = code === 'ENOSPC' || code === 'EDQUOT' ? 'ENOSPC' : 'EIO';
+          inode.recordWritebackError(code === 'ENOSPC' || code === 'EDQUOT' ? 'ENOSPC' : 'EIO');
           return false;
         }
         this.acct.charge(EV.ioWrite);

@@ -82,7 +82,8 @@ function madviseVma(mm: Mm, v: Vma, prev: Vma | null, start: number, end: number
     }
     default: {
       const hint = advice === MADV_RANDOM ? VM_RAND_READ : advice === MADV_SEQUENTIAL ? VM_SEQ_READ : 0;
-      return fixupFlags(mm, v, prev, start, end, (v.flags & ~VM_READHINTMASK) | hint, 'madvise');
+      // madvise_behavior: "EAGAIN if kernel resources, such as slab, are temporarily unavailable".
+      return fixupFlags(mm, v, prev, start, end, (v.flags & ~VM_READHINTMASK) | hint, 'madvise', 'EAGAIN');
     }
   }
 }

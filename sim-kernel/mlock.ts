@@ -56,9 +56,22 @@ export function doMlock(proc: Process, addr: number, length: number, on: boolean
   applyLock(proc, start, start + len, on, syscall);
 }
 
+/** Start of the first range whose fault-in stopped short (past EOF) in this call, or -1. */
+let shortAt = -1;
+
 function applyLock(proc: Process, start: number, end: number, on: boolean, syscall: string): void {
   const mm = proc.mm;
   if (end === start) return;
+  shortAt = -1;
+  lockRange(proc, start, end, on, syscall);
+  if (shortAt >= 0 && syscall === 'mlock') {
+    // Every VMA stays VM_LOCKED; mlock(2) reports the short fault-in (ENOMEM since 2.6.28).
+    throw new KernelError('ENOMEM', syscall, `the range from 0x${shortAt.toString(16)} runs past the end of its mapped file`);
+  }
+}
+
+function lockRange(proc: Process, start: number, end: number, on: boolean, syscall: string): void {
+  const mm = proc.mm;
   const found = mm.tree.findVmaPrev(start);
   let vma = found.vma;
   let prev = found.prev;
@@ -81,11 +94,12 @@ function mlockFixup(proc: Process, vma: Vma, prev: Vma | null, start: number, en
   const mm = proc.mm;
   const newFlags = on ? vma.flags | VM_LOCKED : vma.flags & ~VM_LOCKED;
   if (newFlags === vma.flags) return vma;
-  const v = fixupFlags(mm, vma, prev, start, end, newFlags, syscall);
+  // 2.6's mlock_fixup turns split_vma's ENOMEM into EAGAIN (a temporary shortage).
+  const v = fixupFlags(mm, vma, prev, start, end, newFlags, syscall, 'EAGAIN');
   const pages = (end - start) / mm.pageSize;
   mm.lockedVm += on ? pages : -pages;
   forEachPresentFrame(mm, start, end, (f) => (on ? mm.core.mlockPage(f) : mm.core.munlockPage(f)));
-  if (on) makePagesPresent(proc, start, end);
+  if (on && !makePagesPresent(proc, start, end)) shortAt = shortAt < 0 ? start : shortAt;
   return v;
 }
 

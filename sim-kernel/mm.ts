@@ -27,7 +27,7 @@ import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from './constants
 import type { Core } from './core.js';
 import { kassert } from './errors.js';
 import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
-import { PG_ANON, PG_PAGECACHE } from './physmem.js';
+import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from './physmem.js';
 import { Tlb } from './tlb.js';
 import { Vma } from './vma.js';
 import { VmaTree } from './vma-tree.js';
@@ -139,6 +139,7 @@ export class Mm {
       n = new Vma(addr, v.end, v.flags, v.pgoff + delta, v.inode);
       v.end = addr;
     }
+    n.file = v.file;
     n.clusterCursor = 0;
     this.insertVma(n);
     this.core.acct.count(VS.nr_vma_splits);
@@ -318,8 +319,13 @@ export class Mm {
     (mem.refcount[f] as number)--;
     if ((fl & PG_ANON) !== 0) {
       this.rssAnon--;
-      // An anonymous page lives while a PTE or a pin references it.
+      // An anonymous page lives while a PTE, a pin or the swap cache references it.
       if (mem.refcount[f] === 0) this.core.freeFrame(f);
+      else if ((fl & PG_SWAPCACHE) !== 0 && mem.mapcount[f] === 0 && mem.pin[f] === 0) {
+        // free_page_and_swap_cache: a swap copy nobody else refers to goes with the page.
+        const swap = this.core.swap;
+        if (swap !== null && swap.useCount[mem.swapSlot[f] as number] === 1) this.core.deleteFromSwapCache(f);
+      }
     } else {
       this.rssFile--;
     }

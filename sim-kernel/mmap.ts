@@ -25,13 +25,15 @@ import type { Mm } from './mm.js';
 import { canDoMlock, checkMapLocked } from './mlock.js';
 import { PG_PAGECACHE } from './physmem.js';
 import type { Process } from './process.js';
-import type { Inode } from './vfs.js';
+import type { Inode, OpenFile } from './vfs.js';
 import { Vma, VM_MAY_ALL, protToVmFlags } from './vma.js';
 
 interface MapSource {
   inode: Inode;
   canRead: boolean;
   canWrite: boolean;
+  /** The open file mapped through (null for the 4.0 emulation's re-mmap, which reuses the VMA's). */
+  file: OpenFile | null;
 }
 
 function einval(syscall: string, msg: string): KernelError {
@@ -52,7 +54,7 @@ export function doMmap(proc: Process, addr: number, length: number, prot: number
   let src: MapSource | null = null;
   if ((flags & MAP_ANONYMOUS) === 0) {
     const f = proc.file(fd, 'mmap');
-    src = { inode: f.inode, canRead: f.canRead, canWrite: f.canWrite };
+    src = { inode: f.inode, canRead: f.canRead, canWrite: f.canWrite, file: f };
   }
   return mmapRegion(proc, addr, length, prot, flags, src, offset / ps, 'mmap');
 }
@@ -127,6 +129,7 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
     v.mm = mm;
     mm.insertVma(v);
   }
+  if (v.file === null && src !== null) v.file = src.file;
   mm.totalVm += len / ps;
   if ((vmFlags & VM_LOCKED) !== 0) {
     mm.lockedVm += len / ps;
@@ -162,11 +165,12 @@ function populateRange(proc: Process, v: Vma, start: number, end: number, flags:
 }
 
 /** make_pages_present: fault every page in, for writing where the mapping is private and writable. */
-export function makePagesPresent(proc: Process, start: number, end: number): void {
-  faultInRange(proc, start, end);
+export function makePagesPresent(proc: Process, start: number, end: number): boolean {
+  return faultInRange(proc, start, end);
 }
 
-function faultInRange(proc: Process, start: number, end: number): void {
+/** Fault [start, end) in; false when it stopped short (a page past EOF). */
+function faultInRange(proc: Process, start: number, end: number): boolean {
   const ps = proc.pageSize;
   for (let a = start; a < end; a += ps) {
     const v = proc.mm.findVma(a);
@@ -176,10 +180,11 @@ function faultInRange(proc: Process, start: number, end: number): void {
     try {
       proc.translate(a, write);
     } catch (err) {
-      if ((err as { code?: string }).code === 'SIGBUS') return; // past EOF: stop, as get_user_pages does
+      if ((err as { code?: string }).code === 'SIGBUS') return false; // past EOF: stop, as get_user_pages does
       throw err;
     }
   }
+  return true;
 }
 
 // ------------------------------------------------------------------ munmap
@@ -220,8 +225,8 @@ export function doMunmap(mm: Mm, start: number, length: number, syscall: string)
   mm.noteUnmapped(end);
 }
 
-function splitLimit(syscall: string, mm: Mm): KernelError {
-  return new KernelError('ENOMEM', syscall, `splitting a VMA would exceed max_map_count ${mm.core.config.maxMapCount} ` +
+function splitLimit(syscall: string, mm: Mm, errno: 'ENOMEM' | 'EAGAIN' = 'ENOMEM'): KernelError {
+  return new KernelError(errno, syscall, `splitting a VMA would exceed max_map_count ${mm.core.config.maxMapCount} ` +
     `(map_count ${mm.mapCount})`, { details: { mapCount: mm.mapCount, maxMapCount: mm.core.config.maxMapCount } });
 }
 
@@ -293,7 +298,7 @@ function mprotectFixup(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: n
  * Returns the VMA that now covers [start, end).
  */
 export function fixupFlags(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: number, newFlags: number,
-  syscall: string): Vma {
+  syscall: string, splitErrno: 'ENOMEM' | 'EAGAIN' = 'ENOMEM'): Vma {
   if (newFlags === vma.flags) return vma;
   const ps = mm.pageSize;
   const max = mm.core.config.maxMapCount;
@@ -302,11 +307,11 @@ export function fixupFlags(mm: Mm, vma: Vma, prev: Vma | null, start: number, en
   if (v === null) {
     v = vma;
     if (start !== v.start) {
-      if (mm.mapCount >= max) throw splitLimit(syscall, mm);
+      if (mm.mapCount >= max) throw splitLimit(syscall, mm, splitErrno);
       mm.splitVma(v, start, true);
     }
     if (end !== v.end) {
-      if (mm.mapCount >= max) throw splitLimit(syscall, mm);
+      if (mm.mapCount >= max) throw splitLimit(syscall, mm, splitErrno);
       mm.splitVma(v, end, false);
     }
   }
@@ -400,7 +405,7 @@ function remapEmulated(proc: Process, start: number, size: number, prot: number,
   const mprot = (v.flags & VM_READ ? PROT_READ : 0) | (v.flags & VM_WRITE ? PROT_WRITE : 0) | (v.flags & VM_EXEC ? PROT_EXEC : 0);
   let mflags = MAP_SHARED | MAP_FIXED | MAP_POPULATE | (flags & MAP_NONBLOCK);
   if ((v.flags & VM_LOCKED) !== 0) mflags |= MAP_LOCKED;
-  const src = { inode, canRead: true, canWrite: (v.flags & VM_MAYWRITE) !== 0 };
+  const src = { inode, canRead: true, canWrite: (v.flags & VM_MAYWRITE) !== 0, file: v.file };
   mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
 }
 
@@ -440,7 +445,7 @@ function msyncInterval(mm: Mm, v: Vma, start: number, end: number, flags: number
   }
   if (v.inode === null || (v.flags & VM_SHARED) === 0) return;
   moveDirtyBits(mm, v, start, end);
-  if ((flags & MS_SYNC) !== 0) syncInode(mm.core, v.inode, true, 'msync');
+  if ((flags & MS_SYNC) !== 0) syncInode(mm.core, v.inode, true, 'msync', v.file);
 }
 
 /** filemap_sync (2.6.11): move dirty bits from PTEs to their pages, flushing the TLB. */
@@ -460,16 +465,18 @@ export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void 
 
 // ------------------------------------------------------------------ file size and data
 
-/** Write-back, then the host's fdatasync/fsync; a recorded write-back error is reported once. */
-export function syncInode(core: Core, inode: Inode, data: boolean, syscall: string): void {
+/**
+ * Write-back, then the host's fdatasync/fsync. A write-back error recorded since `file`
+ * last reported one is reported now, once per open file (errseq_t).
+ */
+export function syncInode(core: Core, inode: Inode, data: boolean, syscall: string, file: OpenFile | null): void {
   core.writebackInode(inode);
   const err = inode.kind === 'host' ? core.syncHost(inode, data) : null;
-  const pending = inode.pendingError;
-  if (pending !== null) {
-    inode.pendingError = null;
-    throw new KernelError(pending, syscall, `write-back of ${inode.path} failed earlier`);
+  if (err !== null) inode.recordWritebackError(err === 'ENOSPC' ? 'ENOSPC' : 'EIO');
+  if (file !== null && file.errSeen !== inode.wbErrSeq && inode.wbErr !== null) {
+    file.errSeen = inode.wbErrSeq;
+    throw new KernelError(inode.wbErr, syscall, `write-back of ${inode.path} failed (the page stays dirty; the data may not be on disk)`);
   }
-  if (err !== null) throw new KernelError(err, syscall, `the host refused to sync ${inode.path}`);
 }
 
 /** generic_file_write into the page cache: pages become dirty; i_size grows. */

@@ -163,16 +163,16 @@ export class Process {
 
   fsync(fd: number): void {
     this.#enter();
-    this.#sync(this.file(fd, 'fsync').inode, false, 'fsync');
+    this.#sync(this.file(fd, 'fsync'), false, 'fsync');
   }
 
   fdatasync(fd: number): void {
     this.#enter();
-    this.#sync(this.file(fd, 'fdatasync').inode, true, 'fdatasync');
+    this.#sync(this.file(fd, 'fdatasync'), true, 'fdatasync');
   }
 
-  #sync(inode: Inode, data: boolean, syscall: string): void {
-    mmapOps.syncInode(this.core, inode, data, syscall);
+  #sync(file: OpenFile, data: boolean, syscall: string): void {
+    mmapOps.syncInode(this.core, file.inode, data, syscall, file);
   }
 
   ftruncate(fd: number, length: number): void {

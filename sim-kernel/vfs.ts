@@ -102,8 +102,18 @@ export class Inode {
   readonly swapped = new Map<number, number>();
   readonly iMmap = new Set<Vma>();
   readonly iMmapNonlinear = new Set<Vma>();
-  /** A write-back error not yet reported to fsync (as errseq_t reports it once). */
-  pendingError: 'EIO' | 'ENOSPC' | null = null;
+  /**
+   * Write-back errors as errseq_t records them (Linux 4.13+): a sequence bumped at each
+   * failure and the latest error. Each open file remembers the sequence it has seen, so
+   * every fd that was open when the write-back failed gets the error from fsync once.
+   */
+  wbErrSeq = 0;
+  wbErr: 'EIO' | 'ENOSPC' | null = null;
+
+  recordWritebackError(code: 'EIO' | 'ENOSPC'): void {
+    this.wbErrSeq++;
+    this.wbErr = code;
+  }
 
   constructor(id: number, kind: InodeKind, path: string, size: number, hostFd: number, hostWritable: boolean, dev: number, ino: number) {
     this.id = id;
@@ -127,10 +137,13 @@ export class OpenFile {
   /** O_ACCMODE bits: O_RDONLY, O_WRONLY or O_RDWR. */
   readonly accMode: number;
   readonly flags: number;
+  /** The inode's wbErrSeq this file has reported (errseq_t's f_wb_err). */
+  errSeen: number;
   constructor(inode: Inode, accMode: number, flags: number) {
     this.inode = inode;
     this.accMode = accMode;
     this.flags = flags;
+    this.errSeen = inode.wbErrSeq;
   }
   get canRead(): boolean {
     return this.accMode !== 1;

@@ -7,7 +7,8 @@
 import { VMSTAT_NAMES } from './accounting.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PROTNONE, PTE_RW, pfnOf, filePgoff, pteKind, swapOffset, swapType, type PteKind } from './arch.js';
 import {
-  VM_EXEC, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE,
+  VM_EXEC, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ,
+  VM_SHARED, VM_WRITE,
 } from './constants.js';
 import type { Core } from './core.js';
 import type { Mm } from './mm.js';
@@ -110,7 +111,8 @@ export function vmaUsage(mm: Mm, v: Vma): VmaUsage {
 function vmFlagsText(flags: number): string {
   const names: [number, string][] = [
     [VM_READ, 'rd'], [VM_WRITE, 'wr'], [VM_EXEC, 'ex'], [VM_SHARED, 'sh'], [VM_MAYREAD, 'mr'], [VM_MAYWRITE, 'mw'],
-    [VM_MAYEXEC, 'me'], [VM_MAYSHARE, 'ms'], [VM_LOCKED, 'lo'], [VM_NONLINEAR, 'nl'],
+    [VM_MAYEXEC, 'me'], [VM_MAYSHARE, 'ms'], [VM_SEQ_READ, 'sr'], [VM_RAND_READ, 'rr'], [VM_LOCKED, 'lo'],
+    [VM_NONLINEAR, 'nl'],
   ];
   return names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n).join(' ');
 }

@@ -11,7 +11,7 @@ import {
   VM_READ, VM_SHARED, VM_WRITE,
 } from './constants.js';
 import type { Mm } from './mm.js';
-import type { Inode } from './vfs.js';
+import type { Inode, OpenFile } from './vfs.js';
 import { VmaTreeNode } from './vma-tree.js';
 
 let nextVmaId = 1;
@@ -23,6 +23,8 @@ export class Vma extends VmaTreeNode {
   pgoff = 0;
   /** Backing file, or null for anonymous private memory. */
   inode: Inode | null = null;
+  /** The open file it was mapped through (msync reports write-back errors to it). */
+  file: OpenFile | null = null;
   /** The address space this VMA belongs to (set when linked). */
   mm: Mm | null = null;
   /** Cursor of the nonlinear reclaim cluster scan (vm_private_data in 2.6's try_to_unmap_cluster). */

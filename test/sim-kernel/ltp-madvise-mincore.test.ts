@@ -188,8 +188,7 @@ t.test('madvise02: error cases', async (t) => {
     const before = vmaCount(p);
     expectErrno(t, () => p.madvise(a + 4 * PS, 3 * PS, MADV_RANDOM), 'ENOMEM', 'MADV_RANDOM starting in the hole');
     t.equal(vmaCount(p), before + 1, 'page 6 was split off with the random-read hint');
-    t.ok(vmFlagsAt(p, a + 6 * PS).includes('rr'), 'smaps VmFlags of page 6 has rr (VM_RAND_READ)', {
-      todo: 'sim-kernel bug: smaps VmFlags omits rr (VM_RAND_READ) and sr (VM_SEQ_READ)', found: vmFlagsAt(p, a + 6 * PS),
+    t.ok(vmFlagsAt(p, a + 6 * PS).includes('rr'), 'smaps VmFlags of page 6 has rr (VM_RAND_READ)', { found: vmFlagsAt(p, a + 6 * PS),
     });
     k.checkInvariants();
   });
@@ -223,9 +222,8 @@ t.test('madvise02: error cases', async (t) => {
     p.mmap(0x20000000, PS, PROT_READ, ANON | MAP_FIXED, -1, 0);
     p.mmap(0x30000000, PS, PROT_READ, ANON | MAP_FIXED, -1, 0);
     t.equal(vmaCount(p), 3, 'map_count = max_map_count = 3');
-    const todo = 'sim-kernel bug: madvise returns split_vma\'s ENOMEM instead of EAGAIN when max_map_count is reached';
-    expectErrno(t, () => p.madvise(a + 2 * PS, 4 * PS, MADV_RANDOM), 'EAGAIN', 'MADV_RANDOM needing a split', { todo });
-    expectErrno(t, () => p.madvise(a, 4 * PS, MADV_SEQUENTIAL), 'EAGAIN', 'MADV_SEQUENTIAL needing a split', { todo });
+    expectErrno(t, () => p.madvise(a + 2 * PS, 4 * PS, MADV_RANDOM), 'EAGAIN', 'MADV_RANDOM needing a split');
+    expectErrno(t, () => p.madvise(a, 4 * PS, MADV_SEQUENTIAL), 'EAGAIN', 'MADV_SEQUENTIAL needing a split');
     t.equal(vmaCount(p), 3, 'no VMA was added');
     expectOk(t, () => p.madvise(a, 8 * PS, MADV_RANDOM), 'advice over the whole VMA needs no split');
     expectOk(t, () => p.madvise(a + 2 * PS, 4 * PS, MADV_DONTNEED), 'MADV_DONTNEED never splits');
@@ -289,12 +287,10 @@ t.test('MADV_DONTNEED on swapped-out anonymous memory frees the swap slots', asy
   t.ok(k.meminfoFields().SwapCached > 0, 'some pages sit in the swap cache');
   p.madvise(a, n * PS, MADV_DONTNEED);
   k.checkInvariants();
-  const todo = 'sim-kernel bug: zapping a present swap-cached anonymous page (MADV_DONTNEED, munmap, exit) leaves it ' +
-    'orphaned in the swap cache, holding a frame and a swap slot';
   const m = k.meminfoFields();
-  t.equal(m.SwapFree, m.SwapTotal, 'every swap slot is free again', { todo });
-  t.equal(m.SwapCached, 0, 'nothing left in the swap cache', { todo });
-  t.equal(m.AnonPages, 0, 'no anonymous page left', { todo });
+  t.equal(m.SwapFree, m.SwapTotal, 'every swap slot is free again');
+  t.equal(m.SwapCached, 0, 'nothing left in the swap cache');
+  t.equal(m.AnonPages, 0, 'no anonymous page left');
   k.checkInvariants();
 });
 
@@ -455,8 +451,7 @@ t.test('MADV_RANDOM / MADV_SEQUENTIAL split a VMA\'s middle off; MADV_NORMAL mer
       const lines = p.maps().trim().split('\n');
       t.match(lines[1] ?? '', new RegExp(`^${(a + 4 * PS).toString(16).padStart(8, '0')}-${(a + 12 * PS).toString(16).padStart(8, '0')} `),
         `${kind}: the middle VMA is [a+4p, a+12p)`);
-      t.ok(vmFlagsAt(p, a + 4 * PS).includes(flag), `${kind}: its VmFlags has ${flag}`, {
-        todo: 'sim-kernel bug: smaps VmFlags omits rr (VM_RAND_READ) and sr (VM_SEQ_READ)', found: vmFlagsAt(p, a + 4 * PS),
+      t.ok(vmFlagsAt(p, a + 4 * PS).includes(flag), `${kind}: its VmFlags has ${flag}`, { found: vmFlagsAt(p, a + 4 * PS),
       });
     }
     // RANDOM over part of the SEQUENTIAL middle and one edge page: more VMAs.

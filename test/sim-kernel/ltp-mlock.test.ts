@@ -274,9 +274,8 @@ t.test('mlock02: error cases', async (t) => {
     const a = p.mmap(0, 8 * PS, RW, ANON, -1, 0);
     p.mmap(0x20000000, PS, PROT_READ, ANON | MAP_FIXED, -1, 0);
     p.mmap(0x30000000, PS, PROT_READ, ANON | MAP_FIXED, -1, 0);
-    const todo = 'sim-kernel bug: mlock returns split_vma\'s ENOMEM instead of 2.6\'s EAGAIN when max_map_count is reached';
-    expectErrno(t, () => p.mlock(a + 2 * PS, 4 * PS), 'EAGAIN', 'mlock of the middle of a VMA', { todo });
-    expectErrno(t, () => p.mlock(a, 4 * PS), 'EAGAIN', 'mlock of the start of a VMA', { todo });
+    expectErrno(t, () => p.mlock(a + 2 * PS, 4 * PS), 'EAGAIN', 'mlock of the middle of a VMA');
+    expectErrno(t, () => p.mlock(a, 4 * PS), 'EAGAIN', 'mlock of the start of a VMA');
     t.equal(vmaCount(p), 3, 'no VMA was added');
     t.equal(k.meminfoFields().Mlocked, 0, 'nothing locked');
     expectOk(t, () => p.mlock(a, 8 * PS), 'mlock of the whole VMA needs no split');
@@ -364,9 +363,7 @@ t.test('mlock of mappings it cannot fully populate (past EOF) and of private fil
   // 2.6.28+ ("mlock: make mlock error return Posixly Correct") as -EFAULT → ENOMEM.
   // mlockall and mmap(MAP_LOCKED) ignore it; mlock() does not.
   const f = p.mmap(0, 8 * PS, PROT_READ, MAP_SHARED, fd, 0);
-  expectErrno(t, () => p.mlock(f, 8 * PS), 'ENOMEM', 'mlock of a mapping running past EOF', {
-    todo: 'sim-kernel bug: mlock() reports success when make_pages_present stops at EOF (Linux: ENOMEM, 2.6.11: EPERM)',
-  });
+  expectErrno(t, () => p.mlock(f, 8 * PS), 'ENOMEM', 'mlock of a mapping running past EOF');
   t.same([...p.mincore(f, 8 * PS)], [1, 1, 0, 0, 0, 0, 0, 0], 'the two file pages are resident');
   t.ok(hasLo(p, f), 'the whole VMA is VM_LOCKED');
   t.equal(k.meminfoFields().Mlocked, 8, 'Mlocked = the 2 file pages');

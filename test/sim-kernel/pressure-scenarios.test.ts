@@ -302,12 +302,10 @@ t.test('anonymous memory larger than RAM swaps out and back in with the right co
   p.munmap(a, n * PS);
   k.checkInvariants();
   // zap_pte_range → free_page_and_swap_cache: an unmapped page's swap-cache copy goes too.
-  const todo = 'sim-kernel bug: munmap leaves swapped-in anonymous pages in the swap cache (Mm.unmapPresent never ' +
-    'frees the swap-cache copy), so they keep a frame and a swap slot with no mapping left';
   const after = k.meminfoFields();
-  t.equal(after.SwapFree, after.SwapTotal, 'munmap freed every swap slot', { todo });
-  t.equal(after.SwapCached, 0, 'no swap-cache page is left', { todo });
-  t.equal(after.AnonPages, 0, 'no anonymous page is left', { todo });
+  t.equal(after.SwapFree, after.SwapTotal, 'munmap freed every swap slot');
+  t.equal(after.SwapCached, 0, 'no swap-cache page is left');
+  t.equal(after.AnonPages, 0, 'no anonymous page is left');
 });
 
 t.test('out of RAM and swap: ENOMEM saying swap is full, never a wrong value', async (t) => {
@@ -375,12 +373,9 @@ t.test('tmpfs pages are swap-backed: on the anonymous LRU lists however they wer
   const m = k.meminfoFields();
   t.equal(m.Shmem, 64, 'Shmem 64 kB');
   t.equal(m['Active(file)'] + m['Inactive(file)'], 0, 'no tmpfs page on the file LRU lists after pwrite', {
-    todo: 'sim-kernel bug: pwrite to a tmpfs file puts new pages on the file LRU (writeThroughCache never calls moveToAnonLru)',
     found: { 'Active(file)': m['Active(file)'], 'Inactive(file)': m['Inactive(file)'] },
   });
-  t.equal(m['Active(anon)'] + m['Inactive(anon)'], 64, 'the 16 tmpfs pages are on the anonymous LRU lists', {
-    todo: 'sim-kernel bug: pwrite to a tmpfs file puts new pages on the file LRU',
-  });
+  t.equal(m['Active(anon)'] + m['Inactive(anon)'], 64, 'the 16 tmpfs pages are on the anonymous LRU lists');
   // Pages faulted in through a mapping of a hole do go to the anonymous lists.
   p.ftruncate(fd, 32 * PS);
   const a = p.mmap(0, 32 * PS, RW, MAP_SHARED, fd, 0);
@@ -577,7 +572,6 @@ t.test('errseq: every file description open before a write-back error sees it on
   const e2 = caught(() => p.fsync(fd2));
   t.ok(e2 instanceof KernelError && e2.code === 'EIO', 'fsync(fd2), opened before the error: EIO too', {
     found: String(e2),
-    todo: 'sim-kernel bug: the write-back error is kept once per inode (Inode.pendingError), not per open file as errseq_t does',
   });
   t.equal(caught(() => p.fsync(fd1)), null, 'fsync(fd1) again: success');
   t.equal(caught(() => p.fsync(fd2)), null, 'fsync(fd2) again: success');
