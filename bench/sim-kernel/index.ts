@@ -9,11 +9,12 @@ import { BASE_CONFIG } from './common.js';
 import { kmemReport } from './kmem.js';
 import { mmapBenches } from './mmap.js';
 import { mmuBenches } from './mmu.js';
+import { reclaimBenches } from './reclaim.js';
 import { remapBenches } from './remap.js';
 
 export const simKernelSuite: Suite = {
   name: 'sim-kernel',
-  description: 'sim-kernel micro-benchmarks: translate/load32, remap_file_pages (2.6 and 4.0), mmap+munmap, kernel memory',
+  description: 'sim-kernel micro-benchmarks: translate/load32, remap_file_pages (2.6 and 4.0), mmap+munmap, kernel memory, reclaim and swap',
   environment() {
     const { costs, ...cfg } = resolveKernelConfig(BASE_CONFIG);
     const custom = Object.entries(costs).filter(([ev, ns]) => DEFAULT_COSTS_NS[ev as keyof typeof DEFAULT_COSTS_NS] !== ns);
@@ -24,5 +25,5 @@ export const simKernelSuite: Suite = {
       'per-benchmark overrides': 'ramBytes and personality/arch as listed in each benchmark\'s config column',
     };
   },
-  benches: [...mmuBenches, ...remapBenches, ...mmapBenches, kmemReport],
+  benches: [...mmuBenches, ...remapBenches, ...mmapBenches, kmemReport, ...reclaimBenches],
 };
