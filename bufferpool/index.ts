@@ -1,0 +1,60 @@
+/**
+ * bufferpool: one BufferPool interface over three strategies — a nonlinear window
+ * (remap_file_pages), one mmap per page, and classic pread/pwrite frames — with
+ * pluggable replacement policies (CLOCK, LRU, 2Q), the WAL rule enforced through
+ * engine-owned shadow frames, statistics and a per-slot snapshot.
+ */
+
+import type { Kernel, Process } from '../sim-kernel/index.js';
+import { POLICY_NAMES } from './policy.js';
+import { BufferPool } from './pool.js';
+import type { Strategy, StrategyContext } from './strategy.js';
+import { MultiMmapStrategy } from './strategy-multimmap.js';
+import { NonlinearStrategy } from './strategy-nonlinear.js';
+import { PreadStrategy } from './strategy-pread.js';
+import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES, STRATEGY_NAMES } from './types.js';
+
+export { BufferPool } from './pool.js';
+export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policy.js';
+export * from './types.js';
+
+/** Largest pool: slots are addressed with 22 bits in fix tokens. */
+export const MAX_POOL_SLOTS = 2 ** 22 - 1;
+
+/**
+ * Open a buffer pool over the open database file `fd` of process `proc`. The database
+ * page size is the kernel's page size. `pageCount` is the number of pages in use (the
+ * file may be longer); it defaults to the file's size in pages.
+ */
+export function openBufferPool(kernel: Kernel, proc: Process, fd: number, options: BufferPoolOptions, pageCount?: number): BufferPool {
+  const bad = (key: string, value: unknown, allowed: string): never => {
+    throw new BufferPoolError(POOL_ERROR_CODES.CONFIG, `bufferpool.${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`,
+      { details: { key, value, allowed } });
+  };
+  if (!STRATEGY_NAMES.includes(options.strategy)) bad('strategy', options.strategy, STRATEGY_NAMES.join(' | '));
+  if (!POLICY_NAMES.includes(options.policy)) bad('policy', options.policy, POLICY_NAMES.join(' | '));
+  if (!Number.isInteger(options.slots) || options.slots < 1 || options.slots > MAX_POOL_SLOTS) {
+    bad('slots', options.slots, `an integer from 1 to ${MAX_POOL_SLOTS}`);
+  }
+  if (options.shadowSlots !== undefined && (!Number.isInteger(options.shadowSlots) || options.shadowSlots < 1)) {
+    bad('shadowSlots', options.shadowSlots, 'an integer >= 1');
+  }
+  if (options.evictBatch !== undefined && (!Number.isInteger(options.evictBatch) || options.evictBatch < 1)) {
+    bad('evictBatch', options.evictBatch, 'an integer >= 1');
+  }
+  const ctx: StrategyContext = { proc, fd, slots: options.slots, pageSize: proc.pageSize, mlock: options.mlock ?? true };
+  let strategy: Strategy;
+  switch (options.strategy) {
+    case 'nonlinear':
+      strategy = new NonlinearStrategy(ctx);
+      break;
+    case 'multi-mmap':
+      strategy = new MultiMmapStrategy(ctx);
+      break;
+    case 'pread':
+      strategy = new PreadStrategy(ctx);
+      break;
+  }
+  const pages = pageCount ?? Math.ceil(proc.fstat(fd).size / proc.pageSize);
+  return new BufferPool(kernel, proc, fd, strategy, options, pages);
+}

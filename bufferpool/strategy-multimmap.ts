@@ -1,0 +1,92 @@
+/**
+ * Strategy `multi-mmap` (baseline): each resident page is its own one-page MAP_SHARED
+ * mapping at an address the kernel picks; eviction is munmap. Every resident page costs
+ * a VMA (neighbours may merge when the kernel places file-contiguous pages adjacently),
+ * so the pool meets vm.max_map_count: a pool whose slots cannot fit under it is refused
+ * at open, and an ENOMEM at run time is reported with the VMA count.
+ * Checkpoint: msync(MS_ASYNC) of each dirty mapping moves its PTE dirty bit to the page
+ * cache (2.6's fsync does not look at PTEs), then fdatasync writes and flushes.
+ */
+
+import { KernelError, MAP_SHARED, MS_ASYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import type { Strategy, StrategyContext } from './strategy.js';
+import { BufferPoolError, POOL_ERROR_CODES } from './types.js';
+
+/** VMAs a process needs besides the pool's (the shadow region, a little headroom). */
+const OTHER_VMAS = 8;
+
+export class MultiMmapStrategy implements Strategy {
+  readonly name = 'multi-mmap' as const;
+  readonly pinsOnFix = true;
+  readonly #proc: Process;
+  readonly #fd: number;
+  readonly #ps: number;
+  readonly #addr: Float64Array;
+  readonly #pinnedFrame: Int32Array;
+
+  constructor(ctx: StrategyContext) {
+    const max = ctx.proc.core.config.maxMapCount;
+    const have = ctx.proc.mm.mapCount;
+    if (ctx.slots + have + OTHER_VMAS > max + 1) {
+      throw new BufferPoolError(POOL_ERROR_CODES.CONFIG,
+        `multi-mmap pool of ${ctx.slots} slots needs up to ${ctx.slots + have + OTHER_VMAS} VMAs, but vm.max_map_count is ${max}; ` +
+        'use fewer slots, raise kernel.maxMapCount, or use the nonlinear strategy (one VMA)',
+        { details: { slots: ctx.slots, maxMapCount: max, vmasInUse: have } });
+    }
+    this.#proc = ctx.proc;
+    this.#fd = ctx.fd;
+    this.#ps = ctx.pageSize;
+    this.#addr = new Float64Array(ctx.slots).fill(-1);
+    this.#pinnedFrame = new Int32Array(ctx.slots).fill(-1);
+  }
+
+  load(slot: number, pageId: number): void {
+    try {
+      this.#addr[slot] = this.#proc.mmap(0, this.#ps, PROT_READ | PROT_WRITE, MAP_SHARED, this.#fd, pageId * this.#ps);
+    } catch (err) {
+      if (err instanceof KernelError && err.code === 'ENOMEM') {
+        throw new BufferPoolError(POOL_ERROR_CODES.KERNEL,
+          `multi-mmap: mmap of page ${pageId} failed with ENOMEM at ${this.#proc.mm.mapCount} VMAs ` +
+          `(vm.max_map_count ${this.#proc.core.config.maxMapCount})`, { cause: err, details: { vmas: this.#proc.mm.mapCount } });
+      }
+      throw err;
+    }
+  }
+
+  evict(slot: number, _pageId: number, _dirty: boolean): void {
+    this.#proc.munmap(this.#addr[slot] as number, this.#ps);
+    this.#addr[slot] = -1;
+  }
+
+  resolve(slot: number, write: boolean): number {
+    const f = this.#proc.pinPage(this.#addr[slot] as number, write);
+    this.#pinnedFrame[slot] = f;
+    return f * this.#ps;
+  }
+
+  resolveFixed(slot: number): number {
+    return (this.#pinnedFrame[slot] as number) * this.#ps;
+  }
+
+  release(slot: number): void {
+    this.#proc.unpinPage(this.#pinnedFrame[slot] as number, false);
+  }
+
+  writeBack(slot: number, _pageId: number): void {
+    this.#proc.msync(this.#addr[slot] as number, this.#ps, MS_ASYNC);
+  }
+
+  sync(): void {
+    this.#proc.fdatasync(this.#fd);
+  }
+
+  slotAddr(slot: number): number {
+    return this.#addr[slot] as number;
+  }
+
+  close(): void {
+    for (let s = 0; s < this.#addr.length; s++) {
+      if ((this.#addr[s] as number) >= 0) this.evict(s, -1, false);
+    }
+  }
+}

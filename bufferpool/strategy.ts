@@ -1,0 +1,43 @@
+/**
+ * How a strategy makes a slot's page addressable. The pool (pool.ts) owns everything
+ * else — slots, pins, dirty state, shadows, the WAL rule, eviction choice — and calls
+ * these methods; each strategy file implements them with real system calls on the
+ * simulated kernel.
+ */
+
+import type { Process } from '../sim-kernel/index.js';
+import type { StrategyName } from './types.js';
+
+export interface Strategy {
+  readonly name: StrategyName;
+  /** Whether a fix needs a kernel pin (get_user_pages) to keep the frame in place. */
+  readonly pinsOnFix: boolean;
+  /** Make page `pageId` the content of empty slot `slot`. */
+  load(slot: number, pageId: number): void;
+  /** Slot `slot` stops holding `pageId`; its change, if any, is already installed (dirty = newer than the file). */
+  evict(slot: number, pageId: number, dirty: boolean): void;
+  /**
+   * Physical byte offset of the slot's page in the kernel's RAM. With pinsOnFix the
+   * frame is pinned (release() undoes it); `write` makes the MMU set the dirty bit.
+   */
+  resolve(slot: number, write: boolean): number;
+  /** Physical offset of a fixed slot's page, as the fix's resolve() found it (no pin change). */
+  resolveFixed(slot: number): number;
+  /** Undo the pin resolve() took (pinsOnFix strategies). */
+  release(slot: number): void;
+  /** Start writing the slot's installed change to the data file (part of a flush). */
+  writeBack(slot: number, pageId: number): void;
+  /** Make everything written back durable in the data file. */
+  sync(): void;
+  /** Virtual address of the slot's page, or -1 when it has none (for PTE state). */
+  slotAddr(slot: number): number;
+  close(): void;
+}
+
+export interface StrategyContext {
+  proc: Process;
+  fd: number;
+  slots: number;
+  pageSize: number;
+  mlock: boolean;
+}

@@ -1,0 +1,128 @@
+/**
+ * The buffer pool's public types: options, the WAL hook, statistics, snapshot rows,
+ * and errors with stable codes.
+ */
+
+import { CodedError } from '../sim-kernel/index.js';
+import type { PolicyName } from './policy.js';
+
+export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
+
+/** Intent of a fix. A shared fix must not write the page's bytes. */
+export type FixMode = 'shared' | 'exclusive';
+
+/** A page whose change is not covered by any log record yet (uncommitted, no-steal). */
+export const LSN_UNLOGGED = Number.POSITIVE_INFINITY;
+
+/**
+ * What the storage engine tells the pool about its log (the WAL rule: a page image
+ * never reaches the data file before the log is durable up to the page's LSN).
+ */
+export interface WalHook {
+  /** Highest LSN known durable in the log. */
+  durableLsn(): number;
+  /** Make the log durable up to at least `lsn` (fsync the WAL). */
+  flushLog(lsn: number): void;
+}
+
+export interface BufferPoolOptions {
+  strategy: StrategyName;
+  /** Resident pages (window slots, mappings, or frames). */
+  slots: number;
+  policy: PolicyName;
+  /** Engine-owned frames for pages being changed (copy-on-fix). Default max(16, slots / 8). */
+  shadowSlots?: number;
+  /** nonlinear: mlock the window (MAP_LOCKED), as the big DBMSs did. Default true. */
+  mlock?: boolean;
+  /** Evict this many pages at once when the pool is full (vmcache: 64). */
+  evictBatch?: number;
+  /** Pages added to the file at a time when it must grow. Default 64. */
+  growPages?: number;
+  /** Catch misuse: stale handles, unfix of unpinned pages (each an assertion naming the page). */
+  debug?: boolean;
+  wal?: WalHook;
+}
+
+export const POOL_ERROR_CODES = {
+  EXHAUSTED: 'REMAPDB_POOL_EXHAUSTED',
+  CONFIG: 'REMAPDB_POOL_CONFIG',
+  FAILED: 'REMAPDB_POOL_FAILED',
+  KERNEL: 'REMAPDB_POOL_KERNEL',
+  CLOSED: 'REMAPDB_POOL_CLOSED',
+  MISUSE: 'REMAPDB_POOL_MISUSE',
+  RANGE: 'REMAPDB_POOL_PAGE_RANGE',
+} as const;
+
+export class BufferPoolError extends CodedError {}
+
+export interface BufferPoolStats {
+  strategy: StrategyName;
+  policy: PolicyName;
+  personality: string;
+  slots: number;
+  resident: number;
+  fixes: number;
+  hits: number;
+  misses: number;
+  hitRate: number;
+  evictions: number;
+  writebacks: number;
+  installs: number;
+  shadowCopies: number;
+  remaps: number;
+  mmaps: number;
+  munmaps: number;
+  preads: number;
+  pwrites: number;
+  minorFaults: number;
+  majorFaults: number;
+  tlbShootdowns: number;
+  tlbFlushes: number;
+  swapOuts: number;
+  vmaCount: number;
+  kernelBytes: number;
+  kernelNs: number;
+  kernelNsPerMiss: number;
+  logFlushesForced: number;
+}
+
+export type PteState = 'present' | 'file' | 'swap' | 'none';
+
+export interface SlotSnapshot {
+  slot: number;
+  pageId: number;
+  pins: number;
+  dirty: boolean;
+  usage: number;
+  /** LSN of the page's newest change (null: none since load). */
+  pageLsn: number | null;
+  /** A change not yet installed: the page is served from an engine-owned shadow frame. */
+  shadowed: boolean;
+  pte: PteState;
+  frame: number;
+}
+
+export interface PoolSummary {
+  /** pg_buffercache_summary */
+  buffers_used: number;
+  buffers_unused: number;
+  buffers_dirty: number;
+  buffers_pinned: number;
+  usagecount_avg: number;
+  /** INNODB_BUFFER_POOL_STATS */
+  POOL_SIZE: number;
+  FREE_BUFFERS: number;
+  DATABASE_PAGES: number;
+  MODIFIED_DATABASE_PAGES: number;
+  NUMBER_PAGES_READ: number;
+  NUMBER_PAGES_CREATED: number;
+  NUMBER_PAGES_WRITTEN: number;
+  NUMBER_PAGES_GET: number;
+  HIT_RATE: number;
+}
+
+export interface PoolSnapshot {
+  summary: PoolSummary;
+  slots: SlotSnapshot[];
+}
