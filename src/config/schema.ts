@@ -133,6 +133,18 @@ const kernelSection = strictSection({
 });
 export type KernelSection = z.infer<typeof kernelSection>;
 
+const bufferpoolSection = strictSection({
+  strategy: oneOf(['nonlinear', 'multi-mmap', 'pread']),
+  slots: intIn(1, 2 ** 22 - 1),
+  policy: oneOf(['clock', 'lru', '2q']),
+  shadowSlots: intIn(0, 2 ** 22 - 1),
+  mlock: z.boolean({ error: 'true or false' }),
+  evictBatch: intIn(1, 4096),
+  growPages: intIn(1, 1 << 20),
+  debug: z.boolean({ error: 'true or false' }),
+});
+export type BufferpoolSection = z.infer<typeof bufferpoolSection>;
+
 const logSection = strictSection({
   level: oneOf(LOG_LEVELS),
 });
@@ -140,6 +152,7 @@ const logSection = strictSection({
 /** The top-level sections of a config file, in print order. One entry per section. */
 export const SECTIONS = {
   kernel: kernelSection,
+  bufferpool: bufferpoolSection,
   log: logSection,
 };
 export type SectionName = keyof typeof SECTIONS;

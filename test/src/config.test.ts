@@ -67,8 +67,8 @@ t.test('refused values name the key, the value and what is allowed', async (t) =
   t.match(unknown.message, /kernel\.fooBar = 1 is not a known key/);
   t.match(unknown.message, /ramBytes/, 'lists the known keys');
 
-  const topLevel = refused(t, () => load({ overrides: { bufferpol: {} } }));
-  t.match(topLevel.message, /bufferpol .* not a known key.*kernel, log/);
+  const topLevel = refused(t, () => load({ overrides: { bufferpoool: {} } }));
+  t.match(topLevel.message, /bufferpoool .* not a known key.*kernel, bufferpool, log/);
 
   const wrongType = refused(t, () => load({ overrides: { kernel: { seed: 'seven' } } }));
   t.equal(wrongType.code, 'REMAPDB_CONFIG_INVALID');
