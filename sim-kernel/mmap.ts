@@ -492,8 +492,10 @@ export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, off
     let f = core.findPage(inode, pgoff);
     if (f < 0) {
       const whole = inPage === 0 && n === ps;
-      if (inode.kind === 'host' && !whole && pgoff * ps < inode.size) {
-        f = core.getPage(inode, pgoff, syscall); // prepare_write reads a partly written page first
+      if ((inode.kind === 'host' && !whole && pgoff * ps < inode.size) || inode.swapped.has(pgoff)) {
+        // prepare_write reads a partly written page first; a tmpfs page in swap comes back
+        // (shmem_getpage), so the file never has the page both in RAM and in swap.
+        f = core.getPage(inode, pgoff, syscall);
       } else {
         f = core.allocFrame(PG_PAGECACHE, !whole);
         if (f < 0) throw core.oom(syscall, `no free frame for page ${pgoff} of ${inode.path}`);
