@@ -13,25 +13,28 @@
  * kernel may write that page back whenever it likes — pdflush after dirty_expire, reclaim
  * of an unlocked window page, a remap that moves the PTE's dirty bit to the page — and a
  * shared mapping cannot veto it. So no change is ever made in place:
- *   - an exclusive fix copies the page into a *shadow* frame owned by the engine, and
- *     the caller (and every later fix) works on the shadow;
- *   - the storage engine records the change's LSN with markLsn() once it is logged;
- *     until then the LSN is LSN_UNLOGGED and the change stays in the shadow (no-steal);
- *   - the shadow is *installed* — copied into the window / mapping / frame — only when
- *     the WAL hook says the log is durable up to that LSN and no one has the page fixed;
- *     from then on the kernel may write the page whenever it wants: the log covers it;
+ *   - an exclusive fix copies the page into a *working* shadow frame owned by the
+ *     engine, and the caller (and every later fix) works on it; the change is unlogged
+ *     and stays there (no-steal);
+ *   - the storage engine records the change's LSN with markLsn() once it is logged: the
+ *     working copy becomes the page's *pending* copy, waiting for the log (a newer
+ *     pending copy replaces an older one — it contains its changes);
+ *   - the pending copy is *installed* — copied into the window / mapping / frame — only
+ *     when the WAL hook says the log is durable up to its LSN and no one has the page
+ *     fixed; from then on the kernel may write the page whenever it wants: the log covers
+ *     it. A later transaction's working copy does not hold an earlier pending one back;
  *   - if shadows run out, the pool installs what it may, then asks the hook to flush the
  *     log and installs again; if every shadow holds an unlogged change, the fix fails
  *     with REMAPDB_POOL_EXHAUSTED (a transaction larger than shadowSlots);
- *   - discard() drops a shadow (rollback): the file and window never saw the change.
+ *   - discard() drops the working copy (rollback); an earlier logged change survives.
  * The same path serves all three strategies, so they obey the rule identically; the
  * pread strategy additionally writes back only installed (hence logged) pages.
  *
  * ## Invariants (checkInvariants)
  *   1. map(pageId) = slot ⇔ pageOf[slot] = pageId ≥ 0; free slots hold -1 and are on the free stack once.
  *   2. pins ≥ kernelPins ≥ 0; a slot with pins > 0 or a shadow is never evicted.
- *   3. shadowOf[slot] = s ⇔ shadowSlot[s] = slot; free shadows are on their stack once.
- *   4. dirty slots have no shadow younger than the install (dirty = installed, unwritten).
+ *   3. work[slot] = s or pend[slot] = s ⇔ shadowSlot[s] = slot; free shadows are on their stack once.
+ *   4. A page is read from its working copy, else its pending copy, else its slot.
  *   5. The policy's own invariants hold, and its resident set is the occupied slots.
  * Transitions: fix (miss: take a free slot or evict a batch → strategy.load), unfix,
  * markLsn, install (shadow → page, dirty), flush (install, write back, sync), discard.
@@ -46,7 +49,7 @@ import { createPolicy } from './policies.js';
 import type { ReplacementPolicy } from './policy.js';
 import type { Strategy } from './strategy.js';
 import {
-  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, LSN_UNLOGGED, POOL_ERROR_CODES,
+  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES,
   type PoolSnapshot, type SlotSnapshot, type WalHook,
 } from './types.js';
 
@@ -83,8 +86,16 @@ export class BufferPool {
   readonly #pins: Int32Array;
   readonly #kernelPins: Int32Array;
   readonly #dirty: Uint8Array;
+  /** LSN of the newest installed change (-1: none since load). */
   readonly #lsn: Float64Array;
-  readonly #shadowOf: Int32Array;
+  /** Working shadow (changes not logged yet), or -1; workDirty: it was changed. */
+  readonly #work: Int32Array;
+  readonly #workDirty: Uint8Array;
+  /** Pending shadow (logged, waiting for the log to be durable) and its LSN, or -1. */
+  readonly #pend: Int32Array;
+  readonly #pendLsn: Float64Array;
+  /** Older pending copies replaced while the page was fixed; freed when its pins reach 0. */
+  readonly #retired: Int32Array;
   readonly #gen: Int32Array;
   readonly #free: Int32Array;
   #freeTop: number;
@@ -133,13 +144,17 @@ export class BufferPool {
     this.#kernelPins = new Int32Array(slots);
     this.#dirty = new Uint8Array(slots);
     this.#lsn = new Float64Array(slots).fill(-1);
-    this.#shadowOf = new Int32Array(slots).fill(-1);
+    this.#work = new Int32Array(slots).fill(-1);
+    this.#workDirty = new Uint8Array(slots);
+    this.#pend = new Int32Array(slots).fill(-1);
+    this.#pendLsn = new Float64Array(slots).fill(-1);
+    this.#retired = new Int32Array(slots);
     this.#gen = new Int32Array(slots);
     this.#free = new Int32Array(slots);
     for (let i = 0; i < slots; i++) this.#free[i] = slots - 1 - i;
     this.#freeTop = slots;
     this.#victims = new Int32Array(this.options.evictBatch);
-    this.#evictable = (s) => this.#pins[s] === 0 && this.#shadowOf[s] === -1;
+    this.#evictable = (s) => this.#pins[s] === 0 && this.#work[s] === -1 && this.#pend[s] === -1 && this.#retired[s] === 0;
     // Shadow frames: anonymous memory the engine owns, pinned for the pool's life.
     const ns = this.options.shadowSlots;
     const ps = this.pageSize;
@@ -199,13 +214,14 @@ export class BufferPool {
       }
       this.#pageOf[slot] = pageId;
       this.#lsn[slot] = -1;
+      this.#pendLsn[slot] = -1;
       this.#map.set(pageId, slot);
       this.#policy.insert(slot, pageId);
     }
     (this.#pins[slot] as number)++;
-    if (mode === 'exclusive' && this.#shadowOf[slot] === -1) this.#makeShadow(slot);
+    if (mode === 'exclusive' && this.#work[slot] === -1) this.#makeWork(slot);
     let pinBit = 0;
-    if (this.#shadowOf[slot] === -1 && this.#strategy.pinsOnFix) {
+    if (this.#work[slot] === -1 && this.#pend[slot] === -1 && this.#strategy.pinsOnFix) {
       this.#strategy.resolve(slot, false);
       (this.#kernelPins[slot] as number)++;
       pinBit = 1;
@@ -216,8 +232,10 @@ export class BufferPool {
   /** Byte offset in `bytes` of the page a token fixes. */
   offset(token: number): number {
     const slot = this.#slotOf(token);
-    const sh = this.#shadowOf[slot] as number;
-    if (sh >= 0) return this.#shadowOff[sh] as number;
+    const w = this.#work[slot] as number;
+    if (w >= 0) return this.#shadowOff[w] as number;
+    const pd = this.#pend[slot] as number;
+    if (pd >= 0) return this.#shadowOff[pd] as number;
     return this.#strategy.resolveFixed(slot);
   }
 
@@ -228,10 +246,10 @@ export class BufferPool {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `unfix of page ${this.#pageOf[slot]} (slot ${slot}) that is not fixed`);
     }
     if (dirtied) {
-      if (this.#shadowOf[slot] === -1) {
+      if (this.#work[slot] === -1) {
         throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `page ${this.#pageOf[slot]} unfixed as dirtied but was never fixed exclusive`);
       }
-      this.#lsn[slot] = LSN_UNLOGGED;
+      this.#workDirty[slot] = 1;
     }
     if (token % 2 === 1) {
       this.#strategy.release(slot);
@@ -239,7 +257,12 @@ export class BufferPool {
     }
     (this.#pins[slot] as number)--;
     if (this.options.debug && this.#pins[slot] === 0) (this.#gen[slot] as number)++;
-    if (this.#pins[slot] === 0 && this.#shadowOf[slot] !== -1) this.#maybeInstall(slot);
+    if (this.#pins[slot] === 0) {
+      // An exclusive fix that changed nothing leaves nothing to keep.
+      if (this.#work[slot] !== -1 && this.#workDirty[slot] === 0) this.#freeShadow(slot, this.#work);
+      if (this.#retired[slot] !== 0) this.#freeRetired(slot);
+      if (this.#pend[slot] !== -1) this.#maybeInstall(slot);
+    }
   }
 
   #slotOf(token: number): number {
@@ -255,12 +278,30 @@ export class BufferPool {
     return slot;
   }
 
-  /** Record that page `pageId`'s latest change is logged at `lsn` (storage calls this at commit). */
+  /**
+   * Record that page `pageId`'s latest change is logged at `lsn` (storage calls this at
+   * commit). It is installed once the log is durable up to lsn and the page is unfixed.
+   */
   markLsn(pageId: number, lsn: number): void {
     const slot = this.#map.get(pageId);
     if (slot < 0) return;
-    if (this.#shadowOf[slot] === -1) return;
-    this.#lsn[slot] = lsn;
+    const w = this.#work[slot] as number;
+    if (w === -1 || this.#workDirty[slot] === 0) return;
+    // The working copy becomes the pending copy; an older pending one is contained in it.
+    // While the page is fixed a reader may still hold the older copy's bytes: retire it
+    // (freed when the last pin goes) instead of freeing it now.
+    if (this.#pend[slot] !== -1) {
+      if (this.#pins[slot] !== 0) {
+        this.#pend[slot] = -1;
+        (this.#retired[slot] as number)++;
+      } else {
+        this.#freeShadow(slot, this.#pend);
+      }
+    }
+    this.#pend[slot] = w;
+    this.#pendLsn[slot] = lsn;
+    this.#work[slot] = -1;
+    this.#workDirty[slot] = 0;
     if (this.#pins[slot] === 0) this.#maybeInstall(slot);
   }
 
@@ -273,13 +314,12 @@ export class BufferPool {
   discard(pageId: number): void {
     const slot = this.#map.get(pageId);
     if (slot < 0) return;
-    const sh = this.#shadowOf[slot] as number;
-    if (sh < 0) return;
+    if (this.#work[slot] === -1) return;
     if (this.#pins[slot] !== 0) {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `discard of page ${pageId} while it is fixed (${this.#pins[slot]} pins)`);
     }
-    this.#freeShadow(slot);
-    this.#lsn[slot] = -1;
+    this.#freeShadow(slot, this.#work);
+    this.#workDirty[slot] = 0;
   }
 
   // ------------------------------------------------------------------ allocation
@@ -370,45 +410,63 @@ export class BufferPool {
     (this.#counters[C_EVICTIONS] as number)++;
   }
 
-  #makeShadow(slot: number): void {
+  /** A working copy of the page: from its pending copy if it has one, else from the slot. */
+  #makeWork(slot: number): void {
+    const sh = this.#takeShadow(slot);
+    const ps = this.pageSize;
+    const pd = this.#pend[slot] as number;
+    if (pd >= 0) {
+      const from = this.#shadowOff[pd] as number;
+      this.bytes.copyWithin(this.#shadowOff[sh] as number, from, from + ps);
+    } else {
+      const src = this.#strategy.resolve(slot, false);
+      this.bytes.copyWithin(this.#shadowOff[sh] as number, src, src + ps);
+      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
+    }
+    this.#work[slot] = sh;
+    this.#workDirty[slot] = 0;
+    this.#shadowSlot[sh] = slot;
+    (this.#counters[C_SHADOW_COPIES] as number)++;
+  }
+
+  #takeShadow(slot: number): number {
     if (this.#shadowTop === 0) this.#installAll();
     if (this.#shadowTop === 0) this.#forceLogAndInstall();
     if (this.#shadowTop === 0) {
       (this.#pins[slot] as number)--;
-      throw new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${this.options.shadowSlots} shadow frames hold changes ` +
-        'not yet logged: a transaction may change at most shadowSlots pages; commit sooner or open with more shadowSlots',
-      { details: { shadowSlots: this.options.shadowSlots } });
+      let pending = 0;
+      for (let s = 0; s < this.slotCount; s++) if (this.#pend[s] !== -1) pending++;
+      throw new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${this.options.shadowSlots} shadow frames are in use ` +
+        `(${this.options.shadowSlots - pending} hold changes not yet logged, ${pending} logged changes on fixed pages): ` +
+        'a transaction may change at most shadowSlots pages; commit sooner or open with more shadowSlots',
+      { details: { shadowSlots: this.options.shadowSlots, pending } });
     }
-    const sh = this.#shadowFree[--this.#shadowTop] as number;
-    const ps = this.pageSize;
-    const src = this.#strategy.resolve(slot, false);
-    this.bytes.copyWithin(this.#shadowOff[sh] as number, src, src + ps);
-    if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    this.#shadowOf[slot] = sh;
-    this.#shadowSlot[sh] = slot;
-    this.#lsn[slot] = -1;
-    (this.#counters[C_SHADOW_COPIES] as number)++;
+    return this.#shadowFree[--this.#shadowTop] as number;
   }
 
-  #freeShadow(slot: number): void {
-    const sh = this.#shadowOf[slot] as number;
-    this.#shadowOf[slot] = -1;
+  #freeRetired(slot: number): void {
+    for (let sh = 0; sh < this.#shadowSlot.length; sh++) {
+      if (this.#shadowSlot[sh] === slot && this.#work[slot] !== sh && this.#pend[slot] !== sh) {
+        this.#shadowSlot[sh] = -1;
+        this.#shadowFree[this.#shadowTop++] = sh;
+      }
+    }
+    this.#retired[slot] = 0;
+  }
+
+  #freeShadow(slot: number, which: Int32Array): void {
+    const sh = which[slot] as number;
+    which[slot] = -1;
     this.#shadowSlot[sh] = -1;
     this.#shadowFree[this.#shadowTop++] = sh;
   }
 
-  /** Copy the shadow into the page if its change is durable in the log, and nobody has it fixed. */
+  /** Copy the pending copy into the page if the log covers it and nobody has the page fixed. */
   #maybeInstall(slot: number): boolean {
-    const lsn = this.#lsn[slot] as number;
-    if (this.#pins[slot] !== 0) return false;
-    if (lsn === -1) {
-      // Fixed exclusive but never dirtied: nothing to install.
-      this.#freeShadow(slot);
-      return true;
-    }
-    if (lsn === LSN_UNLOGGED || lsn > this.#wal.durableLsn()) return false;
-    this.#check(true);
-    const sh = this.#shadowOf[slot] as number;
+    const pd = this.#pend[slot] as number;
+    if (pd < 0 || this.#pins[slot] !== 0 || this.#failed !== null) return false;
+    const lsn = this.#pendLsn[slot] as number;
+    if (lsn > this.#wal.durableLsn()) return false;
     const ps = this.pageSize;
     let dst: number;
     try {
@@ -416,10 +474,11 @@ export class BufferPool {
     } catch (err) {
       throw this.#kernelError(err, `installing page ${this.#pageOf[slot]}`);
     }
-    const src = this.#shadowOff[sh] as number;
+    const src = this.#shadowOff[pd] as number;
     this.bytes.copyWithin(dst, src, src + ps);
     if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    this.#freeShadow(slot);
+    this.#freeShadow(slot, this.#pend);
+    this.#lsn[slot] = lsn;
     this.#dirty[slot] = 1;
     (this.#counters[C_INSTALLS] as number)++;
     return true;
@@ -429,19 +488,16 @@ export class BufferPool {
     let n = 0;
     for (let sh = 0; sh < this.#shadowSlot.length; sh++) {
       const slot = this.#shadowSlot[sh] as number;
-      if (slot >= 0 && this.#maybeInstall(slot)) n++;
+      if (slot >= 0 && this.#pend[slot] === sh && this.#maybeInstall(slot)) n++;
     }
     return n;
   }
 
-  /** Shadows are short: make the log durable up to the newest logged change, then install. */
+  /** Shadows are short: make the log durable up to the newest pending change, then install. */
   #forceLogAndInstall(): void {
     let max = -1;
-    for (let sh = 0; sh < this.#shadowSlot.length; sh++) {
-      const slot = this.#shadowSlot[sh] as number;
-      if (slot < 0) continue;
-      const lsn = this.#lsn[slot] as number;
-      if (lsn !== LSN_UNLOGGED && lsn > max) max = lsn;
+    for (let s = 0; s < this.slotCount; s++) {
+      if (this.#pend[s] !== -1 && (this.#pendLsn[s] as number) > max) max = this.#pendLsn[s] as number;
     }
     if (max < 0 || max <= this.#wal.durableLsn()) return;
     this.#wal.flushLog(max);
@@ -466,8 +522,8 @@ export class BufferPool {
     this.#check(true);
     let need = -1;
     for (let s = 0; s < this.slotCount; s++) {
-      const l = this.#lsn[s] as number;
-      if (this.#shadowOf[s] !== -1 && l !== LSN_UNLOGGED && l <= uptoLsn && l > need) need = l;
+      const l = this.#pendLsn[s] as number;
+      if (this.#pend[s] !== -1 && l <= uptoLsn && l > need) need = l;
     }
     if (need > this.#wal.durableLsn()) {
       this.#wal.flushLog(need);
@@ -560,7 +616,8 @@ export class BufferPool {
       const pageId = this.#pageOf[s] as number;
       const addr = pageId >= 0 ? this.#strategy.slotAddr(s) : -1;
       const pte = addr >= 0 ? this.proc.ptes(addr, this.pageSize)[0] : undefined;
-      const isDirty = this.#dirty[s] === 1 || this.#shadowOf[s] !== -1;
+      const shadowed = this.#work[s] !== -1 || this.#pend[s] !== -1;
+      const isDirty = this.#dirty[s] === 1 || shadowed;
       const usage = pageId >= 0 ? this.#policy.usage(s) : 0;
       if (pageId >= 0) {
         used++;
@@ -568,10 +625,11 @@ export class BufferPool {
         if (isDirty) dirty++;
         if ((this.#pins[s] as number) > 0) pinned++;
       }
-      const lsn = this.#lsn[s] as number;
+      const lsn = this.#pend[s] !== -1 ? (this.#pendLsn[s] as number) : (this.#lsn[s] as number);
       slots.push({
         slot: s, pageId, pins: this.#pins[s] as number, dirty: isDirty, usage,
-        pageLsn: lsn < 0 || lsn === LSN_UNLOGGED ? null : lsn, shadowed: this.#shadowOf[s] !== -1,
+        pageLsn: lsn < 0 ? null : lsn, shadowed, working: this.#work[s] !== -1, pending: this.#pend[s] !== -1,
+        retired: this.#retired[s] as number,
         pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1,
       });
     }
@@ -615,7 +673,7 @@ export class BufferPool {
       const p = this.#pageOf[s] as number;
       if (p < 0) {
         if (onFree[s] !== 1) fail(`empty slot ${s} not on the free stack`);
-        if (this.#pins[s] !== 0 || this.#shadowOf[s] !== -1 || this.#dirty[s] !== 0) fail(`empty slot ${s} has state`);
+        if (this.#pins[s] !== 0 || this.#work[s] !== -1 || this.#pend[s] !== -1 || this.#dirty[s] !== 0) fail(`empty slot ${s} has state`);
         continue;
       }
       resident++;
@@ -624,8 +682,11 @@ export class BufferPool {
       if (!((this.#pins[s] as number) >= (this.#kernelPins[s] as number) && (this.#kernelPins[s] as number) >= 0)) {
         fail(`slot ${s}: pins ${this.#pins[s]} kernel pins ${this.#kernelPins[s]}`);
       }
-      const sh = this.#shadowOf[s] as number;
-      if (sh >= 0 && this.#shadowSlot[sh] !== s) fail(`slot ${s} shadow ${sh} points back at ${this.#shadowSlot[sh]}`);
+      for (const sh of [this.#work[s] as number, this.#pend[s] as number]) {
+        if (sh >= 0 && this.#shadowSlot[sh] !== s) fail(`slot ${s} shadow ${sh} points back at ${this.#shadowSlot[sh]}`);
+      }
+      if (this.#work[s] !== -1 && this.#work[s] === this.#pend[s]) fail(`slot ${s}: working and pending copy are one frame`);
+      if (this.#retired[s] !== 0 && this.#pins[s] === 0) fail(`slot ${s}: retired copies outlive the pins`);
     }
     if (resident !== this.#map.size) fail(`${resident} resident slots, map holds ${this.#map.size}`);
     let shadowsUsed = 0;

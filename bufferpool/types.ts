@@ -99,6 +99,12 @@ export interface SlotSnapshot {
   pageLsn: number | null;
   /** A change not yet installed: the page is served from an engine-owned shadow frame. */
   shadowed: boolean;
+  /** It has a working copy (changes not logged yet). */
+  working: boolean;
+  /** It has a pending copy (logged, waiting for the log to be durable). */
+  pending: boolean;
+  /** Older pending copies kept until the page's pins go (a reader may still see them). */
+  retired: number;
   pte: PteState;
   frame: number;
 }
