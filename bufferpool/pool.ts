@@ -218,8 +218,10 @@ export class BufferPool {
       this.#map.set(pageId, slot);
       this.#policy.insert(slot, pageId);
     }
-    (this.#pins[slot] as number)++;
+    // The working copy is made before the pin, so this page's own pending copy can still be
+    // installed to free a shadow if the pool is short of them.
     if (mode === 'exclusive' && this.#work[slot] === -1) this.#makeWork(slot);
+    (this.#pins[slot] as number)++;
     let pinBit = 0;
     if (this.#work[slot] === -1 && this.#pend[slot] === -1 && this.#strategy.pinsOnFix) {
       this.#strategy.resolve(slot, false);
@@ -412,7 +414,7 @@ export class BufferPool {
 
   /** A working copy of the page: from its pending copy if it has one, else from the slot. */
   #makeWork(slot: number): void {
-    const sh = this.#takeShadow(slot);
+    const sh = this.#takeShadow();
     const ps = this.pageSize;
     const pd = this.#pend[slot] as number;
     if (pd >= 0) {
@@ -429,11 +431,10 @@ export class BufferPool {
     (this.#counters[C_SHADOW_COPIES] as number)++;
   }
 
-  #takeShadow(slot: number): number {
+  #takeShadow(): number {
     if (this.#shadowTop === 0) this.#installAll();
     if (this.#shadowTop === 0) this.#forceLogAndInstall();
     if (this.#shadowTop === 0) {
-      (this.#pins[slot] as number)--;
       let pending = 0;
       for (let s = 0; s < this.slotCount; s++) if (this.#pend[s] !== -1) pending++;
       throw new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${this.options.shadowSlots} shadow frames are in use ` +
