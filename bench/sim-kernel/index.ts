@@ -10,6 +10,7 @@ import { kmemReport } from './kmem.js';
 import { mmapBenches } from './mmap.js';
 import { mmuBenches } from './mmu.js';
 import { reclaimBenches } from './reclaim.js';
+import { seedReport } from './seed.js';
 import { remapBenches } from './remap.js';
 
 export const simKernelSuite: Suite = {
@@ -25,5 +26,5 @@ export const simKernelSuite: Suite = {
       'per-benchmark overrides': 'ramBytes and personality/arch as listed in each benchmark\'s config column',
     };
   },
-  benches: [...mmuBenches, ...remapBenches, ...mmapBenches, kmemReport, ...reclaimBenches],
+  benches: [...mmuBenches, ...remapBenches, ...mmapBenches, kmemReport, ...reclaimBenches, seedReport],
 };
