@@ -1,0 +1,210 @@
+/**
+ * The page file's on-disk format: the superblock (page 0) and the header every other
+ * page carries. All integers little-endian; 64-bit fields hold values below 2^53 and
+ * are written as two 32-bit halves (low first).
+ *
+ * Superblock (page 0; the rest of the page is zero):
+ * | OFFSET | SIZE | DESCRIPTION                                                      |
+ * |--------|------|------------------------------------------------------------------|
+ * | 0      | 8    | magic "REMAPDB\0"                                                |
+ * | 8      | 4    | format version (FORMAT_VERSION)                                  |
+ * | 12     | 4    | page size in bytes (4096, 8192 or 16384)                         |
+ * | 16     | 8    | page count: pages in use, the superblock included               |
+ * | 24     | 8    | checkpoint LSN: every change up to it is in this file            |
+ * | 32     | 8    | free-list head: first free page, 0 = none                        |
+ * | 40     | 8    | free page count                                                  |
+ * | 48     | 4    | salt, random at creation (the WAL echoes it in every frame)     |
+ * | 52     | 4    | flags (0)                                                        |
+ * | 56     | 64   | reserved, zero                                                   |
+ * | 120    | 4    | CRC32C of bytes 0..119                                           |
+ *
+ * Page header (every page but the superblock):
+ * | OFFSET | SIZE | DESCRIPTION                                                      |
+ * |--------|------|------------------------------------------------------------------|
+ * | 0      | 1    | page type (PAGE_TYPE)                                            |
+ * | 1      | 1    | flags                                                            |
+ * | 2      | 2    | reserved, zero                                                   |
+ * | 4      | 4    | CRC32C of the whole page with these 4 bytes read as zero        |
+ * | 8      | 8    | page LSN: the change this image reflects                         |
+ * | 16     | 8    | page id: the page's own number (catches misdirected writes)      |
+ * | 24     | ...  | body (type-specific)                                             |
+ *
+ * Reading validates everything and throws a StorageError whose code says what is wrong
+ * and whose message names the page: a foreign file, a newer format, the wrong page size,
+ * a truncated file, or a checksum mismatch — never silently wrong data.
+ */
+
+import { CodedError } from '../sim-kernel/index.js';
+import { crc32c } from './crc32c.js';
+
+export const MAGIC = Uint8Array.from([0x52, 0x45, 0x4d, 0x41, 0x50, 0x44, 0x42, 0x00]); // "REMAPDB\0"
+export const FORMAT_VERSION = 1;
+export const PAGE_SIZES = [4096, 8192, 16384] as const;
+export const SUPERBLOCK_CRC_OFFSET = 120;
+export const PAGE_HEADER_BYTES = 24;
+
+export const PAGE_TYPE = {
+  FREE: 0,
+  LEAF: 1,
+  INTERNAL: 2,
+  OVERFLOW: 3,
+  FREELIST: 4,
+} as const;
+export type PageType = (typeof PAGE_TYPE)[keyof typeof PAGE_TYPE];
+
+export const STORAGE_CODES = {
+  FOREIGN: 'REMAPDB_FOREIGN_FILE',
+  NEWER: 'REMAPDB_FORMAT_NEWER',
+  PAGE_SIZE: 'REMAPDB_PAGE_SIZE_MISMATCH',
+  TRUNCATED: 'REMAPDB_TRUNCATED',
+  CORRUPT: 'REMAPDB_CORRUPT',
+} as const;
+
+export class StorageError extends CodedError {}
+
+export interface Superblock {
+  formatVersion: number;
+  pageSize: number;
+  pageCount: number;
+  checkpointLsn: number;
+  freeListHead: number;
+  freeCount: number;
+  salt: number;
+  flags: number;
+}
+
+const TWO32 = 2 ** 32;
+
+function put64(v: DataView, off: number, value: number): void {
+  v.setUint32(off, value % TWO32, true);
+  v.setUint32(off + 4, Math.floor(value / TWO32), true);
+}
+
+function get64(v: DataView, off: number): number {
+  return v.getUint32(off, true) + v.getUint32(off + 4, true) * TWO32;
+}
+
+function view(bytes: Uint8Array, off: number, len: number): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset + off, len);
+}
+
+/** Write the superblock into bytes[off, off + pageSize) (the page is zeroed first). */
+export function writeSuperblock(bytes: Uint8Array, off: number, sb: Superblock): void {
+  bytes.fill(0, off, off + sb.pageSize);
+  bytes.set(MAGIC, off);
+  const v = view(bytes, off, SUPERBLOCK_CRC_OFFSET + 4);
+  v.setUint32(8, sb.formatVersion, true);
+  v.setUint32(12, sb.pageSize, true);
+  put64(v, 16, sb.pageCount);
+  put64(v, 24, sb.checkpointLsn);
+  put64(v, 32, sb.freeListHead);
+  put64(v, 40, sb.freeCount);
+  v.setUint32(48, sb.salt >>> 0, true);
+  v.setUint32(52, sb.flags >>> 0, true);
+  v.setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET), true);
+}
+
+/**
+ * Read and validate a superblock from bytes[off, off + available). `fileBytes` is the
+ * file's size, to detect truncation; `expectPageSize`, if given, must match.
+ */
+export function readSuperblock(bytes: Uint8Array, off: number, available: number, fileBytes: number, expectPageSize?: number): Superblock {
+  if (available < SUPERBLOCK_CRC_OFFSET + 4) {
+    throw new StorageError(STORAGE_CODES.TRUNCATED, `the file is ${fileBytes} bytes, shorter than a superblock ` +
+      `(${SUPERBLOCK_CRC_OFFSET + 4} bytes): not a remapdb page file, or truncated`, { details: { page: 0, fileBytes } });
+  }
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[off + i] !== MAGIC[i]) {
+      throw new StorageError(STORAGE_CODES.FOREIGN, 'page 0 does not start with the remapdb magic "REMAPDB\\0": not a remapdb ' +
+        'page file (or its first page is destroyed)', { details: { page: 0 } });
+    }
+  }
+  const v = view(bytes, off, SUPERBLOCK_CRC_OFFSET + 4);
+  const stored = v.getUint32(SUPERBLOCK_CRC_OFFSET, true);
+  const actual = crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET);
+  if (stored !== actual) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): checksum 0x${stored.toString(16)} does not match its ` +
+      `contents (0x${actual.toString(16)})`, { details: { page: 0 } });
+  }
+  const sb: Superblock = {
+    formatVersion: v.getUint32(8, true),
+    pageSize: v.getUint32(12, true),
+    pageCount: get64(v, 16),
+    checkpointLsn: get64(v, 24),
+    freeListHead: get64(v, 32),
+    freeCount: get64(v, 40),
+    salt: v.getUint32(48, true),
+    flags: v.getUint32(52, true),
+  };
+  if (sb.formatVersion > FORMAT_VERSION) {
+    throw new StorageError(STORAGE_CODES.NEWER, `the page file has format version ${sb.formatVersion}; this remapdb reads ` +
+      `versions up to ${FORMAT_VERSION}: open it with a newer remapdb`, { details: { page: 0, version: sb.formatVersion } });
+  }
+  if (!(PAGE_SIZES as readonly number[]).includes(sb.pageSize)) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): page size ${sb.pageSize} is not one of ${PAGE_SIZES.join(', ')}`,
+      { details: { page: 0 } });
+  }
+  if (expectPageSize !== undefined && sb.pageSize !== expectPageSize) {
+    throw new StorageError(STORAGE_CODES.PAGE_SIZE, `the database has ${sb.pageSize}-byte pages but ${expectPageSize} was ` +
+      `asked for: open it with pageSize ${sb.pageSize} (the page size is fixed at creation)`,
+    { details: { page: 0, pageSize: sb.pageSize, expected: expectPageSize } });
+  }
+  if (sb.pageCount < 1 || sb.freeListHead >= Math.max(sb.pageCount, 1) || sb.freeCount >= sb.pageCount) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): inconsistent counts (page count ${sb.pageCount}, ` +
+      `free-list head ${sb.freeListHead}, free pages ${sb.freeCount})`, { details: { page: 0 } });
+  }
+  if (fileBytes < sb.pageCount * sb.pageSize) {
+    throw new StorageError(STORAGE_CODES.TRUNCATED, `the page file is ${fileBytes} bytes but its superblock counts ` +
+      `${sb.pageCount} pages of ${sb.pageSize} bytes (${sb.pageCount * sb.pageSize}): truncated after page ` +
+      `${Math.floor(fileBytes / sb.pageSize) - 1}`, { details: { page: Math.floor(fileBytes / sb.pageSize), fileBytes } });
+  }
+  return sb;
+}
+
+/** Write a page's header and seal it with its checksum (the body must already be in place). */
+export function sealPage(bytes: Uint8Array, off: number, pageSize: number, type: PageType, lsn: number, pageId: number): void {
+  const v = view(bytes, off, PAGE_HEADER_BYTES);
+  v.setUint8(0, type);
+  v.setUint8(1, 0);
+  v.setUint16(2, 0, true);
+  v.setUint32(4, 0, true);
+  put64(v, 8, lsn);
+  put64(v, 16, pageId);
+  v.setUint32(4, pageChecksum(bytes, off, pageSize), true);
+}
+
+/** CRC32C of a page with its checksum field read as zero. */
+export function pageChecksum(bytes: Uint8Array, off: number, pageSize: number): number {
+  let c = crc32c(bytes, off, off + 4);
+  c = crc32c(ZERO4, 0, 4, c);
+  return crc32c(bytes, off + 8, off + pageSize, c);
+}
+
+const ZERO4 = new Uint8Array(4);
+
+export interface PageHeader {
+  type: PageType;
+  lsn: number;
+  pageId: number;
+}
+
+/** Validate a page read from the file: checksum, self id, known type. Throws REMAPDB_CORRUPT naming the page. */
+export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pageId: number): PageHeader {
+  const v = view(bytes, off, PAGE_HEADER_BYTES);
+  const stored = v.getUint32(4, true);
+  const actual = pageChecksum(bytes, off, pageSize);
+  if (stored !== actual) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: checksum 0x${stored.toString(16)} does not match its ` +
+      `contents (0x${actual.toString(16)}): a torn or corrupted write`, { details: { page: pageId } });
+  }
+  const id = get64(v, 16);
+  if (id !== pageId) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId} holds the image of page ${id}: a misdirected write`,
+      { details: { page: pageId, found: id } });
+  }
+  const type = v.getUint8(0);
+  if (type > PAGE_TYPE.FREELIST) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: unknown page type ${type}`, { details: { page: pageId } });
+  }
+  return { type: type as PageType, lsn: get64(v, 8), pageId: id };
+}
