@@ -23,57 +23,28 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
 import {
-  type BufferPool, BufferPoolError, type BufferPoolOptions, openBufferPool, type PolicyName, POLICY_NAMES,
-  type StrategyName, STRATEGY_NAMES, type WalHook,
+  type BufferPool, type BufferPoolOptions, openBufferPool, type PolicyName, POLICY_NAMES, type StrategyName, STRATEGY_NAMES,
 } from '../../bufferpool/index.js';
-import {
-  Kernel, MAP_ANONYMOUS, MAP_PRIVATE, O_CREAT, O_RDWR, type PersonalityName, Prng, PROT_READ, PROT_WRITE, type Process,
-} from '../../sim-kernel/index.js';
+import { type Kernel, MAP_ANONYMOUS, MAP_PRIVATE, type PersonalityName, Prng, PROT_READ, PROT_WRITE } from '../../sim-kernel/index.js';
 
-const PS = 4096;
+import {
+  caught, checkAll, machine, PERSONALITIES, type PoolEnv, poolCode, PS, readByte, seedFromEnv, TestWal, writePage,
+} from './helpers.js';
+
 const RAM = 4 * 1024 * 1024;
 const HOG_PAGES = 1200;
 const DEFAULT_SEED = 0x5eed_b0f1;
 const MODEL_STEPS = 260;
-const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
-
-function baseSeed(): number {
-  const env = process.env['REMAPDB_SEED'];
-  if (env === undefined || env === '') return DEFAULT_SEED;
-  const n = Number(env);
-  if (!Number.isInteger(n)) throw new Error(`REMAPDB_SEED must be an integer, got ${env}`);
-  return n >>> 0;
-}
 
 // ---------------------------------------------------------------------------------------
 // The factory: one machine, one process, one database file, one pool
 // ---------------------------------------------------------------------------------------
 
-/** A WAL hook whose durable LSN the test controls; records flushLog calls. */
-class TestWal implements WalHook {
-  durable = 0;
-  readonly flushes: number[] = [];
-  durableLsn(): number {
-    return this.durable;
-  }
-  flushLog(lsn: number): void {
-    this.flushes.push(lsn);
-    this.durable = Math.max(this.durable, lsn);
-  }
-}
-
-interface Env {
-  k: Kernel;
-  p: Process;
-  pool: BufferPool;
-  wal: TestWal;
-  file: string;
+interface Env extends PoolEnv {
   /** Shut the machine down in order (close the pool first); idempotent. */
   shutdown(): void;
 }
@@ -88,28 +59,13 @@ type PoolFactory = (t: Test, opts: FactoryOptions) => Env;
 
 function makeFactory(strategy: StrategyName, policy: PolicyName, personality: PersonalityName, mlock: boolean): PoolFactory {
   return (t, opts) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-bp-conf-'));
-    const k = new Kernel({ personality, ramBytes: RAM, seed: opts.seed });
-    const p = k.spawn();
-    const file = path.join(dir, 'db');
-    const fd = p.open(file, O_RDWR | O_CREAT, 0o600);
+    const { k, p, fd, file } = machine(t, { personality, ramBytes: RAM, seed: opts.seed }, { sync: true });
     const wal = new TestWal();
     const pool = openBufferPool(k, p, fd, {
       strategy, policy, mlock, slots: 8, shadowSlots: 4, wal, ...(opts.pool ?? {}),
     }, 0);
-    let down = false;
-    const shutdown = (): void => {
-      if (down) return;
-      down = true;
-      k.shutdown({ sync: true });
-    };
-    t.teardown(() => {
-      try {
-        shutdown();
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    });
+    // Kernel.shutdown is idempotent: the teardown's shutdown (with sync) is then a no-op.
+    const shutdown = (): void => k.shutdown({ sync: true });
     return { k, p, pool, wal, file, shutdown };
   };
 }
@@ -117,19 +73,6 @@ function makeFactory(strategy: StrategyName, policy: PolicyName, personality: Pe
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function poolCode(err: unknown): string {
-  return err instanceof BufferPoolError ? err.code : err === null ? 'no error' : `not a BufferPoolError: ${String(err)}`;
-}
 
 function pageOf(pool: BufferPool, tok: number): Uint8Array {
   const off = pool.offset(tok);
@@ -162,25 +105,6 @@ function hostPages(file: string, pages: number): Uint8Array[] {
 
 function slotRow(pool: BufferPool, pageId: number): { pins: number; shadowed: boolean; pageLsn: number | null } | undefined {
   return pool.snapshot().slots.find((s) => s.pageId === pageId);
-}
-
-function checkAll(env: Env): void {
-  env.pool.checkInvariants();
-  env.k.checkInvariants();
-}
-
-/** Fill page `id` with a byte pattern through an exclusive fix; unfix dirtied. */
-function writePage(pool: BufferPool, id: number, value: number): void {
-  const tok = pool.fix(id, 'exclusive');
-  pageOf(pool, tok).fill(value);
-  pool.unfix(tok, true);
-}
-
-function readByte(pool: BufferPool, id: number, at = 0): number {
-  const tok = pool.fix(id, 'shared');
-  const v = pageOf(pool, tok)[at] as number;
-  pool.unfix(tok, false);
-  return v;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -680,7 +604,7 @@ for (const strategy of STRATEGY_NAMES) {
   }
 }
 
-const seed0 = baseSeed();
+const seed0 = seedFromEnv(DEFAULT_SEED);
 t.comment(`base seed ${seed0} (0x${seed0.toString(16)}); replay with REMAPDB_SEED=${seed0}`);
 t.equal(combos.length, 24, '3 strategies × 3 policies × 2 personalities, nonlinear also unlocked');
 combos.forEach(({ name, factory }, i) => {

@@ -17,28 +17,11 @@ import t, { type Test } from 'tap';
 import { CLOCK_MAX_USAGE, ClockPolicy, createPolicy, LruPolicy, TwoQPolicy } from '../../bufferpool/policies.js';
 import { POLICY_NAMES, type PolicyName, type ReplacementPolicy } from '../../bufferpool/policy.js';
 
+import { mulberry32, seedFromEnv } from './helpers.js';
+
 const DEFAULT_SEED = 0x32715eed;
 const MODEL_RUNS = 24;
 const MODEL_STEPS = 600;
-
-/** mulberry32: a tiny seeded PRNG, returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pickSeed(): number {
-  const env = process.env['REMAPDB_SEED'];
-  if (env === undefined || env === '') return DEFAULT_SEED;
-  const n = Number(env);
-  if (!Number.isInteger(n)) throw new Error(`REMAPDB_SEED must be an integer, got ${env}`);
-  return n >>> 0;
-}
 
 const ALL = (): boolean => true;
 const NONE = (): boolean => false;
@@ -556,7 +539,7 @@ function modelRun(t: Test, name: PolicyName, seed: number, label: string): void 
 
 for (const name of POLICY_NAMES) {
   t.test(`${name}: seeded model test`, async (t) => {
-    const seed = pickSeed();
+    const seed = seedFromEnv(DEFAULT_SEED);
     t.comment(`seed ${seed} (override with REMAPDB_SEED=${seed})`);
     const rnd = mulberry32(seed ^ name.charCodeAt(0));
     for (let run = 0; run < MODEL_RUNS; run++) modelRun(t, name, Math.floor(rnd() * 2 ** 32), `seed ${seed} run ${run}`);

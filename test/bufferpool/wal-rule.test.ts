@@ -15,19 +15,16 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
-import {
-  type BufferPool, BufferPoolError, type BufferPoolOptions, openBufferPool, type StrategyName, type WalHook,
-} from '../../bufferpool/index.js';
-import {
-  Kernel, MAP_ANONYMOUS, MAP_PRIVATE, O_CREAT, O_RDWR, type PersonalityName, PROT_READ, PROT_WRITE, type Process,
-} from '../../sim-kernel/index.js';
+import { type BufferPoolOptions, openBufferPool, type StrategyName } from '../../bufferpool/index.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, type PersonalityName, PROT_READ, PROT_WRITE } from '../../sim-kernel/index.js';
 
-const PS = 4096;
+import {
+  caught, checkAll, machine, PERSONALITIES, type PoolEnv, poolCode, PS, readByte, TestWal, writePage,
+} from './helpers.js';
+
 const RAM = 4 * 1024 * 1024;
 /** More anonymous memory than RAM: sweeping it makes kswapd and direct reclaim run. */
 const HOG_PAGES = 1200;
@@ -38,18 +35,6 @@ const BASE = (i: number): number => 0x10 + i;
 const INSTALLED = (i: number): number => 0x30 + i;
 const LOGGED = (i: number): number => 0x50 + i;
 const UNLOGGED = (i: number): number => 0x70 + i;
-
-class TestWal implements WalHook {
-  durable = 0;
-  readonly flushes: number[] = [];
-  durableLsn(): number {
-    return this.durable;
-  }
-  flushLog(lsn: number): void {
-    this.flushes.push(lsn);
-    this.durable = Math.max(this.durable, lsn);
-  }
-}
 
 interface Variant {
   label: string;
@@ -65,68 +50,18 @@ const VARIANTS: readonly Variant[] = [
   { label: 'multi-mmap', strategy: 'multi-mmap', mlock: true, kernelWrites: true },
   { label: 'pread', strategy: 'pread', mlock: true, kernelWrites: false },
 ];
-const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
 
-interface Env {
-  k: Kernel;
-  p: Process;
-  pool: BufferPool;
-  wal: TestWal;
-  file: string;
+interface Env extends PoolEnv {
   hog: number;
 }
 
 function boot(t: Test, v: Variant, personality: PersonalityName, opts: Partial<BufferPoolOptions> = {}): Env {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-bp-wal-'));
-  const k = new Kernel({ personality, ramBytes: RAM, seed: 7 });
-  const p = k.spawn();
-  const file = path.join(dir, 'db');
-  const fd = p.open(file, O_RDWR | O_CREAT, 0o600);
+  // Shut down without sync: whatever is not on the host file by then is lost, as in a crash.
+  const { k, p, fd, file } = machine(t, { personality, ramBytes: RAM, seed: 7 });
   const wal = new TestWal();
   const pool = openBufferPool(k, p, fd, { strategy: v.strategy, mlock: v.mlock, policy: 'clock', slots: 8, wal, ...opts }, 0);
   const hog = p.mmap(0, HOG_PAGES * PS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  // Without sync: whatever is not on the host file by then is lost, as in a crash.
-  t.teardown(() => {
-    try {
-      k.shutdown();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
   return { k, p, pool, wal, file, hog };
-}
-
-function check(env: Env): void {
-  env.pool.checkInvariants();
-  env.k.checkInvariants();
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function poolCode(err: unknown): string {
-  return err instanceof BufferPoolError ? err.code : err === null ? 'no error' : `not a BufferPoolError: ${String(err)}`;
-}
-
-/** Fill page `id` with `value` through an exclusive fix, unfixed dirtied. */
-function change(pool: BufferPool, id: number, value: number): void {
-  const tok = pool.fix(id, 'exclusive');
-  const off = pool.offset(tok);
-  pool.bytes.fill(value, off, off + PS);
-  pool.unfix(tok, true);
-}
-
-function readFirst(pool: BufferPool, id: number): number {
-  const tok = pool.fix(id, 'shared');
-  const v = pool.bytes[pool.offset(tok)] as number;
-  pool.unfix(tok, false);
-  return v;
 }
 
 /** The byte page `id` of the host file is filled with, or -1 when the page is not uniform. */
@@ -150,14 +85,14 @@ function hex(n: number): string {
 function kernelWritesBack(env: Env, readPages: readonly number[]): void {
   const { k, p, pool, hog } = env;
   k.sync();
-  for (const id of readPages) readFirst(pool, id);
+  for (const id of readPages) readByte(pool, id);
   for (let round = 0; round < 2; round++) {
     for (let j = 0; j < HOG_PAGES; j++) p.store8(hog + j * PS, round + 1);
   }
   k.advance(31e9);
   k.advance(6e9);
   k.sync();
-  check(env);
+  checkAll(env);
 }
 
 /** Base content: every page filled with BASE(i), committed at LSN 1 and flushed. */
@@ -165,13 +100,13 @@ function setupBase(env: Env): void {
   const { pool, wal } = env;
   for (let i = 0; i < PAGES; i++) pool.allocate();
   for (let i = PAGES - 1; i >= 0; i--) {
-    change(pool, i, BASE(i));
+    writePage(pool, i, BASE(i));
     pool.markLsn(i, 1);
   }
   wal.durable = 1;
   pool.logDurable(1);
   pool.flush();
-  check(env);
+  checkAll(env);
   wal.flushes.length = 0; // (sixteen changes over fewer shadows forced the log on the way)
 }
 
@@ -184,25 +119,25 @@ for (const v of VARIANTS) {
         setupBase(env);
         for (let i = 0; i < PAGES; i++) t.equal(hostPage(file, i), BASE(i), `after flush, page ${i} is on the host file`);
         // Residency in a scrambled order, so window slots hold pages at non-linear offsets.
-        for (const id of [9, 3, 12, 0, 5, 14, 7, 1]) readFirst(pool, id);
+        for (const id of [9, 3, 12, 0, 5, 14, 7, 1]) readByte(pool, id);
 
         const installed = [9, 3];
         for (const id of installed) {
-          change(pool, id, INSTALLED(id));
+          writePage(pool, id, INSTALLED(id));
           pool.markLsn(id, 2);
         }
         wal.durable = 2;
         pool.logDurable(2);
         const logged: [number, number][] = [[12, 3], [0, 4], [5, 5]];
         for (const [id, lsn] of logged) {
-          change(pool, id, LOGGED(id));
+          writePage(pool, id, LOGGED(id));
           pool.markLsn(id, lsn);
         }
         const unlogged = [14, 7];
-        for (const id of unlogged) change(pool, id, UNLOGGED(id));
-        check(env);
-        for (const [id] of logged) t.equal(readFirst(pool, id), LOGGED(id), `a reader sees page ${id}'s logged change`);
-        for (const id of unlogged) t.equal(readFirst(pool, id), UNLOGGED(id), `a reader sees page ${id}'s unlogged change`);
+        for (const id of unlogged) writePage(pool, id, UNLOGGED(id));
+        checkAll(env);
+        for (const [id] of logged) t.equal(readByte(pool, id), LOGGED(id), `a reader sees page ${id}'s logged change`);
+        for (const id of unlogged) t.equal(readByte(pool, id), UNLOGGED(id), `a reader sees page ${id}'s unlogged change`);
 
         const others = [2, 4, 6, 8, 10, 11, 13, 15, 1];
         kernelWritesBack(env, others);
@@ -231,7 +166,7 @@ for (const v of VARIANTS) {
           else t.equal(hex(h), hex(BASE(id)), `page ${id} (LSN ${lsn} > durable 3) is still not on the file`);
         }
         pool.flush(3);
-        check(env);
+        checkAll(env);
         t.equal(hex(hostPage(file, 12)), hex(LOGGED(12)), 'flush(3) wrote page 12 (LSN 3)');
         t.equal(hex(hostPage(file, 0)), hex(BASE(0)), 'flush(3) did not write page 0 (LSN 4)');
         t.equal(hex(hostPage(file, 5)), hex(BASE(5)), 'flush(3) did not write page 5 (LSN 5)');
@@ -240,7 +175,7 @@ for (const v of VARIANTS) {
 
         // flush(): the pool makes the log durable up to LSN 5 first, then writes.
         pool.flush();
-        check(env);
+        checkAll(env);
         t.ok(wal.flushes.includes(5), 'flush() asked the log to be durable up to LSN 5 first', { flushes: wal.flushes });
         t.equal(wal.durable, 5);
         for (const [id] of logged) t.equal(hex(hostPage(file, id)), hex(LOGGED(id)), `page ${id} is on the file after flush()`);
@@ -255,17 +190,17 @@ for (const v of VARIANTS) {
         const { pool, wal, file, k } = env;
         setupBase(env);
         const unlogged = [2, 11, 6];
-        for (const id of unlogged) change(pool, id, UNLOGGED(id));
+        for (const id of unlogged) writePage(pool, id, UNLOGGED(id));
         // Heavy pool traffic around them: every other page in and out of the 8 slots.
         for (let round = 0; round < 3; round++) {
-          for (let i = 0; i < PAGES; i++) if (!unlogged.includes(i)) readFirst(pool, i);
+          for (let i = 0; i < PAGES; i++) if (!unlogged.includes(i)) readByte(pool, i);
         }
-        check(env);
-        for (const id of unlogged) t.equal(readFirst(pool, id), UNLOGGED(id), `page ${id}'s change stayed in the pool`);
+        checkAll(env);
+        for (const id of unlogged) t.equal(readByte(pool, id), UNLOGGED(id), `page ${id}'s change stayed in the pool`);
         pool.flush();
         kernelWritesBack(env, [0, 1, 3, 4, 5, 7, 8, 9, 10]);
         pool.flush();
-        check(env);
+        checkAll(env);
         for (const id of unlogged) t.equal(hex(hostPage(file, id)), hex(BASE(id)), `after flush(): page ${id} is not on the file`);
         t.same(wal.flushes, [], 'flush() with nothing logged did not flush the log');
         pool.close();
@@ -284,18 +219,18 @@ for (const v of VARIANTS) {
         let lsn = 1;
         const committed = new Map<number, number>();
         for (const id of [4, 9, 1, 13, 7, 0, 10]) {
-          change(pool, id, LOGGED(id));
+          writePage(pool, id, LOGGED(id));
           pool.markLsn(id, ++lsn);
           committed.set(id, LOGGED(id));
           if (id % 2 === 0) {
             wal.durable = lsn;
             pool.logDurable(lsn);
           }
-          readFirst(pool, (id + 5) % PAGES); // some eviction traffic
+          readByte(pool, (id + 5) % PAGES); // some eviction traffic
         }
-        change(pool, 3, UNLOGGED(3));
+        writePage(pool, 3, UNLOGGED(3));
         pool.flush();
-        check(env);
+        checkAll(env);
         // The crash: no sync, no shutdown; the host file is what reached the disk.
         for (let i = 0; i < PAGES; i++) {
           const want = committed.get(i) ?? BASE(i);
@@ -308,24 +243,24 @@ for (const v of VARIANTS) {
         const { pool, wal } = env;
         for (let i = 0; i < 6; i++) pool.allocate();
         for (let i = 0; i < 4; i++) {
-          change(pool, i, LOGGED(i));
+          writePage(pool, i, LOGGED(i));
           pool.markLsn(i, i + 1);
         }
-        check(env);
+        checkAll(env);
         t.same(wal.flushes, [], 'the log was not flushed yet');
         t.equal(pool.snapshot().slots.filter((s) => s.shadowed).length, 4, 'all four shadows hold logged changes');
         let err: unknown = null;
-        err = caught(() => change(pool, 4, LOGGED(4)));
+        err = caught(() => writePage(pool, 4, LOGGED(4)));
         t.equal(err === null ? 'ok' : String(err), 'ok', 'changing a fifth page succeeds');
-        check(env);
+        checkAll(env);
         t.ok(wal.flushes.length > 0, 'the pool called flushLog', { flushes: wal.flushes });
         t.ok(wal.flushes.every((l) => l <= 4), 'it asked for no more than the newest logged LSN', { flushes: wal.flushes });
         t.equal(wal.durable, 4, 'the log is durable up to LSN 4');
         t.equal(pool.stats().logFlushesForced, 1, 'stats count one forced log flush');
-        for (let i = 0; i < 5; i++) t.equal(readFirst(pool, i), LOGGED(i), `page ${i} reads its change`);
+        for (let i = 0; i < 5; i++) t.equal(readByte(pool, i), LOGGED(i), `page ${i} reads its change`);
         pool.markLsn(4, 5);
         pool.flush();
-        check(env);
+        checkAll(env);
         for (let i = 0; i < 5; i++) t.equal(hex(hostPage(env.file, i)), hex(LOGGED(i)), `page ${i} reaches the file after flush()`);
       });
 
@@ -333,22 +268,22 @@ for (const v of VARIANTS) {
         const env = boot(t, v, personality, { shadowSlots: 4 });
         const { pool, wal } = env;
         for (let i = 0; i < 6; i++) pool.allocate();
-        for (let i = 0; i < 4; i++) change(pool, i, UNLOGGED(i));
-        check(env);
+        for (let i = 0; i < 4; i++) writePage(pool, i, UNLOGGED(i));
+        checkAll(env);
         const err = caught(() => pool.fix(4, 'exclusive'));
         t.equal(poolCode(err), 'REMAPDB_POOL_EXHAUSTED', 'a fifth exclusive fix fails');
         t.match(String((err as Error | null)?.message), /shadow/, 'the message says shadow frames ran out');
         t.same(wal.flushes, [], 'flushing the log could not help, and was not asked for');
-        check(env);
+        checkAll(env);
         t.equal(pool.snapshot().slots.find((s) => s.pageId === 4)?.pins ?? 0, 0, 'the failed fix left no pin behind');
-        t.equal(readFirst(pool, 4), 0, 'a shared fix of the page still works');
-        t.equal(readFirst(pool, 0), UNLOGGED(0), 'the unlogged changes are intact');
+        t.equal(readByte(pool, 4), 0, 'a shared fix of the page still works');
+        t.equal(readByte(pool, 0), UNLOGGED(0), 'the unlogged changes are intact');
         // Committing one frees a shadow.
         pool.markLsn(0, 1);
         wal.durable = 1;
         pool.logDurable(1);
-        t.equal(String(caught(() => change(pool, 4, LOGGED(4)))), 'null', 'after a commit the fifth change succeeds');
-        check(env);
+        t.equal(String(caught(() => writePage(pool, 4, LOGGED(4)))), 'null', 'after a commit the fifth change succeeds');
+        checkAll(env);
       });
     });
   }

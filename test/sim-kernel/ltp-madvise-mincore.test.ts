@@ -22,75 +22,22 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
 import {
-  ERRNO, type ErrnoName, Kernel, KernelError, type KernelConfigInput, MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM,
-  MADV_SEQUENTIAL, MADV_WILLNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
-  O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, Prng, type Process,
+  MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED,
+  MAP_PRIVATE, MAP_SHARED, MS_ASYNC, MS_INVALIDATE, MS_SYNC, O_CREAT, O_RDWR, PROT_READ, Prng, type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const RW = PROT_READ | PROT_WRITE;
-const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+import {
+  ANON, boot, createFile, expectErrno, expectOk, type FileKind, PS, RW, vmaCount, vmFlagsAt,
+} from './helpers.js';
+
 /** Seed of every random choice in this file (printed with t.comment where used). */
 const SEED = 0x6d616476; // "madv"
 
 // ---------------------------------------------------------------- helpers
-
-function tmpDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-madvise-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function boot(t: Test, cfg: KernelConfigInput = {}): Kernel {
-  const k = new Kernel({ ramBytes: 16 * 1024 * 1024, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function expectErrno(t: Test, fn: () => unknown, code: ErrnoName, msg: string, extra: { todo?: string } = {}): void {
-  const err = caught(fn);
-  if (err instanceof KernelError) {
-    t.same({ code: err.code, errno: err.errno }, { code, errno: ERRNO[code] }, `${msg}: ${code}`, extra);
-  } else {
-    t.fail(`${msg}: expected ${code}, got ${err === null ? 'success' : String(err)}`, extra);
-  }
-}
-
-function expectOk(t: Test, fn: () => unknown, msg: string, extra: { todo?: string } = {}): boolean {
-  const err = caught(fn);
-  t.equal(err === null ? 'ok' : String(err), 'ok', msg, extra);
-  return err === null;
-}
-
-function vmaCount(p: Process): number {
-  return p.maps().split('\n').filter((l) => l !== '').length;
-}
-
-/** The VmFlags of the smaps entry of the VMA containing addr. */
-function vmFlagsAt(p: Process, addr: number): string[] {
-  let inside = false;
-  for (const line of p.smaps().split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (m !== null) inside = parseInt(m[1] as string, 16) <= addr && addr < parseInt(m[2] as string, 16);
-    else if (inside && line.startsWith('VmFlags:')) return line.slice('VmFlags:'.length).trim().split(/\s+/);
-  }
-  return [];
-}
 
 /** First word of file page i: its index mixed with a tag. */
 const WORD = (tag: number, i: number): number => ((tag << 24) ^ (i * 0x9e3779b1)) >>> 0;
@@ -105,20 +52,9 @@ function patternData(tag: number, pages: number): Uint8Array {
   return data;
 }
 
-type FileKind = 'host' | 'tmpfs';
-
 /** A file of `pages` pattern pages, open O_RDWR. Host files are written with node:fs (uncached). */
 function makeFile(t: Test, p: Process, kind: FileKind, pages: number, tag: number, name: string): { fd: number; file: string } {
-  const data = patternData(tag, pages);
-  if (kind === 'host') {
-    const file = path.join(tmpDir(t), name);
-    fs.writeFileSync(file, data);
-    return { fd: p.open(file, O_RDWR, 0o600), file };
-  }
-  const file = `/dev/shm/${name}`;
-  const fd = p.open(file, O_RDWR | O_CREAT, 0o600);
-  p.pwrite(fd, data, 0);
-  return { fd, file };
+  return createFile(t, p, kind, name, patternData(tag, pages));
 }
 
 function zeros(n: number): number[] {

@@ -20,16 +20,15 @@
  * Every test calls k.checkInvariants() after each phase.
  */
 
-import t, { type Test } from 'tap';
+import t from 'tap';
 
 import {
-  ERRNO, type ErrnoName, Kernel, KernelError, type KernelConfigInput, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_PRIVATE,
-  MAP_NONBLOCK, MAP_SHARED, MCL_CURRENT, MCL_FUTURE, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, Prng, type Process,
+  type KernelConfigInput, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_PRIVATE, MAP_NONBLOCK, MAP_SHARED, MCL_CURRENT,
+  MCL_FUTURE, O_CREAT, O_RDWR, PROT_READ, Prng, type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const RW = PROT_READ | PROT_WRITE;
-const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+import { ANON, boot, expectErrno, expectOk, PS, RW, smapsAt, vmaCount } from './helpers.js';
+
 /** Seed of every random choice in this file (printed with t.comment where used). */
 const SEED = 0x6d6c6f63; // "mloc"
 
@@ -38,67 +37,12 @@ const TINY: KernelConfigInput = { ramBytes: 1 << 20, swapBytes: 8 << 20, memlock
 
 // ---------------------------------------------------------------- helpers
 
-function boot(t: Test, cfg: KernelConfigInput = {}): Kernel {
-  const k = new Kernel({ ramBytes: 16 * 1024 * 1024, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function expectErrno(t: Test, fn: () => unknown, code: ErrnoName, msg: string, extra: { todo?: string } = {}): void {
-  const err = caught(fn);
-  if (err instanceof KernelError) {
-    t.same({ code: err.code, errno: err.errno }, { code, errno: ERRNO[code] }, `${msg}: ${code}`, extra);
-  } else {
-    t.fail(`${msg}: expected ${code}, got ${err === null ? 'success' : String(err)}`, extra);
-  }
-}
-
-function expectOk(t: Test, fn: () => unknown, msg: string, extra: { todo?: string } = {}): boolean {
-  const err = caught(fn);
-  t.equal(err === null ? 'ok' : String(err), 'ok', msg, extra);
-  return err === null;
-}
-
-/** The smaps entry of the VMA containing addr: its kB fields and VmFlags. */
-function smapsAt(p: Process, addr: number): { fields: Record<string, number>; flags: string[] } | null {
-  let inside = false;
-  let out: { fields: Record<string, number>; flags: string[] } | null = null;
-  for (const line of p.smaps().split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (m !== null) {
-      inside = parseInt(m[1] as string, 16) <= addr && addr < parseInt(m[2] as string, 16);
-      if (inside) out = { fields: {}, flags: [] };
-      continue;
-    }
-    if (!inside || out === null) continue;
-    if (line.startsWith('VmFlags:')) out.flags = line.slice('VmFlags:'.length).trim().split(/\s+/);
-    else {
-      const f = /^(\w+):\s+(\d+) kB$/.exec(line);
-      if (f !== null) out.fields[f[1] as string] = Number(f[2]);
-    }
-  }
-  return out;
-}
-
 function lockedKb(p: Process, addr: number): number {
   return smapsAt(p, addr)?.fields['Locked'] ?? -1;
 }
 
 function hasLo(p: Process, addr: number): boolean {
   return smapsAt(p, addr)?.flags.includes('lo') ?? false;
-}
-
-function vmaCount(p: Process): number {
-  return p.maps().split('\n').filter((l) => l !== '').length;
 }
 
 function allOnes(v: Uint8Array): boolean {

@@ -20,20 +20,18 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
 import {
-  type ArchName, BusError, ERRNO, type ErrnoName, Kernel, KernelError, type KernelConfigInput,
-  MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED,
-  MS_SYNC, O_CREAT, O_RDONLY, O_RDWR, type PersonalityName, PROT_READ, PROT_WRITE, type Process,
+  type Kernel, KernelError, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED,
+  MS_SYNC, O_CREAT, O_RDONLY, O_RDWR, PROT_READ, PROT_WRITE, type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const ARCHES: readonly ArchName[] = ['x86_64', 'i386', 'i386-pae'];
-const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
+import {
+  ARCHES, bootWith, caught, createFile, expectErrno, expectOk, expectSigbus, type FileKind, patternByte, patternFile, patternPage,
+  PERSONALITIES, PS, sameBytes, vmaCount, vmFlagsAt,
+} from './helpers.js';
 
 /** LTP's geometry: a 1024-page "cache" file and a 16-page window over it. */
 const CACHE_PAGES = 1024;
@@ -43,96 +41,8 @@ const WINDOW_START = 0x48000000;
 
 // ---------------------------------------------------------------- helpers
 
-/** Byte `b` of file page `i`: the first four bytes hold i (LE), the rest mix i and b. */
-function patternByte(i: number, b: number): number {
-  if (b < 4) return (i >>> (8 * b)) & 0xff;
-  return (i * 131 + b * 7 + (i >>> 8) * 29) & 0xff;
-}
-
-function patternPage(i: number): Uint8Array {
-  const out = new Uint8Array(PS);
-  for (let b = 0; b < PS; b++) out[b] = patternByte(i, b);
-  return out;
-}
-
-function patternFile(pages: number): Uint8Array {
-  const out = new Uint8Array(pages * PS);
-  for (let i = 0; i < pages; i++) out.set(patternPage(i), i * PS);
-  return out;
-}
-
-/** A fresh host directory for this test, removed at its end. */
-function tmpDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-ltp-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A kernel shut down (without sync) at the end of the test. */
-function boot(t: Test, cfg: KernelConfigInput): Kernel {
-  const k = new Kernel({ ramBytes: 32 * 1024 * 1024, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-/** Assert that fn fails as a system call with errno `code` (name and number). */
-function expectErrno(t: Test, fn: () => unknown, code: ErrnoName, msg: string, extra: { todo?: string } = {}): void {
-  const err = caught(fn);
-  if (err instanceof KernelError) {
-    t.same({ code: err.code, errno: err.errno }, { code, errno: ERRNO[code] }, `${msg}: ${code}`, extra);
-  } else {
-    t.fail(`${msg}: expected ${code}, got ${err === null ? 'success' : String(err)}`, extra);
-  }
-}
-
-/** Assert that fn succeeds (reporting the error if it does not). */
-function expectOk(t: Test, fn: () => unknown, msg: string, extra: { todo?: string } = {}): boolean {
-  const err = caught(fn);
-  t.equal(err === null ? 'ok' : String(err), 'ok', msg, extra);
-  return err === null;
-}
-
-function expectSigbus(t: Test, fn: () => unknown, msg: string): void {
-  const err = caught(fn);
-  t.ok(err instanceof BusError && err.code === 'SIGBUS', `${msg}: SIGBUS`, { found: String(err) });
-}
-
-/** Compare bytes, reporting only the first difference (not 64 KiB of diff). */
-function sameBytes(t: Test, found: Uint8Array, wanted: Uint8Array, msg: string): void {
-  let diff = -1;
-  if (found.length !== wanted.length) diff = Math.min(found.length, wanted.length);
-  else for (let i = 0; i < found.length; i++) if (found[i] !== wanted[i]) { diff = i; break; }
-  t.equal(diff, -1, msg, diff < 0 ? {} : {
-    found: `byte ${diff} = ${found[diff]} (page ${Math.floor(diff / PS)})`,
-    wanted: `byte ${diff} = ${wanted[diff]}`,
-  });
-}
-
-function vmaCount(p: Process): number {
-  return p.maps().split('\n').filter((l) => l !== '').length;
-}
-
-/** The VmFlags line of the smaps entry of the VMA containing addr. */
-function vmFlagsAt(p: Process, addr: number): string[] {
-  let inside = false;
-  for (const line of p.smaps().split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (m !== null) inside = parseInt(m[1] as string, 16) <= addr && addr < parseInt(m[2] as string, 16);
-    else if (inside && line.startsWith('VmFlags:')) return line.slice('VmFlags:'.length).trim().split(/\s+/);
-  }
-  return [];
-}
-
-type FileKind = 'host' | 'tmpfs';
+/** A kernel with 32 MiB of RAM, shut down (without sync) at the end of the test. */
+const boot = bootWith({ ramBytes: 32 * 1024 * 1024 });
 
 /**
  * A process with a file of `pages` pages filled with the pattern, open O_RDWR: a host
@@ -142,14 +52,10 @@ type FileKind = 'host' | 'tmpfs';
 function setupFile(t: Test, k: Kernel, kind: FileKind, pages: number, name = 'cache'): { p: Process; fd: number; file: string } {
   const p = k.spawn();
   const data = patternFile(pages);
-  if (kind === 'host') {
-    const file = path.join(tmpDir(t), name);
-    fs.writeFileSync(file, data);
-    return { p, fd: p.open(file, O_RDWR, 0o600), file };
-  }
-  const file = `/dev/shm/${name}-${t.name.replace(/[^a-z0-9]/gi, '')}`;
-  const fd = p.open(file, O_RDWR | O_CREAT, 0o600);
-  t.equal(p.pwrite(fd, data, 0), data.length, 'pattern written to the tmpfs file');
+  const { fd, file, written } = createFile(t, p, kind, name, data, {
+    shmPath: `/dev/shm/${name}-${t.name.replace(/[^a-z0-9]/gi, '')}`,
+  });
+  if (kind === 'tmpfs') t.equal(written, data.length, 'pattern written to the tmpfs file');
   return { p, fd, file };
 }
 

@@ -10,73 +10,22 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
 import {
-  type ArchName, BusError, DEFAULT_MAX_MAP_COUNT, ERRNO, type ErrnoName, Kernel, KernelError, type KernelConfigInput,
-  MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY,
-  PROT_NONE, PROT_READ, PROT_WRITE, type Process, SEGV_ACCERR, SEGV_MAPERR, SegvError,
+  DEFAULT_MAX_MAP_COUNT, KernelError, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY,
+  PROT_NONE, PROT_READ, PROT_WRITE, type Process, SEGV_ACCERR, SEGV_MAPERR,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const ARCHES: readonly ArchName[] = ['x86_64', 'i386', 'i386-pae'];
-const RW = PROT_READ | PROT_WRITE;
-const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+import {
+  ANON, ARCHES, boot, caught, createFile, expectErrno, expectOk, expectSegv, expectSigbus, pagesFilled, PS, RW, vmaCount,
+} from './helpers.js';
 
 /** The /proc/PID/maps line format (fs/proc/task_mmu.c show_map). */
 const MAPS_LINE = /^[0-9a-f]{8,}-[0-9a-f]{8,} [r-][w-][x-][sp] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+ *(.*)$/;
 
 // ---------------------------------------------------------------- helpers
-
-function tmpDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-mmap-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function boot(t: Test, cfg: KernelConfigInput = {}): Kernel {
-  const k = new Kernel({ ramBytes: 16 * 1024 * 1024, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function expectErrno(t: Test, fn: () => unknown, code: ErrnoName, msg: string, extra: { todo?: string } = {}): void {
-  const err = caught(fn);
-  if (err instanceof KernelError) {
-    t.same({ code: err.code, errno: err.errno }, { code, errno: ERRNO[code] }, `${msg}: ${code}`, extra);
-  } else {
-    t.fail(`${msg}: expected ${code}, got ${err === null ? 'success' : String(err)}`, extra);
-  }
-}
-
-function expectOk(t: Test, fn: () => unknown, msg: string): boolean {
-  const err = caught(fn);
-  t.equal(err === null ? 'ok' : String(err), 'ok', msg);
-  return err === null;
-}
-
-function expectSegv(t: Test, fn: () => unknown, siCode: typeof SEGV_MAPERR | typeof SEGV_ACCERR, msg: string): void {
-  const err = caught(fn);
-  const name = siCode === SEGV_MAPERR ? 'SEGV_MAPERR' : 'SEGV_ACCERR';
-  t.ok(err instanceof SegvError && err.code === 'SIGSEGV' && err.siCode === siCode, `${msg}: SIGSEGV ${name}`, { found: String(err) });
-}
-
-function expectSigbus(t: Test, fn: () => unknown, msg: string): void {
-  const err = caught(fn);
-  t.ok(err instanceof BusError && err.code === 'SIGBUS', `${msg}: SIGBUS`, { found: String(err) });
-}
 
 interface MapsEntry {
   start: number;
@@ -103,21 +52,13 @@ function layout(p: Process, addr: number, len: number): [number, number, string,
     .map((e) => [(e.start - addr) / PS, (e.end - e.start) / PS, e.perms, e.offset]);
 }
 
-function vmaCount(p: Process): number {
-  return parseMaps(p).length;
-}
-
 function fill(p: Process, addr: number, pages: number, byte: number): void {
   p.write(addr, new Uint8Array(pages * PS).fill(byte));
 }
 
 /** A host file of `pages` pages, page i filled with byte (i + 1), open O_RDWR. */
 function hostFile(t: Test, p: Process, pages: number, name = 'f'): { fd: number; file: string } {
-  const file = path.join(tmpDir(t), name);
-  const data = new Uint8Array(pages * PS);
-  for (let i = 0; i < pages; i++) data.fill(i + 1, i * PS, (i + 1) * PS);
-  fs.writeFileSync(file, data);
-  return { fd: p.open(file, O_RDWR, 0o600), file };
+  return createFile(t, p, 'host', name, pagesFilled(pages, (i) => i + 1));
 }
 
 // ---------------------------------------------------------------- mmap argument errors
@@ -427,15 +368,7 @@ t.test('access past EOF of a file mapping: SIGBUS; the tail of the last page rea
       const what = `${shm ? 'tmpfs' : 'host'} ${type === MAP_SHARED ? 'MAP_SHARED' : 'MAP_PRIVATE'}`;
       const k = boot(t);
       const p = k.spawn();
-      let fd: number;
-      if (shm) {
-        fd = p.open('/dev/shm/short', O_RDWR | O_CREAT, 0o600);
-        p.pwrite(fd, new Uint8Array(100).fill(0xee), 0);
-      } else {
-        const file = path.join(tmpDir(t), 'short');
-        fs.writeFileSync(file, new Uint8Array(100).fill(0xee));
-        fd = p.open(file, O_RDWR);
-      }
+      const { fd } = createFile(t, p, shm ? 'tmpfs' : 'host', 'short', new Uint8Array(100).fill(0xee));
       const a = p.mmap(0, 3 * PS, RW, type, fd, 0);
       t.equal(p.load8(a + 99), 0xee, `${what}: last byte of the file`);
       t.equal(p.load8(a + 100), 0, `${what}: bytes past EOF in the last page read zero`);

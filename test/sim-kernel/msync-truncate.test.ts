@@ -21,71 +21,26 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
 import {
-  BusError, ERRNO, type ErrnoName, Kernel, KernelError, type KernelConfigInput, MAP_LOCKED, MAP_NONBLOCK, MAP_PRIVATE,
-  MAP_SHARED, MAP_FIXED, MS_ASYNC, MS_INVALIDATE, MS_SYNC, O_CREAT, O_RDWR, type PersonalityName, PROT_READ, PROT_WRITE,
+  Kernel, MAP_LOCKED, MAP_NONBLOCK, MAP_PRIVATE, MAP_SHARED, MAP_FIXED, MS_ASYNC, MS_INVALIDATE, MS_SYNC, O_RDWR, PROT_READ,
   type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const RW = PROT_READ | PROT_WRITE;
-const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
+import {
+  boot, createFile, expectErrno, expectOk, expectSigbus, type FileKind, pagesFilled, PERSONALITIES, PS, RW, writeHostFile,
+} from './helpers.js';
 
 // ---------------------------------------------------------------- helpers
-
-function tmpDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-msync-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function boot(t: Test, cfg: KernelConfigInput = {}): Kernel {
-  const k = new Kernel({ ramBytes: 16 * 1024 * 1024, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-function expectErrno(t: Test, fn: () => unknown, code: ErrnoName, msg: string): void {
-  const err = caught(fn);
-  if (err instanceof KernelError) t.same({ code: err.code, errno: err.errno }, { code, errno: ERRNO[code] }, `${msg}: ${code}`);
-  else t.fail(`${msg}: expected ${code}, got ${err === null ? 'success' : String(err)}`);
-}
-
-function expectOk(t: Test, fn: () => unknown, msg: string): boolean {
-  const err = caught(fn);
-  t.equal(err === null ? 'ok' : String(err), 'ok', msg);
-  return err === null;
-}
-
-function expectSigbus(t: Test, fn: () => unknown, msg: string): void {
-  const err = caught(fn);
-  t.ok(err instanceof BusError && err.code === 'SIGBUS', `${msg}: SIGBUS`, { found: String(err) });
-}
 
 /** Page i of a fresh file is filled with byte (0x10 + i). */
 const OLD = (i: number): number => 0x10 + i;
 
 /** A host file of `pages` pages (page i filled with OLD(i)) written with node:fs. */
 function makeHostFile(t: Test, pages: number, name = 'data'): string {
-  const file = path.join(tmpDir(t), name);
-  const data = new Uint8Array(pages * PS);
-  for (let i = 0; i < pages; i++) data.fill(OLD(i), i * PS, (i + 1) * PS);
-  fs.writeFileSync(file, data);
-  return file;
+  return writeHostFile(t, name, pagesFilled(pages, OLD));
 }
 
 /** Byte `off` of page `pg` of the host file, read from disk with node:fs. */
@@ -94,15 +49,9 @@ function diskByte(file: string, pg: number, off = 0): number | undefined {
   return pg * PS + off < buf.length ? buf[pg * PS + off] : undefined;
 }
 
-function openFile(t: Test, p: Process, kind: 'host' | 'tmpfs', pages: number): { fd: number; file: string } {
-  if (kind === 'host') {
-    const file = makeHostFile(t, pages);
-    return { fd: p.open(file, O_RDWR), file };
-  }
-  const file = '/dev/shm/data';
-  const fd = p.open(file, O_RDWR | O_CREAT, 0o600);
-  for (let i = 0; i < pages; i++) p.pwrite(fd, new Uint8Array(PS).fill(OLD(i)), i * PS);
-  return { fd, file };
+/** A host or tmpfs file 'data' of `pages` pages (page i filled with OLD(i)), open O_RDWR; tmpfs is written a page per pwrite. */
+function openFile(t: Test, p: Process, kind: FileKind, pages: number): { fd: number; file: string } {
+  return createFile(t, p, kind, 'data', pagesFilled(pages, OLD), { pwritePerPage: true });
 }
 
 // ---------------------------------------------------------------- msync errors

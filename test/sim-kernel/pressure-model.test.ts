@@ -14,17 +14,16 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
 
 import {
   type ArchName, CodedError, Kernel, type KernelConfigInput, MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_CREAT,
-  O_RDWR, PROT_READ, PROT_WRITE, type PersonalityName, Prng, type Process,
+  O_RDWR, type PersonalityName, Prng, type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const RW = PROT_READ | PROT_WRITE;
+import { PS, RW, tmpDir } from './helpers.js';
+
 const SEED = Number(process.env.REMAPDB_SEED ?? 20261126) >>> 0;
 const STEPS = Number(process.env.REMAPDB_PRESSURE_STEPS ?? 600);
 const TMP_PAGES = 128;
@@ -90,8 +89,7 @@ function isInjected(err: unknown): boolean {
 
 function run(t: Test, arch: ArchName, personality: PersonalityName, faults: boolean): void {
   const rng = new Prng(SEED ^ (arch.length * 7919) ^ (personality === 'linux-4.0' ? 0x4000 : 0) ^ (faults ? 0xfa : 0));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-pressure-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tmpDir(t);
   const cfg: KernelConfigInput = { arch, personality };
   if (faults) cfg.faults = { swapWriteEioRate: 0.05, swapReadEioRate: 0.02, readEioRate: 0.02, writeEioRate: 0.05 };
   const w = build(dir, cfg, rng);

@@ -19,20 +19,17 @@
  * Every test calls k.checkInvariants() after each phase. Random choices use SEED.
  */
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-
 import t, { type Test } from 'tap';
 
 import {
-  BusError, Kernel, KernelError, type KernelConfigInput, MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_RDWR,
-  type PersonalityName, PROT_READ, PROT_WRITE, Prng, type Process,
+  BusError, KernelError, type KernelConfigInput, MADV_DONTNEED, MAP_SHARED, O_CREAT, O_RDWR, type PersonalityName, PROT_READ,
+  Prng, type Process,
 } from '../../sim-kernel/index.js';
 
-const PS = 4096;
-const RW = PROT_READ | PROT_WRITE;
-const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+import {
+  ANON, bootWith, caught, createFile, type FileKind, firstDiff, patternFile, patternPage, PS, RW, vmaCount, writeHostFile,
+} from './helpers.js';
+
 const SEED = 0x5eed2605;
 /** 1 MiB of RAM (256 frames) and 8 MiB of swap: the seed scenario's machine. */
 const SMALL: KernelConfigInput = { ramBytes: 1 << 20, swapBytes: 8 << 20, seed: SEED };
@@ -43,45 +40,8 @@ t.comment(`seed 0x${SEED.toString(16)}`);
 
 // ---------------------------------------------------------------- helpers
 
-function tmpDir(t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-pressure-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function boot(t: Test, cfg: KernelConfigInput = {}): Kernel {
-  const k = new Kernel({ ...SMALL, ...cfg });
-  t.teardown(() => k.shutdown());
-  return k;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return null;
-}
-
-/** Byte b of file page i: the first four bytes hold i (LE), the rest mix i and b. */
-function patternByte(i: number, b: number): number {
-  if (b < 4) return (i >>> (8 * b)) & 0xff;
-  return (i * 131 + b * 7 + (i >>> 8) * 29) & 0xff;
-}
-
-function patternPage(i: number): Uint8Array {
-  const out = new Uint8Array(PS);
-  for (let b = 0; b < PS; b++) out[b] = patternByte(i, b);
-  return out;
-}
-
-/** Index of the first differing byte, or -1. */
-function firstDiff(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
+/** A SMALL machine (with `cfg` over it), shut down without sync at the end of the test. */
+const boot = bootWith(SMALL);
 
 /** Word stored at the start of anonymous page i of a region tagged `tag`. */
 const WORD = (tag: number, i: number): number => ((tag << 22) ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
@@ -99,26 +59,13 @@ function scatteredOffsets(prng: Prng, n: number, filePages: number): number[] {
   return out;
 }
 
-function vmaCount(p: Process): number {
-  return p.maps().split('\n').filter((l) => l !== '').length;
-}
-
 // ---------------------------------------------------------------- the seed scenario
-
-type FileKind = 'tmpfs' | 'host';
 
 function seedScenario(t: Test, personality: PersonalityName, kind: FileKind): void {
   const k = boot(t, { personality });
   const p = k.spawn();
   const prng = new Prng(SEED);
-  let fd: number;
-  if (kind === 'tmpfs') {
-    fd = p.open('/dev/shm/seed-cache', O_RDWR | O_CREAT, 0o600);
-  } else {
-    const file = path.join(tmpDir(t), 'seed-cache');
-    fs.writeFileSync(file, new Uint8Array(0));
-    fd = p.open(file, O_RDWR, 0o600);
-  }
+  const { fd } = createFile(t, p, kind, 'seed-cache', new Uint8Array(0));
   // Fill the file page by page with pwrite: 4 MiB through 1 MiB of RAM.
   for (let i = 0; i < FILE_PAGES; i++) p.pwrite(fd, patternPage(i), i * PS);
   k.checkInvariants();
@@ -523,11 +470,8 @@ t.test('failNth(swapRead, n): the access fails, the data is not lost', async (t)
 t.test('failNth(read, 1) on a host-file fault gives SIGBUS; a retry reads the page', async (t) => {
   const k = boot(t, { ramBytes: 16 << 20 });
   const p = k.spawn();
-  const file = path.join(tmpDir(t), 'read-fault');
-  const data = new Uint8Array(8 * PS);
-  for (let i = 0; i < 8; i++) data.set(patternPage(i), i * PS);
-  fs.writeFileSync(file, data);
-  const fd = p.open(file, O_RDWR, 0o600);
+  const data = patternFile(8);
+  const { fd } = createFile(t, p, 'host', 'read-fault', data);
   const a = p.mmap(0, 8 * PS, PROT_READ, MAP_SHARED, fd, 0);
   k.core.faults.failNth('read', 1);
   const e = caught(() => p.load32(a + 2 * PS));
@@ -542,9 +486,7 @@ t.test('failNth(read, 1) on a host-file fault gives SIGBUS; a retry reads the pa
 t.test('fsync after an injected write-back EIO: EIO once, then success', async (t) => {
   const k = boot(t, { ramBytes: 16 << 20 });
   const p = k.spawn();
-  const file = path.join(tmpDir(t), 'fsync-eio');
-  fs.writeFileSync(file, new Uint8Array(4 * PS));
-  const fd = p.open(file, O_RDWR, 0o600);
+  const { fd } = createFile(t, p, 'host', 'fsync-eio', new Uint8Array(4 * PS));
   p.pwrite(fd, patternPage(1), PS);
   k.core.faults.failNth('write', 1);
   const e = caught(() => p.fsync(fd));
@@ -561,8 +503,7 @@ t.test('fsync after an injected write-back EIO: EIO once, then success', async (
 t.test('errseq: every file description open before a write-back error sees it once', async (t) => {
   const k = boot(t, { ramBytes: 16 << 20 });
   const p = k.spawn();
-  const file = path.join(tmpDir(t), 'errseq');
-  fs.writeFileSync(file, new Uint8Array(4 * PS));
+  const file = writeHostFile(t, 'errseq', new Uint8Array(4 * PS));
   const fd1 = p.open(file, O_RDWR, 0o600);
   const fd2 = p.open(file, O_RDWR, 0o600);
   p.pwrite(fd1, patternPage(2), 2 * PS);

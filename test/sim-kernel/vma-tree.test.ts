@@ -2,6 +2,8 @@ import t from 'tap';
 import { KernelAssertionError } from '../../sim-kernel/errors.js';
 import { VmaTree, VmaTreeNode, type VmaPrevResult } from '../../sim-kernel/vma-tree.js';
 
+import { mulberry32 } from './helpers.js';
+
 const PAGE = 4096;
 
 class Vma extends VmaTreeNode {
@@ -12,17 +14,6 @@ class Vma extends VmaTreeNode {
     this.end = end;
     this.name = name;
   }
-}
-
-/** mulberry32: a tiny seeded PRNG, returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pickSeed(): number {
