@@ -15,13 +15,12 @@ import type { Vma } from './vma.js';
 
 export type InodeKind = 'host' | 'tmpfs';
 
-/** Page offsets below this are indexed densely; larger (sparse) ones go to a Map. */
-const DENSE_LIMIT_PAGES = 1 << 22;
-
 /**
  * The page-cache index of one file (address_space's radix tree): pgoff → frame.
- * Lookups are on every fault and remap, so offsets below DENSE_LIMIT_PAGES live in an
- * Int32Array (frame + 1, 0 = absent) grown by doubling; sparse huge offsets use a Map.
+ * Lookups are on every fault and remap, so most offsets live in a dense Int32Array
+ * (frame + 1, 0 = absent). The dense part grows by doubling only while it stays within
+ * a few times the number of cached pages, so iterating it stays O(pages); offsets
+ * beyond it (a sparse file's far pages) live in a Map until the dense part reaches them.
  */
 export class PageIndex {
   #dense = new Int32Array(64);
@@ -37,7 +36,7 @@ export class PageIndex {
       const v = this.#dense[pgoff] as number;
       return v === 0 ? undefined : v - 1;
     }
-    return pgoff < DENSE_LIMIT_PAGES ? undefined : this.#sparse.get(pgoff);
+    return this.#sparse.get(pgoff);
   }
 
   has(pgoff: number): boolean {
@@ -45,14 +44,8 @@ export class PageIndex {
   }
 
   set(pgoff: number, frame: number): void {
-    if (pgoff < DENSE_LIMIT_PAGES) {
-      if (pgoff >= this.#dense.length) {
-        let n = this.#dense.length;
-        while (n <= pgoff) n *= 2;
-        const d = new Int32Array(Math.min(n, DENSE_LIMIT_PAGES));
-        d.set(this.#dense);
-        this.#dense = d;
-      }
+    if (pgoff >= this.#dense.length && pgoff < 4 * (this.#size + 16)) this.#grow(pgoff);
+    if (pgoff < this.#dense.length) {
       if (this.#dense[pgoff] === 0) this.#size++;
       this.#dense[pgoff] = frame + 1;
       return;
@@ -61,9 +54,23 @@ export class PageIndex {
     this.#sparse.set(pgoff, frame);
   }
 
+  #grow(pgoff: number): void {
+    let n = this.#dense.length;
+    while (n <= pgoff) n *= 2;
+    const d = new Int32Array(n);
+    d.set(this.#dense);
+    this.#dense = d;
+    for (const [p, f] of this.#sparse) {
+      if (p < n) {
+        d[p] = f + 1;
+        this.#sparse.delete(p);
+      }
+    }
+  }
+
   delete(pgoff: number): boolean {
-    if (pgoff < DENSE_LIMIT_PAGES) {
-      if (pgoff >= this.#dense.length || this.#dense[pgoff] === 0) return false;
+    if (pgoff < this.#dense.length) {
+      if (this.#dense[pgoff] === 0) return false;
       this.#dense[pgoff] = 0;
       this.#size--;
       return true;
@@ -73,7 +80,7 @@ export class PageIndex {
     return had;
   }
 
-  /** [pgoff, frame] pairs in pgoff order for the dense part, then the sparse ones. */
+  /** [pgoff, frame] pairs: the dense part in pgoff order, then the sparse ones. */
   *[Symbol.iterator](): IterableIterator<[number, number]> {
     const d = this.#dense;
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) yield [i, (d[i] as number) - 1];
