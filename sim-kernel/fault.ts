@@ -219,7 +219,9 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
     let f = core.findPage(inode, p);
     if (f < 0) {
       if (nonblock) {
-        mm.setFilePte(w, vpn, p, v);
+        // Not cached and we may not read it now: a nonlinear VMA records the offset in a
+        // file PTE; in a linear one the fault path finds the page by position anyway.
+        if ((v.flags & VM_NONLINEAR) !== 0) mm.setFilePte(w, vpn, p, v);
         continue;
       }
       try {

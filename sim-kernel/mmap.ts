@@ -406,7 +406,14 @@ function remapEmulated(proc: Process, start: number, size: number, prot: number,
   let mflags = MAP_SHARED | MAP_FIXED | MAP_POPULATE | (flags & MAP_NONBLOCK);
   if ((v.flags & VM_LOCKED) !== 0) mflags |= MAP_LOCKED;
   const src = { inode, canRead: true, canWrite: (v.flags & VM_MAYWRITE) !== 0, file: v.file };
-  mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
+  // get_file(vma->vm_file) … fput(): the file must outlive the unmapping of its last VMA.
+  inode.openCount++;
+  try {
+    mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
+  } finally {
+    inode.openCount--;
+    proc.core.maybeReleaseInode(inode);
+  }
 }
 
 // ------------------------------------------------------------------ msync

@@ -328,7 +328,10 @@ export class Process {
           const want = (lo | PTE_ACCESSED | (write ? PTE_DIRTY : 0)) >>> 0;
           if (want !== lo) this.core.mem.words[w] = want;
           const f = pfnOf(this.core.arch, lo, mm.pteHi(w));
-          const bits = ((lo & PTE_RW) !== 0 ? TLB_WRITABLE : 0) | ((want & PTE_DIRTY) !== 0 ? TLB_DIRTY : 0);
+          // TLB_DIRTY means "a write may hit": only for a writable PTE whose D bit is set (a page
+          // written, then made read-only by mprotect, keeps D but must fault on the next write).
+          const writable = (lo & PTE_RW) !== 0;
+          const bits = (writable ? TLB_WRITABLE : 0) | (writable && (want & PTE_DIRTY) !== 0 ? TLB_DIRTY : 0);
           tlb.fill(vpn, f * this.#pageSize, bits);
           return f * this.#pageSize;
         }

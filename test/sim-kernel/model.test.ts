@@ -54,8 +54,6 @@ function envInt(name: string): number | undefined {
 const SEED = (envInt('REMAPDB_SEED') ?? DEFAULT_SEED) >>> 0;
 const STEPS = Math.max(1, Math.floor(envInt('REMAPDB_MODEL_STEPS') ?? 1500));
 const ONLY = process.env['REMAPDB_MODEL_ONLY'];
-/** REMAPDB_MODEL_NO_WORKAROUNDS=1 generates the operations that hit the known sim-kernel bugs. */
-const WORKAROUNDS = process.env['REMAPDB_MODEL_NO_WORKAROUNDS'] !== '1';
 /** Append every call, as code, to this file (for minimising a failure). */
 const TRACE = process.env['REMAPDB_MODEL_TRACE'];
 
@@ -189,8 +187,6 @@ class ModelRun {
   readonly tmpDir: string;
   readonly history: string[] = [];
   step = 0;
-  /** Page entries stored to (their PTE may be dirty): see #storeHazard. */
-  readonly #written = new WeakSet<object>();
   #runsVersion = -1;
   #runs: Run[] = [];
   #tagRuns: Run[] = [];
@@ -473,28 +469,6 @@ class ModelRun {
     }
   }
 
-  /**
-   * Workaround for sim-kernel bug 1 (see the report at the end of this file): a write
-   * through a TLB entry filled by a read of a dirty read-only PTE is allowed. A page once
-   * written keeps a dirty PTE across mprotect, so stores to such a page once it is no
-   * longer writable are not generated.
-   */
-  #storeHazard(addr: number, n: number): boolean {
-    if (!WORKAROUNDS) return false;
-    for (let vpn = Math.floor(addr / PS); vpn <= Math.floor((addr + n - 1) / PS); vpn++) {
-      const pg = this.model.pages.get(vpn);
-      if (pg !== undefined && (pg.prot & PROT_WRITE) === 0 && this.#written.has(pg)) return true;
-    }
-    return false;
-  }
-
-  #markWritten(addr: number, n: number): void {
-    for (let vpn = Math.floor(addr / PS); vpn <= Math.floor((addr + n - 1) / PS); vpn++) {
-      const pg = this.model.pages.get(vpn);
-      if (pg !== undefined && (pg.prot & PROT_WRITE) !== 0) this.#written.add(pg);
-    }
-  }
-
   opStore(): void {
     const which = this.rng.int(0, 2);
     let addr = this.#pickAddr();
@@ -503,11 +477,6 @@ class ModelRun {
       else if (this.#chance(0.8)) addr -= addr % 4;
     }
     const span = which === 0 ? 1 : which === 1 ? 4 : 2 * PS + 16;
-    if (this.#storeHazard(addr, span)) {
-      this.#count('store skipped (workaround 1)');
-      return;
-    }
-    this.#markWritten(addr, span);
     if (which === 0) {
       this.#count('store8');
       const v = this.rng.int(0, 255);
@@ -581,10 +550,6 @@ class ModelRun {
       flags |= MAP_POPULATE;
       if (rng.next() < 0.5) {
         flags |= MAP_NONBLOCK;
-        if (WORKAROUNDS && this.personality === 'linux-2.6' && (flags & MAP_SHARED) !== 0) {
-          flags &= ~MAP_NONBLOCK; // workaround for sim-kernel bug 3 (file PTEs in a linear VMA)
-          this.#count('mmap NONBLOCK dropped (workaround 3)');
-        }
       }
     }
     // A few clearly invalid calls.
@@ -625,8 +590,6 @@ class ModelRun {
     }
     const complaint = this.model.mmapCommit(req, got.value);
     if (complaint !== null) this.#mismatch(`${desc}: ${complaint}`);
-    // MAP_POPULATE of a writable private mapping faults the pages in for writing (dirty PTEs).
-    if ((flags & MAP_POPULATE) !== 0) this.#markWritten(got.value, length);
   }
 
   /** A range for munmap/mprotect: within a mapping, over several, or partly over holes. */
@@ -705,16 +668,6 @@ class ModelRun {
     }
     const first = this.model.pages.get(vpn);
     if (first !== undefined && first.file !== null) fh = this.files.find((f) => f.model === first.file);
-    if (WORKAROUNDS && this.personality === 'linux-4.0' && first !== undefined && first.file !== null && fh === undefined) {
-      // Workaround for sim-kernel bug 2: the 4.0 emulation frees a shared anonymous
-      // mapping's shmem file when the remap covers every page mapping it.
-      let outside = 0;
-      for (const [v, pg] of this.model.pages) if (pg.file === first.file && (v < vpn || v >= vpn + n)) outside++;
-      if (outside === 0) {
-        this.#count('remap skipped (workaround 2)');
-        return;
-      }
-    }
     let pgoff: number;
     if (fh !== undefined) pgoff = this.#pickPgoff(fh, n);
     else if (first !== undefined && first.file !== null) {
@@ -740,11 +693,6 @@ class ModelRun {
       variant = 'tiny';
     } else if (roll < 0.19) {
       flags |= MAP_PRIVATE | MAP_FIXED; // flags other than MAP_NONBLOCK are ignored
-    }
-    if (WORKAROUNDS && native && (flags & MAP_NONBLOCK) !== 0 && first !== undefined && first.pgoff === pgoff) {
-      // Workaround for sim-kernel bug 3: populate writes file PTEs into a linear VMA.
-      flags &= ~MAP_NONBLOCK;
-      this.#count('remap NONBLOCK dropped (workaround 3)');
     }
     this.#count(`remap ${variant}`);
     const desc = `p.remap_file_pages(${hex(start)}, ${hex(size)}, ${prot}, ${hex(pgoff)}, ${hex(flags)})`;
