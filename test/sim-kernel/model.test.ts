@@ -11,6 +11,15 @@
  *
  * Replay: REMAPDB_SEED=<seed> [REMAPDB_MODEL_STEPS=<n>] [REMAPDB_MODEL_ONLY=x86_64/linux-2.6]
  *   npx tap test/sim-kernel/model.test.ts
+ * More knobs: REMAPDB_MODEL_HISTORY=<n> operations in a failure report (10);
+ *   REMAPDB_MODEL_TRACE=<file> appends every call, as code (p.mmap(...); rb(seed, n) for
+ *   random bytes), to a file from which a failure can be minimised; REMAPDB_MODEL_STATS=1
+ *   prints outcome counts per operation.
+ *
+ * Regressions it found (fixed in sim-kernel): a store through a TLB entry refilled from a
+ * dirty read-only PTE (store, mprotect(PROT_READ), load, store) succeeded; the 4.0
+ * remap_file_pages emulation freed an unlinked shmem file (shared anonymous memory) when
+ * the remap covered its last mapping; MAP_NONBLOCK populate wrote file PTEs into linear VMAs.
  */
 
 import * as fs from 'node:fs';
@@ -63,7 +72,7 @@ const PERSONALITIES: PersonalityName[] = ['linux-2.6', 'linux-4.0'];
 class Mismatch extends Error {}
 
 /** n bytes from a Prng seeded with `seed` (the trace's rb(seed, n)). */
-export function rb(seed: number, n: number): Uint8Array {
+function rb(seed: number, n: number): Uint8Array {
   const g = new Prng(seed);
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i += 4) {
@@ -611,7 +620,7 @@ class ModelRun {
 
   opMunmap(): void {
     const rng = this.rng;
-    let { vpn, n } = this.#pickRange();
+    const { vpn, n } = this.#pickRange();
     let addr = vpn * PS;
     let len = this.#lenFor(n);
     const bad = rng.next();
@@ -621,8 +630,6 @@ class ModelRun {
     const desc = `p.munmap(${hex(addr)}, ${hex(len)})`;
     this.#note(desc);
     this.#expect(desc, this.model.munmap(addr, len), cap(() => this.p.munmap(addr, len)));
-    void vpn;
-    void n;
   }
 
   opMprotect(): void {
