@@ -9,7 +9,7 @@
  */
 
 import { KernelError, MAP_SHARED, MS_ASYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
-import type { Strategy, StrategyContext } from './strategy.js';
+import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 import { BufferPoolError, POOL_ERROR_CODES } from './types.js';
 
 /** VMAs a process needs besides the pool's (the shadow region, a little headroom). */
@@ -22,7 +22,7 @@ export class MultiMmapStrategy implements Strategy {
   readonly #fd: number;
   readonly #ps: number;
   readonly #addr: Float64Array;
-  readonly #pinnedFrame: Int32Array;
+  readonly #pins: SlotPins;
 
   constructor(ctx: StrategyContext) {
     const max = ctx.proc.core.config.maxMapCount;
@@ -37,7 +37,7 @@ export class MultiMmapStrategy implements Strategy {
     this.#fd = ctx.fd;
     this.#ps = ctx.pageSize;
     this.#addr = new Float64Array(ctx.slots).fill(-1);
-    this.#pinnedFrame = new Int32Array(ctx.slots).fill(-1);
+    this.#pins = new SlotPins(ctx.proc, ctx.slots);
   }
 
   load(slot: number, pageId: number): void {
@@ -59,17 +59,15 @@ export class MultiMmapStrategy implements Strategy {
   }
 
   resolve(slot: number, write: boolean): number {
-    const f = this.#proc.pinPage(this.#addr[slot] as number, write);
-    this.#pinnedFrame[slot] = f;
-    return f * this.#ps;
+    return this.#pins.pin(slot, this.#addr[slot] as number, write);
   }
 
   resolveFixed(slot: number): number {
-    return (this.#pinnedFrame[slot] as number) * this.#ps;
+    return this.#pins.offset(slot);
   }
 
   release(slot: number): void {
-    this.#proc.unpinPage(this.#pinnedFrame[slot] as number, false);
+    this.#pins.release(slot);
   }
 
   writeBack(slot: number, _pageId: number): void {

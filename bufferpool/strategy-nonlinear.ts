@@ -13,7 +13,7 @@
  */
 
 import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
-import type { Strategy, StrategyContext } from './strategy.js';
+import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class NonlinearStrategy implements Strategy {
   readonly name = 'nonlinear' as const;
@@ -25,8 +25,7 @@ export class NonlinearStrategy implements Strategy {
   readonly #mlock: boolean;
   /** Physical offset of each slot's page while mlocked (frames cannot move), else -1. */
   readonly #frameOff: Float64Array;
-  /** Frame pinned by the last resolve of each slot (pins of one slot share one frame). */
-  readonly #pinnedFrame: Int32Array;
+  readonly #pins: SlotPins;
 
   constructor(ctx: StrategyContext) {
     this.#proc = ctx.proc;
@@ -37,7 +36,7 @@ export class NonlinearStrategy implements Strategy {
     this.#window = ctx.proc.mmap(0, ctx.slots * ctx.pageSize, PROT_READ | PROT_WRITE,
       MAP_SHARED | (ctx.mlock ? MAP_LOCKED : 0), ctx.fd, 0);
     this.#frameOff = new Float64Array(ctx.slots).fill(-1);
-    this.#pinnedFrame = new Int32Array(ctx.slots).fill(-1);
+    this.#pins = new SlotPins(ctx.proc, ctx.slots);
   }
 
   get window(): number {
@@ -63,17 +62,15 @@ export class NonlinearStrategy implements Strategy {
       this.#frameOff[slot] = off;
       return off;
     }
-    const f = this.#proc.pinPage(addr, write);
-    this.#pinnedFrame[slot] = f;
-    return f * this.#ps;
+    return this.#pins.pin(slot, addr, write);
   }
 
   resolveFixed(slot: number): number {
-    return this.#mlock ? (this.#frameOff[slot] as number) : (this.#pinnedFrame[slot] as number) * this.#ps;
+    return this.#mlock ? (this.#frameOff[slot] as number) : this.#pins.offset(slot);
   }
 
   release(slot: number): void {
-    this.#proc.unpinPage(this.#pinnedFrame[slot] as number, false);
+    this.#pins.release(slot);
   }
 
   writeBack(_slot: number, _pageId: number): void {

@@ -7,7 +7,7 @@
  */
 
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
-import type { Strategy, StrategyContext } from './strategy.js';
+import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class PreadStrategy implements Strategy {
   readonly name = 'pread' as const;
@@ -17,7 +17,7 @@ export class PreadStrategy implements Strategy {
   readonly #ps: number;
   readonly #frames: number;
   readonly #slots: number;
-  readonly #pinnedFrame: Int32Array;
+  readonly #pins: SlotPins;
 
   constructor(ctx: StrategyContext) {
     this.#proc = ctx.proc;
@@ -25,7 +25,7 @@ export class PreadStrategy implements Strategy {
     this.#ps = ctx.pageSize;
     this.#slots = ctx.slots;
     this.#frames = ctx.proc.mmap(0, ctx.slots * ctx.pageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    this.#pinnedFrame = new Int32Array(ctx.slots).fill(-1);
+    this.#pins = new SlotPins(ctx.proc, ctx.slots);
   }
 
   #view(frame: number): Uint8Array {
@@ -49,17 +49,15 @@ export class PreadStrategy implements Strategy {
   }
 
   resolve(slot: number, write: boolean): number {
-    const f = this.#proc.pinPage(this.#frames + slot * this.#ps, write);
-    this.#pinnedFrame[slot] = f;
-    return f * this.#ps;
+    return this.#pins.pin(slot, this.#frames + slot * this.#ps, write);
   }
 
   resolveFixed(slot: number): number {
-    return (this.#pinnedFrame[slot] as number) * this.#ps;
+    return this.#pins.offset(slot);
   }
 
   release(slot: number): void {
-    this.#proc.unpinPage(this.#pinnedFrame[slot] as number, false);
+    this.#pins.release(slot);
   }
 
   writeBack(slot: number, pageId: number): void {

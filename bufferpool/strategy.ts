@@ -41,3 +41,35 @@ export interface StrategyContext {
   pageSize: number;
   mlock: boolean;
 }
+
+/**
+ * The frame each slot's fixes pinned (get_user_pages): every pin of one slot holds the
+ * same frame, since a pinned page cannot move, so one frame per slot is enough.
+ */
+export class SlotPins {
+  readonly #proc: Process;
+  readonly #ps: number;
+  readonly #frame: Int32Array;
+
+  constructor(proc: Process, slots: number) {
+    this.#proc = proc;
+    this.#ps = proc.pageSize;
+    this.#frame = new Int32Array(slots).fill(-1);
+  }
+
+  /** Pin the page at addr for slot; returns its physical byte offset. */
+  pin(slot: number, addr: number, write: boolean): number {
+    const f = this.#proc.pinPage(addr, write);
+    this.#frame[slot] = f;
+    return f * this.#ps;
+  }
+
+  /** Physical byte offset of the slot's pinned page. */
+  offset(slot: number): number {
+    return (this.#frame[slot] as number) * this.#ps;
+  }
+
+  release(slot: number): void {
+    this.#proc.unpinPage(this.#frame[slot] as number, false);
+  }
+}

@@ -63,7 +63,7 @@ export class Mm {
     this.core = core;
     this.pageSize = core.pageSize;
     this.taskSize = core.arch.taskSize;
-    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed);
+    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed, (k, z) => core.allocFrame(k, z), (f) => core.freeFrame(f));
     this.tlb = new Tlb(core.config.tlbEntries);
     this.mmapBase = Math.floor((this.taskSize - MMAP_GAP_BYTES) / this.pageSize) * this.pageSize;
     this.freeAreaCache = this.mmapBase;

@@ -161,16 +161,14 @@ function populateRange(proc: Process, v: Vma, start: number, end: number, flags:
     }
     return;
   }
-  faultInRange(proc, start, end);
+  makePagesPresent(proc, start, end);
 }
 
-/** make_pages_present: fault every page in, for writing where the mapping is private and writable. */
+/**
+ * make_pages_present: fault [start, end) in, for writing where the mapping is private and
+ * writable; false when it stopped short (a page past EOF).
+ */
 export function makePagesPresent(proc: Process, start: number, end: number): boolean {
-  return faultInRange(proc, start, end);
-}
-
-/** Fault [start, end) in; false when it stopped short (a page past EOF). */
-function faultInRange(proc: Process, start: number, end: number): boolean {
   const ps = proc.pageSize;
   for (let a = start; a < end; a += ps) {
     const v = proc.mm.findVma(a);

@@ -38,9 +38,14 @@ export class PageTables {
   /** One-entry cache of the last leaf table: its index (vpn / entries) and frame. */
   #leafKey = -1;
   #leafFrame = -1;
-  onAllocFail: (() => boolean) | null = null;
+  /** Frame allocator (the kernel's: it reclaims when RAM is short) and its free. */
+  readonly #alloc: (kind: number, zero: boolean) => number;
+  readonly #free: (f: number) => void;
 
-  constructor(mem: PhysMem, arch: Arch, geo: Geometry, used: Int32Array) {
+  constructor(mem: PhysMem, arch: Arch, geo: Geometry, used: Int32Array,
+    alloc: (kind: number, zero: boolean) => number = (k, z) => mem.alloc(k, z), free: (f: number) => void = (f) => mem.free(f)) {
+    this.#alloc = alloc;
+    this.#free = free;
     this.#mem = mem;
     this.#arch = arch;
     this.#geo = geo;
@@ -57,8 +62,7 @@ export class PageTables {
   }
 
   #allocTable(): number {
-    let f = this.#mem.alloc(PG_PAGETABLE, true);
-    if (f < 0 && this.onAllocFail !== null && this.onAllocFail()) f = this.#mem.alloc(PG_PAGETABLE, true);
+    const f = this.#alloc(PG_PAGETABLE, true);
     if (f >= 0) this.#used[f] = 0;
     return f;
   }
@@ -142,7 +146,7 @@ export class PageTables {
         if (this.#wordsPerPte === 2) words[w + 1] = 0;
         (this.#used[t] as number)--;
         this.#leafKey = -1; // the cached leaf may be the table just freed
-        this.#mem.free(child);
+        this.#free(child);
         this.#tables--;
       }
     }
@@ -153,7 +157,7 @@ export class PageTables {
     this.#freeLevel(this.pgd, 0, 0, 0, Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
     kassert(this.#used[this.pgd] === 0, 'pgd still has entries after destroy');
     this.#leafKey = -1;
-    this.#mem.free(this.pgd);
+    this.#free(this.pgd);
     this.#tables = 0;
   }
 
