@@ -75,7 +75,9 @@ export class BufferPool {
   readonly fd: number;
   readonly pageSize: number;
   readonly slotCount: number;
-  readonly options: Required<Omit<BufferPoolOptions, 'wal'>>;
+  readonly options: Required<Omit<BufferPoolOptions, 'wal' | 'onLoad' | 'beforeWriteBack'>>;
+  readonly #onLoad: BufferPoolOptions['onLoad'];
+  readonly #beforeWriteBack: BufferPoolOptions['beforeWriteBack'];
   /** All of simulated RAM: a fixed page's bytes are at offset(token) .. + pageSize. */
   readonly bytes: Uint8Array;
   readonly #strategy: Strategy;
@@ -138,6 +140,8 @@ export class BufferPool {
     this.#strategy = strategy;
     this.#policy = createPolicy(opts.policy, slots);
     this.#wal = opts.wal ?? NO_WAL;
+    this.#onLoad = opts.onLoad;
+    this.#beforeWriteBack = opts.beforeWriteBack;
     this.#map = new PageMap(slots);
     this.#pageOf = new Float64Array(slots).fill(-1);
     this.#pins = new Int32Array(slots);
@@ -212,6 +216,7 @@ export class BufferPool {
         this.#free[this.#freeTop++] = slot;
         throw this.#kernelError(err, `loading page ${pageId}`);
       }
+      if (this.#onLoad !== undefined) this.#verifyLoaded(slot, pageId, this.#onLoad);
       this.#pageOf[slot] = pageId;
       this.#lsn[slot] = -1;
       this.#pendLsn[slot] = -1;
@@ -412,6 +417,26 @@ export class BufferPool {
     (this.#counters[C_EVICTIONS] as number)++;
   }
 
+  /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
+  #verifyLoaded(slot: number, pageId: number, hook: (pageId: number, bytes: Uint8Array, offset: number) => void): void {
+    let pinned = false;
+    try {
+      const off = this.#strategy.resolve(slot, false);
+      pinned = this.#strategy.pinsOnFix;
+      hook(pageId, this.bytes, off);
+    } catch (err) {
+      if (pinned) this.#strategy.release(slot);
+      pinned = false;
+      try {
+        this.#strategy.evict(slot, pageId, false);
+      } finally {
+        this.#free[this.#freeTop++] = slot;
+      }
+      throw this.#kernelError(err, `loading page ${pageId}`);
+    }
+    if (pinned) this.#strategy.release(slot);
+  }
+
   /** A working copy of the page: from its pending copy if it has one, else from the slot. */
   #makeWork(slot: number): void {
     const sh = this.#takeShadow();
@@ -536,6 +561,11 @@ export class BufferPool {
         if (this.#dirty[s] !== 1) continue;
         const l = this.#lsn[s] as number;
         if (l > uptoLsn) continue;
+        if (this.#beforeWriteBack !== undefined) {
+          const off = this.#strategy.resolve(s, true);
+          this.#beforeWriteBack(this.#pageOf[s] as number, this.bytes, off, l);
+          if (this.#strategy.pinsOnFix) this.#strategy.release(s);
+        }
         this.#strategy.writeBack(s, this.#pageOf[s] as number);
         this.#dirty[s] = 0;
         (this.#counters[C_WRITEBACKS] as number)++;

@@ -42,6 +42,17 @@ export interface BufferPoolOptions {
   /** Catch misuse: stale handles, unfix of unpinned pages (each an assertion naming the page). */
   debug?: boolean;
   wal?: WalHook;
+  /**
+   * Called after a miss brought page `pageId` in, with its bytes at bytes[offset, +pageSize):
+   * the storage engine verifies the page's checksum here. A throw undoes the load.
+   */
+  onLoad?: (pageId: number, bytes: Uint8Array, offset: number) => void;
+  /**
+   * Called in flush() just before an installed change is written to the data file, with
+   * the page's bytes (writable) and its LSN: the storage engine seals the page (header LSN
+   * and checksum) here. The change is logged, so sealing it in place is safe.
+   */
+  beforeWriteBack?: (pageId: number, bytes: Uint8Array, offset: number, lsn: number) => void;
 }
 
 export const POOL_ERROR_CODES = {

@@ -1,9 +1,23 @@
 /**
- * remapdb's public entry point. Today it offers the layers that exist: the simulated
- * kernel, the buffer pool, the key encoding and the configuration loader; the embedded
- * database API (`open(dir, options)`) arrives with the storage engine.
+ * remapdb's public entry point: `open(dir, options)` returns a Database with tables,
+ * secondary indexes and transactions (see src/db.ts and storage/database.ts), plus the
+ * layers below it for those who want them — the simulated kernel, the buffer pool, the
+ * key encoding and the configuration loader.
+ *
+ * @example
+ * import { open } from 'remapdb';
+ * const db = open('/tmp/shop', { sync: 'full' });
+ * const items = db.tables().includes('items') ? db.table('items') : db.createTable('items', { key: ['string'] });
+ * items.upsert('apple', { cents: 120 });
+ * console.log(items.get('apple'));
+ * db.close();
  */
 
+export { open, type OpenOptions } from './db.js';
+export {
+  Database, type DatabaseStats, DB_CODES, DbError, Index, type KeyInput, type KeyType, MAX_VALUE_BYTES, maxKeyBytes,
+  type RangeOptions, type Row, type StorageOptions, type SyncMode, Table, type ValueEncoding,
+} from '../storage/index.js';
 export * as simKernel from '../sim-kernel/index.js';
 export { Kernel, type KernelConfig, type KernelConfigInput } from '../sim-kernel/index.js';
 export {

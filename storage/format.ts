@@ -75,12 +75,14 @@ export interface Superblock {
 
 const TWO32 = 2 ** 32;
 
-function put64(v: DataView, off: number, value: number): void {
+/** Write a value below 2^53 as two little-endian u32 halves. */
+export function put64(v: DataView, off: number, value: number): void {
   v.setUint32(off, value % TWO32, true);
   v.setUint32(off + 4, Math.floor(value / TWO32), true);
 }
 
-function get64(v: DataView, off: number): number {
+/** Read a value written by put64. */
+export function get64(v: DataView, off: number): number {
   return v.getUint32(off, true) + v.getUint32(off + 4, true) * TWO32;
 }
 
@@ -159,6 +161,14 @@ export function readSuperblock(bytes: Uint8Array, off: number, available: number
       `${Math.floor(fileBytes / sb.pageSize) - 1}`, { details: { page: Math.floor(fileBytes / sb.pageSize), fileBytes } });
   }
   return sb;
+}
+
+/** Field offsets in the superblock, for code that edits a superblock image in place. */
+export const SB = { PAGE_COUNT: 16, CHECKPOINT_LSN: 24, FREE_HEAD: 32, FREE_COUNT: 40, SALT: 48 } as const;
+
+/** Recompute the superblock checksum of an image edited in place. */
+export function sealSuperblock(bytes: Uint8Array, off: number): void {
+  view(bytes, off, SUPERBLOCK_CRC_OFFSET + 4).setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET), true);
 }
 
 /** Write a page's header and seal it with its checksum (the body must already be in place). */

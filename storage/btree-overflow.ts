@@ -1,0 +1,151 @@
+/**
+ * btree-overflow: chains of OVERFLOW pages holding the values too big to stay inline in
+ * a leaf cell (btree-node.ts: a value is inline iff its whole cell fits maxCellBytes).
+ * The leaf cell keeps the value's total length and the first page of its chain; each
+ * page holds the next slice of the value.
+ *
+ * Overflow page:
+ * | OFFSET | SIZE | DESCRIPTION                                                      |
+ * |--------|------|------------------------------------------------------------------|
+ * | 0      | 1    | page type: PAGE_TYPE.OVERFLOW (1..23: pager's)                   |
+ * | 24     | 4    | next page of the chain (0 = last)                                |
+ * | 28     | 4    | value bytes in this page                                         |
+ * | 32     | ...  | value bytes                                                      |
+ *
+ * Invariants (walkChain checks them):
+ *   1. A chain for a value of v bytes has ceil(v / capacity) pages; every page but the last
+ *      is full (capacity bytes), the last holds the rest, and its next field is 0.
+ *   2. Chains are owned by exactly one leaf cell: written once by writeChain, never
+ *      shared, freed whole by freeChain when the cell's value is replaced or deleted.
+ *
+ * Fixes: every function holds at most one fix at a time and releases it on every path.
+ */
+
+import { PAGE_TYPE } from './format.js';
+import type { PageIO } from './page-io.js';
+import { assert, rd32, wr32 } from './btree-node.js';
+
+export const OVF_NEXT = 24;
+export const OVF_USED = 28;
+export const OVF_DATA = 32;
+
+/** Value bytes one overflow page holds. */
+export function overflowCapacity(pageSize: number): number {
+  return pageSize - OVF_DATA;
+}
+
+/** Pages a chain for a value of `valueBytes` takes. */
+export function chainPages(valueBytes: number, pageSize: number): number {
+  return Math.ceil(valueBytes / overflowCapacity(pageSize));
+}
+
+/**
+ * Write `value` into a new chain and return its first page. Pages are written last to
+ * first so each is written once with its successor known. If the PageIO throws midway
+ * the pages already written are freed again before the error propagates.
+ */
+export function writeChain(io: PageIO, value: Uint8Array): number {
+  const cap = overflowCapacity(io.pageSize);
+  const pages = chainPages(value.length, io.pageSize);
+  assert(pages >= 1, 'an overflow value has at least one byte');
+  let next = 0;
+  try {
+    for (let i = pages - 1; i >= 0; i--) {
+      const from = i * cap;
+      const to = Math.min(value.length, from + cap);
+      const id = io.allocPage();
+      let tok = -1;
+      try {
+        tok = io.fixWrite(id);
+        const b = io.bytes;
+        const p = io.offset(tok);
+        b[p] = PAGE_TYPE.OVERFLOW;
+        wr32(b, p + OVF_NEXT, next);
+        wr32(b, p + OVF_USED, to - from);
+        b.set(value.subarray(from, to), p + OVF_DATA);
+      } catch (err) {
+        if (tok !== -1) io.unfix(tok, true);
+        io.freePage(id);
+        throw err;
+      }
+      io.unfix(tok, true);
+      next = id;
+    }
+  } catch (err) {
+    if (next !== 0) freeChain(io, next);
+    throw err;
+  }
+  return next;
+}
+
+/** Copy a chain's `valueBytes` bytes into dst[dstOff..]. */
+export function readChain(io: PageIO, first: number, valueBytes: number, dst: Uint8Array, dstOff: number): void {
+  let page = first;
+  let done = 0;
+  const limit = chainPages(valueBytes, io.pageSize);
+  for (let i = 0; i < limit; i++) {
+    const tok = io.fixRead(page);
+    try {
+      const b = io.bytes;
+      const p = io.offset(tok);
+      const used = rd32(b, p + OVF_USED);
+      assert(b[p] === PAGE_TYPE.OVERFLOW && done + used <= valueBytes, 'overflow page type and length');
+      dst.set(b.subarray(p + OVF_DATA, p + OVF_DATA + used), dstOff + done);
+      done += used;
+      page = rd32(b, p + OVF_NEXT);
+    } finally {
+      io.unfix(tok, false);
+    }
+  }
+  assert(done === valueBytes && page === 0, 'overflow chain holds the recorded length');
+}
+
+/** Give every page of a chain back to the PageIO. */
+export function freeChain(io: PageIO, first: number): void {
+  let page = first;
+  // Bounded: no chain is longer than the largest value allows (MAX_VALUE_BYTES in btree.ts).
+  for (let guard = 0; page !== 0; guard++) {
+    assert(guard < (1 << 21), 'overflow chain terminates');
+    const tok = io.fixRead(page);
+    let next: number;
+    try {
+      next = rd32(io.bytes, io.offset(tok) + OVF_NEXT);
+    } finally {
+      io.unfix(tok, false);
+    }
+    io.freePage(page);
+    page = next;
+  }
+}
+
+/**
+ * Walk a chain, validating invariant 1, and report each page to `visit`. Throws an Error
+ * naming `where` (the owning leaf and key) and the page that breaks the rule.
+ */
+export function walkChain(io: PageIO, first: number, valueBytes: number, where: string, visit: (page: number) => void): void {
+  const cap = overflowCapacity(io.pageSize);
+  const pages = chainPages(valueBytes, io.pageSize);
+  let page = first;
+  for (let i = 0; i < pages; i++) {
+    if (page === 0) throw new Error(`${where}: overflow chain ends after ${i} pages; a ${valueBytes}-byte value needs ${pages}`);
+    visit(page);
+    const tok = io.fixRead(page);
+    let type: number;
+    let used: number;
+    let next: number;
+    try {
+      const b = io.bytes;
+      const p = io.offset(tok);
+      type = b[p] as number;
+      used = rd32(b, p + OVF_USED);
+      next = rd32(b, p + OVF_NEXT);
+    } finally {
+      io.unfix(tok, false);
+    }
+    const want = i < pages - 1 ? cap : valueBytes - cap * (pages - 1);
+    if (type !== PAGE_TYPE.OVERFLOW) throw new Error(`${where}: overflow page ${page} has page type ${type}, not OVERFLOW`);
+    if (used !== want) throw new Error(`${where}: overflow page ${page} (#${i}) holds ${used} bytes; expected ${want}`);
+    if (i === pages - 1 && next !== 0) throw new Error(`${where}: overflow page ${page} is the last but links to ${next}`);
+    page = next;
+  }
+}

@@ -1,0 +1,835 @@
+/**
+ * Database: one directory, opened by one process at a time.
+ *
+ *   <dir>/data.rdb     the page file (superblock at page 0, the schema tree's root at page 1)
+ *   <dir>/wal.rdb      the write-ahead log (wal.ts)
+ *   <dir>/meta.sqlite  the catalog mirror, statistics and buffer-pool snapshots (catalog.ts)
+ *   <dir>/lock         the directory lock (lock.ts)
+ *
+ * The schema tree (a B+tree rooted at page 1) maps each table's and index's name to its
+ * definition (JSON, with its root page). It lives in the page file, so creating or
+ * dropping a table is one page-file transaction like any other and survives a crash
+ * exactly as data does; meta.sqlite mirrors it and is reconciled with it on open.
+ *
+ * ## States
+ *   closed ← close() ← open ⇄ in transaction (begin: transaction()/autocommit; commit or rollback)
+ *   open → failed: a write or sync failed (WAL or data file); every later change throws
+ *   REMAPDB_FAILED naming the first failure, reads still work; reopen to recover.
+ *
+ * ## Open (recovery)
+ *   1. lock the directory; create the page file if it is missing (or a creation was cut
+ *      short: shorter than two pages with no WAL);
+ *   2. read and validate the superblock (foreign file, newer format, page size, truncation);
+ *   3. open the buffer pool, then the WAL, and redo every committed transaction whose
+ *      commit LSN is past the superblock's checkpoint LSN (page images and deltas; a torn
+ *      tail is ignored); if anything was redone, checkpoint;
+ *   4. open meta.sqlite and reconcile it with the schema tree.
+ *
+ * ## Checkpoint
+ *   WAL synced → pool.flush (every change installed, sealed with its checksum, written,
+ *   fsynced) → superblock's checkpoint LSN = WAL end, written and fsynced → WAL reset.
+ *   A crash anywhere in between replays the WAL again (redo is idempotent: every page's
+ *   first record since the checkpoint is a full image).
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import {
+  type BufferPool, BufferPoolError, openBufferPool, POOL_ERROR_CODES, type PolicyName, type StrategyName,
+} from '../bufferpool/index.js';
+import { type Kernel, O_CREAT, O_EXCL, O_RDWR, type Process, Prng } from '../sim-kernel/index.js';
+import { BTree } from './btree.js';
+import { Catalog, type CatalogObject } from './catalog.js';
+import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
+import { crc32c } from './crc32c.js';
+import { DB_CODES, dbError, DbError } from './errors.js';
+import {
+  FORMAT_VERSION, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE, readSuperblock, SB, sealPage, sealSuperblock, STORAGE_CODES,
+  StorageError, type Superblock, verifyPage, writeSuperblock, get64, put64,
+} from './format.js';
+import { acquireDirLock, type DirLock } from './lock.js';
+import { Pager } from './pager.js';
+import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
+import { encodeKey } from './tuple.js';
+import { type SyncMode, Wal } from './wal.js';
+
+export const DATA_FILE = 'data.rdb';
+export const WAL_FILE = 'wal.rdb';
+export const META_FILE = 'meta.sqlite';
+export const SCHEMA_ROOT_PAGE = 1;
+export const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off'];
+
+export interface StorageOptions {
+  /** Create the database if the directory has none (default true). */
+  create?: boolean;
+  /** Page size at creation: 4096 (default), 8192 or 16384; must equal the kernel's page size. */
+  pageSize?: number;
+  /** WAL durability, as SQLite's synchronous in WAL mode (default 'full'). */
+  sync?: SyncMode;
+  strategy?: StrategyName;
+  policy?: PolicyName;
+  /** Buffer-pool slots (default 4096 pages). */
+  poolPages?: number;
+  /** Pages a transaction may change, = the pool's shadow frames (default max(1024, poolPages / 4)). */
+  shadowPages?: number;
+  /** nonlinear strategy: mlock the window (default true). */
+  mlock?: boolean;
+  /** WAL size in bytes that triggers an automatic checkpoint after a commit (default 64 MiB; 0 = never). */
+  checkpointBytes?: number;
+  /** Verify page checksums when pages come in from the file (default true). */
+  verifyChecksums?: boolean;
+  /** Seed of the salts the WAL draws at each reset (default 1). */
+  seed?: number;
+}
+
+export interface DatabaseStats {
+  dir: string;
+  pageSize: number;
+  sync: SyncMode;
+  pageCount: number;
+  freePages: number;
+  commits: number;
+  rollbacks: number;
+  checkpoints: number;
+  recovered: { transactions: number; records: number; tornTailBytes: number };
+  tables: Record<string, number>;
+  wal: ReturnType<Wal['stats']> & { sizeBytes: number; endLsn: number; durableLsn: number };
+  pool: ReturnType<BufferPool['stats']>;
+}
+
+type Resolved = Required<StorageOptions>;
+
+function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
+  const bad = (key: string, value: unknown, allowed: string): never => {
+    throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
+  };
+  const poolPages = o.poolPages ?? 4096;
+  if (!Number.isInteger(poolPages) || poolPages < 16) bad('poolPages', poolPages, 'an integer >= 16');
+  const shadowPages = o.shadowPages ?? Math.max(1024, Math.floor(poolPages / 4));
+  if (!Number.isInteger(shadowPages) || shadowPages < 8) bad('shadowPages', shadowPages, 'an integer >= 8');
+  const sync = o.sync ?? 'full';
+  if (!SYNC_MODES.includes(sync)) bad('sync', sync, SYNC_MODES.join(' | '));
+  const pageSize = o.pageSize ?? kernelPageSize;
+  if (!(PAGE_SIZES as readonly number[]).includes(pageSize)) bad('pageSize', pageSize, PAGE_SIZES.join(' | '));
+  if (pageSize !== kernelPageSize) {
+    bad('pageSize', pageSize, `the kernel's page size ${kernelPageSize} (database pages are mapped 1:1 onto kernel pages)`);
+  }
+  const checkpointBytes = o.checkpointBytes ?? 64 * 1024 * 1024;
+  if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
+  return {
+    create: o.create ?? true,
+    pageSize,
+    sync,
+    strategy: o.strategy ?? 'nonlinear',
+    policy: o.policy ?? 'clock',
+    poolPages,
+    shadowPages,
+    mlock: o.mlock ?? true,
+    checkpointBytes,
+    verifyChecksums: o.verifyChecksums ?? true,
+    seed: o.seed ?? 1,
+  };
+}
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+/** Handle a failed transaction function: the error, and whether the transaction is poisoned. */
+interface Poison {
+  error: Error;
+  depth: number;
+}
+
+export class Database implements TableHost {
+  readonly dir: string;
+  readonly kernel: Kernel;
+  readonly proc: Process;
+  readonly options: Resolved;
+  readonly pool: BufferPool;
+  readonly wal: Wal;
+  readonly catalog: Catalog;
+  readonly #pager: Pager;
+  readonly #lock: DirLock;
+  readonly #fd: number;
+  readonly #salt: number;
+  readonly #prng: Prng;
+  readonly #schema: BTree;
+  readonly #tables = new Map<string, Table>();
+  readonly #onClose: (() => void) | undefined;
+  #closed = false;
+  #failed: Error | null = null;
+  #poison: Poison | null = null;
+  #txnId = 0;
+  #commits = 0;
+  #rollbacks = 0;
+  #checkpoints = 0;
+  #recovered = { transactions: 0, records: 0, tornTailBytes: 0 };
+
+  /**
+   * Open (or create) the database in `dir` on process `proc` of `kernel`. Prefer
+   * `open()` from the package root, which builds the simulated machine for you.
+   * `onClose` runs after close() (e.g. to shut the machine down).
+   */
+  static open(kernel: Kernel, proc: Process, dir: string, options: StorageOptions = {}, onClose?: () => void): Database {
+    const opts = resolveOptions(options, proc.pageSize);
+    fs.mkdirSync(dir, { recursive: true });
+    const lock = acquireDirLock(dir);
+    try {
+      return new Database(kernel, proc, path.resolve(dir), opts, lock, onClose);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  private constructor(kernel: Kernel, proc: Process, dir: string, opts: Resolved, lock: DirLock, onClose: (() => void) | undefined) {
+    this.dir = dir;
+    this.kernel = kernel;
+    this.proc = proc;
+    this.options = opts;
+    this.#lock = lock;
+    this.#onClose = onClose;
+    this.#prng = new Prng(opts.seed);
+    const dataPath = path.join(dir, DATA_FILE);
+    const walPath = path.join(dir, WAL_FILE);
+    this.#fd = this.#openPageFile(dataPath, walPath);
+    let pool: BufferPool | undefined;
+    let wal: Wal | undefined;
+    try {
+      const sb = this.#readSuperblock(dataPath);
+      this.#salt = sb.salt;
+      let pager: Pager | null = null;
+      let recovering = true;
+      pool = openBufferPool(kernel, proc, this.#fd, {
+        strategy: opts.strategy,
+        slots: opts.poolPages,
+        policy: opts.policy,
+        shadowSlots: opts.shadowPages,
+        mlock: opts.mlock,
+        wal: { durableLsn: () => this.wal.durableLsn, flushLog: (lsn) => this.wal.flush(lsn) },
+        onLoad: (pageId, bytes, off) => {
+          if (recovering || !opts.verifyChecksums || pager === null || !pager.mustBeSealed(pageId)) return;
+          if (pageId === 0) readSuperblock(bytes, off, opts.pageSize, Number.MAX_SAFE_INTEGER, opts.pageSize);
+          else verifyPage(bytes, off, opts.pageSize, pageId);
+        },
+        beforeWriteBack: (pageId, bytes, off, lsn) => {
+          if (pageId === 0) sealSuperblock(bytes, off);
+          else sealPage(bytes, off, opts.pageSize, bytes[off] as typeof PAGE_TYPE[keyof typeof PAGE_TYPE], Math.max(lsn, 0), pageId);
+        },
+      }, sb.pageCount);
+      this.pool = pool;
+      wal = Wal.open(proc, walPath, { pageSize: opts.pageSize, sync: opts.sync, salt1: sb.salt },
+        { baseLsn: sb.checkpointLsn, salt2: this.#prng.nextU32() });
+      this.wal = wal;
+      const redone = this.#recover(sb);
+      pager = new Pager(pool, wal, redone, opts.shadowPages);
+      this.#pager = pager;
+      recovering = false;
+      if (this.#recovered.transactions > 0) this.checkpoint();
+      if (pager.pageCount === 1) {
+        // A new database (or one whose first transaction never committed): make the schema tree.
+        this.#run(() => {
+          const root = BTree.create(pager as Pager);
+          if (root !== SCHEMA_ROOT_PAGE) throw new Error(`schema tree root is page ${root}, not ${SCHEMA_ROOT_PAGE}`);
+        });
+        this.checkpoint();
+      }
+      this.#schema = new BTree(pager, SCHEMA_ROOT_PAGE);
+      this.catalog = Catalog.open(path.join(dir, META_FILE), { salt: sb.salt, pageSize: opts.pageSize, create: true });
+    } catch (err) {
+      try {
+        wal?.close();
+      } catch { /* already failing */ }
+      try {
+        pool?.close();
+      } catch { /* already failing */ }
+      proc.close(this.#fd);
+      throw err;
+    }
+    try {
+      this.catalog.reconcile(this.#schemaObjects());
+      this.#loadTables();
+    } catch (err) {
+      this.catalog.close();
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ open: files, superblock, recovery
+
+  #openPageFile(dataPath: string, walPath: string): number {
+    const proc = this.proc;
+    const ps = this.options.pageSize;
+    let fd: number;
+    try {
+      fd = proc.open(dataPath, O_RDWR);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      if (!this.options.create) {
+        throw dbError(DB_CODES.INVALID, `no database in ${this.dir} (no ${DATA_FILE}); open with create: true to make one`,
+          { dir: this.dir });
+      }
+      if (fs.existsSync(walPath)) {
+        throw new StorageError(STORAGE_CODES.CORRUPT, `${this.dir} has a WAL but no page file ${DATA_FILE}: refusing to create ` +
+          'a new database over the log of a missing one (move the directory aside)', { details: { dir: this.dir } });
+      }
+      fd = proc.open(dataPath, O_RDWR | O_CREAT | O_EXCL, 0o600);
+      this.#create(fd);
+      return fd;
+    }
+    const size = proc.fstat(fd).size;
+    if (size < ps && !fs.existsSync(walPath) && this.#allZero(fd, size)) {
+      // A creation cut short before its fsync: nothing was ever committed here.
+      proc.ftruncate(fd, 0);
+      this.#create(fd);
+    }
+    return fd;
+  }
+
+  #allZero(fd: number, n: number): boolean {
+    const buf = new Uint8Array(n);
+    this.proc.pread(fd, buf, 0);
+    return buf.every((b) => b === 0);
+  }
+
+  /** Write an empty database's superblock, then fsync (the schema tree is made by the first transaction). */
+  #create(fd: number): void {
+    const ps = this.options.pageSize;
+    const buf = new Uint8Array(ps);
+    const salt = (crc32c(utf8.encode(this.dir)) ^ Math.imul(this.options.seed, 0x9e3779b1)) >>> 0;
+    writeSuperblock(buf, 0, {
+      formatVersion: FORMAT_VERSION, pageSize: ps, pageCount: 1, checkpointLsn: 0, freeListHead: 0, freeCount: 0, salt, flags: 0,
+    });
+    this.proc.pwrite(fd, buf, 0);
+    this.proc.fsync(fd);
+  }
+
+  #readSuperblock(dataPath: string): Superblock {
+    const ps = this.options.pageSize;
+    const size = this.proc.fstat(this.#fd).size;
+    const buf = new Uint8Array(Math.max(ps, 128));
+    const n = size === 0 ? 0 : this.proc.pread(this.#fd, buf.subarray(0, Math.min(size, buf.length)), 0);
+    try {
+      return readSuperblock(buf, 0, n, size, ps);
+    } catch (err) {
+      if (err instanceof StorageError) {
+        throw new StorageError(err.code, `${dataPath}: ${err.message}`, { details: { ...err.details, file: dataPath }, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Redo committed transactions past the checkpoint; returns the superblock fields as redone. */
+  #recover(sb: Superblock): { pageCount: number; freeHead: number; freeCount: number } {
+    const pool = this.pool;
+    const ps = this.options.pageSize;
+    const seen = new Set<number>();
+    const r = this.wal.recover((pageId, kind, payload, off, len, commitLsn) => {
+      if (commitLsn <= sb.checkpointLsn) return;
+      if (kind === 'delta' && !seen.has(pageId)) {
+        throw dbError(DB_CODES.WAL_CORRUPT, `${this.wal.path}: a delta for page ${pageId} (commit LSN ${commitLsn}) has no ` +
+          'full page image before it since the checkpoint', { page: pageId, lsn: commitLsn });
+      }
+      seen.add(pageId);
+      while (pool.pageCount <= pageId) pool.allocate();
+      const t = pool.fix(pageId, 'exclusive');
+      Wal.applyRecord(kind, payload, off, len, pool.bytes, pool.offset(t), ps);
+      pool.unfix(t, true);
+      pool.markLsn(pageId, commitLsn);
+    });
+    this.#recovered = { transactions: seen.size === 0 ? 0 : r.transactions, records: r.records, tornTailBytes: r.tornTailBytes };
+    if (seen.size === 0) return { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount };
+    const t = pool.fix(0, 'shared');
+    const off = pool.offset(t);
+    const dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset + off, 64);
+    const out = { pageCount: get64(dv, SB.PAGE_COUNT), freeHead: get64(dv, SB.FREE_HEAD), freeCount: get64(dv, SB.FREE_COUNT) };
+    pool.unfix(t, false);
+    pool.setPageCount(out.pageCount);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ tables
+
+  #schemaObjects(): CatalogObject[] {
+    const out: CatalogObject[] = [];
+    for (const [, v] of this.#schema.range({})) {
+      const def = JSON.parse(utf8d.decode(v)) as TableDef | IndexDef;
+      const obj: CatalogObject = {
+        name: def.name, kind: def.kind, tableName: def.kind === 'index' ? def.table : null, rootPage: def.root,
+        definition: def as unknown as Record<string, unknown>, rowCount: 0,
+      };
+      out.push(obj);
+    }
+    for (const o of out) o.rowCount = new BTree(this.#pager, o.rootPage).count;
+    return out;
+  }
+
+  #loadTables(): void {
+    const defs = this.#schemaObjects().map((o) => o.definition as unknown as TableDef | IndexDef);
+    this.#tables.clear();
+    for (const d of defs) if (d.kind === 'table') this.#tables.set(d.name, new Table(this, d));
+    for (const d of defs) {
+      if (d.kind !== 'index') continue;
+      const t = this.#tables.get(d.table);
+      if (t === undefined) throw dbError(DB_CODES.CATALOG, `index "${d.name}" belongs to a missing table "${d.table}"`, { index: d.name });
+      t.indexes.push(new Index(this, t, d));
+    }
+  }
+
+  /**
+   * Create a table. `key` is its key schema (default ['any']: one part of any type);
+   * `value` its value encoding (default 'json'). Not allowed inside a transaction.
+   */
+  createTable<V = unknown>(name: string, opts: { key?: KeyType[]; value?: ValueEncoding } = {}): Table<V> {
+    this.checkOpen();
+    this.#checkName(name);
+    if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
+      throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${this.dir}`, { name });
+    }
+    const key = opts.key ?? ['any'];
+    if (!Array.isArray(key) || key.length === 0 || key.some((k) => !KEY_TYPES.includes(k))) {
+      throw dbError(DB_CODES.INVALID, `key schema ${JSON.stringify(key)} is invalid: a non-empty list of ${KEY_TYPES.join(', ')}`,
+        { key });
+    }
+    const value = opts.value ?? 'json';
+    if (!VALUE_ENCODINGS.includes(value)) {
+      throw dbError(DB_CODES.INVALID, `value encoding ${JSON.stringify(value)} is invalid; allowed: ${VALUE_ENCODINGS.join(', ')}`,
+        { value });
+    }
+    const def = this.#ddl(`create table "${name}"`, () => {
+      const d: TableDef = { kind: 'table', name, root: BTree.create(this.#pager), key: [...key], value };
+      this.#schema.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
+      return d;
+    });
+    const t = new Table<V>(this, def);
+    this.#tables.set(name, t as Table);
+    this.catalog.put({ name, kind: 'table', tableName: null, rootPage: def.root, definition: { ...def }, rowCount: 0 });
+    return t;
+  }
+
+  /**
+   * Create a secondary index on `table` over `fields`: property names for 'json' values,
+   * column positions for 'tuple' values. Existing rows are indexed in the same transaction.
+   */
+  createIndex(table: string, name: string, opts: { fields: (string | number)[]; unique?: boolean }): Index {
+    this.checkOpen();
+    this.#checkName(name);
+    const t = this.table(table);
+    if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
+      throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${this.dir}`, { name });
+    }
+    if (t.valueEncoding !== 'json' && t.valueEncoding !== 'tuple') {
+      throw dbError(DB_CODES.INVALID, `table "${table}" stores ${t.valueEncoding} values; indexes need 'json' or 'tuple' values`,
+        { table });
+    }
+    const fields = opts.fields;
+    const want = t.valueEncoding === 'json' ? 'string' : 'number';
+    if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => typeof f !== want)) {
+      throw dbError(DB_CODES.INVALID, `index fields ${JSON.stringify(fields)}: a non-empty list of ` +
+        `${want === 'string' ? 'property names' : 'column positions'} for ${t.valueEncoding} values`, { fields });
+    }
+    let ix!: Index;
+    const def = this.#ddl(`create index "${name}"`, () => {
+      const d: IndexDef = { kind: 'index', name, table, root: BTree.create(this.#pager), fields: [...fields], unique: opts.unique === true };
+      this.#schema.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
+      ix = new Index(this, t, d);
+      for (const row of t.range()) {
+        const pk = t.encodeKey(row.key);
+        const e = ix.entry(pk, row.value);
+        ix.checkUnique(e, null);
+        ix.add(e, pk);
+      }
+      return d;
+    });
+    t.indexes.push(ix);
+    this.catalog.put({ name, kind: 'index', tableName: table, rootPage: def.root, definition: { ...def }, rowCount: t.count });
+    return ix;
+  }
+
+  /** Drop a table and its indexes (their pages go to the free list). */
+  dropTable(name: string): void {
+    this.checkOpen();
+    const t = this.table(name);
+    this.#ddl(`drop table "${name}"`, () => {
+      for (const ix of t.indexes) {
+        ix.tree.destroy();
+        this.#schema.delete(encodeKey([ix.name]));
+      }
+      t.tree.destroy();
+      this.#schema.delete(encodeKey([name]));
+    });
+    this.#tables.delete(name);
+    for (const ix of t.indexes) this.catalog.remove(ix.name);
+    this.catalog.remove(name);
+  }
+
+  /** The table called `name`; REMAPDB_NO_SUCH_TABLE names the tables there are. */
+  table<V = unknown>(name: string): Table<V> {
+    this.checkOpen();
+    const t = this.#tables.get(name);
+    if (t === undefined) {
+      throw dbError(DB_CODES.NO_TABLE, `no table "${name}" in ${this.dir}; tables: ${[...this.#tables.keys()].join(', ') || 'none'}`,
+        { table: name });
+    }
+    return t as Table<V>;
+  }
+
+  /** Names of the tables. */
+  tables(): string[] {
+    this.checkOpen();
+    return [...this.#tables.keys()].sort();
+  }
+
+  #indexNamed(name: string): Index | undefined {
+    for (const t of this.#tables.values()) for (const ix of t.indexes) if (ix.name === name) return ix;
+    return undefined;
+  }
+
+  #checkName(name: string): void {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+      throw dbError(DB_CODES.INVALID, `name ${JSON.stringify(name)} must be a string of 1 to 128 characters`, { name });
+    }
+  }
+
+  /** A schema change: its own transaction, made durable before the catalog mirror is told. */
+  #ddl<T>(what: string, fn: () => T): T {
+    if (this.#pager.inTransaction) {
+      throw dbError(DB_CODES.TXN_STATE, `${what} inside a transaction: schema changes run on their own, outside transactions`);
+    }
+    const r = this.#run(fn);
+    if (this.#failed === null) this.wal.flush(this.wal.endLsn, true);
+    return r;
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /**
+   * Wrap `fn` in a transaction, as better-sqlite3 does: calling the returned function
+   * runs fn; it commits when fn returns and rolls back when fn throws. Called inside
+   * another transaction it is a savepoint (its own changes roll back on throw). fn must
+   * be synchronous.
+   *
+   * @example
+   * const transfer = db.transaction((from: number, to: number, cents: number) => {
+   *   const a = accounts.get(from) as { balance: number };
+   *   accounts.update(from, { balance: a.balance - cents });
+   *   const b = accounts.get(to) as { balance: number };
+   *   accounts.update(to, { balance: b.balance + cents });
+   * });
+   * transfer(1, 2, 500);
+   */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    if (typeof fn !== 'function') throw dbError(DB_CODES.INVALID, 'transaction() takes a function');
+    return (...args: A): R => this.#run(() => fn(...args));
+  }
+
+  get inTransaction(): boolean {
+    return !this.#closed && this.#pager.inTransaction;
+  }
+
+  #run<R>(fn: () => R): R {
+    this.checkOpen();
+    const pager = this.#pager;
+    if (pager.inTransaction) {
+      pager.savepoint();
+      const depth = pager.savepointDepth;
+      let r: R;
+      try {
+        r = fn();
+        this.#checkResult(r);
+      } catch (err) {
+        pager.rollbackTo();
+        if (this.#poison !== null && this.#poison.depth >= depth) this.#poison = null;
+        throw err;
+      }
+      pager.release();
+      return r;
+    }
+    this.#checkWritable();
+    pager.begin(++this.#txnId);
+    let r: R;
+    try {
+      r = fn();
+      this.#checkResult(r);
+      if (this.#poison !== null) {
+        throw dbError(DB_CODES.TXN_STATE, `the transaction was aborted by an earlier error: ${this.#poison.error.message}`, {},
+          this.#poison.error);
+      }
+    } catch (err) {
+      this.#poison = null;
+      pager.rollback();
+      this.#rollbacks++;
+      throw err;
+    }
+    this.#commit();
+    return r;
+  }
+
+  #checkResult(r: unknown): void {
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+      throw dbError(DB_CODES.TXN_STATE, 'a transaction function returned a promise: transactions are synchronous ' +
+        '(finish async work before, or after, the transaction)');
+    }
+  }
+
+  #commit(): void {
+    try {
+      this.#pager.commit();
+    } catch (err) {
+      this.#rollbacks++;
+      throw this.#fail(err, 'commit');
+    }
+    this.#commits++;
+    const cb = this.options.checkpointBytes;
+    if (cb > 0 && this.wal.sizeBytes >= cb) this.checkpoint();
+  }
+
+  /** @internal TableHost: a change in the open transaction, else autocommit. */
+  write<T>(what: string, fn: () => T): T {
+    if (!this.#pager.inTransaction) return this.#run(fn);
+    if (this.#poison !== null) {
+      throw dbError(DB_CODES.TXN_STATE, `${what}: the transaction was aborted by an earlier error: ${this.#poison.error.message}`, {},
+        this.#poison.error);
+    }
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof DbError) || !PRECHECK_CODES.has(err.code)) {
+        this.#poison = { error: err as Error, depth: this.#pager.savepointDepth };
+      }
+      throw this.#translate(err);
+    }
+  }
+
+  #translate(err: unknown): unknown {
+    if (err instanceof BufferPoolError && err.code === POOL_ERROR_CODES.EXHAUSTED) {
+      return dbError(DB_CODES.TXN_TOO_LARGE, `the transaction needs more buffer-pool pages than there are: ${err.message}`, {}, err);
+    }
+    return err;
+  }
+
+  // ------------------------------------------------------------------ checkpoint, stats, close
+
+  /** Write every committed change into the page file and empty the WAL. */
+  checkpoint(): void {
+    this.checkOpen();
+    this.#checkWritable();
+    if (this.#pager.inTransaction) throw dbError(DB_CODES.TXN_STATE, 'checkpoint inside a transaction');
+    try {
+      const wal = this.wal;
+      wal.flush(wal.endLsn, true);
+      this.pool.flush();
+      const end = wal.endLsn;
+      const t = this.pool.fix(0, 'exclusive');
+      const off = this.pool.offset(t);
+      put64(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset + off, 64), SB.CHECKPOINT_LSN, end);
+      this.pool.unfix(t, true);
+      this.pool.markLsn(0, end);
+      this.pool.flush();
+      wal.reset(end, this.#prng.nextU32());
+      this.#pager.checkpointed();
+    } catch (err) {
+      throw this.#fail(err, 'checkpoint');
+    }
+    this.#checkpoints++;
+    if (!this.#closed && this.catalog !== undefined) {
+      this.catalog.setRowCounts(this.#rowCounts());
+    }
+  }
+
+  #rowCounts(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const t of this.#tables.values()) {
+      out.push([t.name, t.tree.count]);
+      for (const ix of t.indexes) out.push([ix.name, ix.tree.count]);
+    }
+    return out;
+  }
+
+  stats(): DatabaseStats {
+    this.checkOpen();
+    const tables: Record<string, number> = {};
+    for (const t of this.#tables.values()) tables[t.name] = t.tree.count;
+    return {
+      dir: this.dir,
+      pageSize: this.options.pageSize,
+      sync: this.options.sync,
+      pageCount: this.#pager.pageCount,
+      freePages: this.#pager.freeCount,
+      commits: this.#commits,
+      rollbacks: this.#rollbacks,
+      checkpoints: this.#checkpoints,
+      recovered: { ...this.#recovered },
+      tables,
+      wal: { ...this.wal.stats(), sizeBytes: this.wal.sizeBytes, endLsn: this.wal.endLsn, durableLsn: this.wal.durableLsn },
+      pool: this.pool.stats(),
+    };
+  }
+
+  /** Store the buffer pool's snapshot (per slot, and the summary) in meta.sqlite for `remapdb inspect`. */
+  saveSnapshot(label = 'manual'): number {
+    this.checkOpen();
+    const snap = this.pool.snapshot();
+    return this.catalog.saveSnapshot({
+      label, strategy: this.options.strategy, summary: { ...snap.summary, ...this.pool.stats() }, slots: snap.slots,
+      kernel: { meminfo: this.kernel.meminfoFields(), vmstat: this.kernel.vmstatFields(), kernelMemory: this.kernel.kernelMemory(),
+        kernelTime: this.kernel.kernelTime() },
+    });
+  }
+
+  /**
+   * Checkpoint, store a buffer-pool snapshot and row counts in meta.sqlite, release the
+   * pool, the WAL and the lock. A transaction still open is rolled back. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      if (this.#pager.inTransaction) this.#pager.rollback();
+      if (this.#failed === null) {
+        this.checkpoint();
+        this.saveSnapshot('close');
+      }
+    } finally {
+      this.#closed = true;
+      const steps: (() => void)[] = [
+        () => (this.#failed === null ? this.pool.close() : undefined),
+        () => this.wal.close(),
+        () => this.proc.close(this.#fd),
+        () => this.catalog.close(),
+        () => this.#lock.release(),
+        () => this.#onClose?.(),
+      ];
+      let first: unknown = null;
+      for (const s of steps) {
+        try {
+          s();
+        } catch (err) {
+          first ??= err;
+        }
+      }
+      if (first !== null && this.#failed === null) throw first;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The first failed write or sync, if any (the database then refuses changes). */
+  get failed(): Error | null {
+    return this.#failed;
+  }
+
+  /** @internal TableHost */
+  get io(): Pager {
+    return this.#pager;
+  }
+
+  /** @internal TableHost */
+  checkOpen(): void {
+    if (this.#closed) throw dbError(DB_CODES.CLOSED, `the database ${this.dir} is closed`);
+  }
+
+  #checkWritable(): void {
+    if (this.#failed !== null) {
+      throw dbError(DB_CODES.FAILED, `the database refuses changes after a failed write: ${this.#failed.message}; close and ` +
+        'reopen it (recovery redoes every committed transaction)', {}, this.#failed);
+    }
+  }
+
+  #fail(err: unknown, what: string): Error {
+    if (err instanceof DbError && (err.code === DB_CODES.TXN_TOO_LARGE || err.code === DB_CODES.TXN_STATE)) return err;
+    const e = err as Error;
+    this.#failed ??= e;
+    if (err instanceof DbError && err.code === DB_CODES.FAILED) return err;
+    return dbError(DB_CODES.FAILED, `${what} failed; the database refuses changes until reopened: ${e.message}`, {}, e);
+  }
+
+  /**
+   * Check every layer: the pager (free list), every tree (order, fill, links), the
+   * catalog against the schema tree, free-page accounting (every page is the superblock,
+   * in exactly one tree, or free), the buffer pool and the kernel.
+   */
+  checkInvariants(): { pages: number; freePages: number; treePages: number } {
+    this.checkOpen();
+    const fail = (msg: string): never => {
+      throw new Error(`Database invariant: ${msg}`);
+    };
+    const { freePages } = this.#pager.checkInvariants();
+    const owner = new Map<number, string>();
+    const claim = (ids: number[], who: string): void => {
+      for (const id of ids) {
+        const prev = owner.get(id);
+        if (prev !== undefined) fail(`page ${id} belongs to both ${prev} and ${who}`);
+        owner.set(id, who);
+      }
+    };
+    this.#schema.checkInvariants();
+    claim(this.#schema.pageIds(), 'the schema tree');
+    for (const t of this.#tables.values()) {
+      t.tree.checkInvariants();
+      claim(t.tree.pageIds(), `table "${t.name}"`);
+      for (const ix of t.indexes) {
+        ix.tree.checkInvariants();
+        claim(ix.tree.pageIds(), `index "${ix.name}"`);
+        if (ix.tree.count !== t.tree.count) fail(`index "${ix.name}" has ${ix.tree.count} entries, its table ${t.tree.count} rows`);
+      }
+    }
+    const treePages = owner.size;
+    if (1 + treePages + freePages !== this.#pager.pageCount) {
+      fail(`${this.#pager.pageCount} pages = 1 superblock + ${treePages} in trees + ${freePages} free? (${1 + treePages + freePages}): ` +
+        'pages leaked or double-counted');
+    }
+    const truth = this.#schemaObjects();
+    const mirror = new Map(this.catalog.list().map((o) => [o.name, o]));
+    for (const o of truth) {
+      const m = mirror.get(o.name);
+      if (m === undefined || m.rootPage !== o.rootPage || m.kind !== o.kind) fail(`catalog disagrees with the schema tree on "${o.name}"`);
+      mirror.delete(o.name);
+    }
+    if (mirror.size > 0) fail(`catalog has objects the schema tree does not: ${[...mirror.keys()].join(', ')}`);
+    if (!this.#pager.inTransaction) this.pool.checkInvariants();
+    this.kernel.checkInvariants();
+    return { pages: this.#pager.pageCount, freePages, treePages };
+  }
+
+  /** The pages of every tree, by owner (for `remapdb check`). */
+  pageOwners(): Map<string, number[]> {
+    this.checkOpen();
+    const m = new Map<string, number[]>();
+    m.set('schema', this.#schema.pageIds());
+    for (const t of this.#tables.values()) {
+      m.set(t.name, t.tree.pageIds());
+      for (const ix of t.indexes) m.set(ix.name, ix.tree.pageIds());
+    }
+    return m;
+  }
+
+  /** Read and verify the checksum of every page as it is in the page file (bypassing the pool). */
+  verifyFile(): { pages: number; errors: { page: number; code: string; message: string }[] } {
+    this.checkOpen();
+    const ps = this.options.pageSize;
+    const buf = new Uint8Array(ps);
+    const errors: { page: number; code: string; message: string }[] = [];
+    for (let p = 0; p < this.#pager.pageCount; p++) {
+      if (!this.#pager.mustBeSealed(p)) continue;
+      this.proc.pread(this.#fd, buf, p * ps);
+      try {
+        if (p === 0) readSuperblock(buf, 0, ps, Number.MAX_SAFE_INTEGER, ps);
+        else verifyPage(buf, 0, ps, p);
+      } catch (err) {
+        errors.push({ page: p, code: (err as DbError).code, message: (err as Error).message });
+      }
+    }
+    return { pages: this.#pager.pageCount, errors };
+  }
+}
+
+/** Errors a table operation raises before it changes anything: they do not abort the transaction. */
+const PRECHECK_CODES = new Set<string>([
+  DB_CODES.DUPLICATE, DB_CODES.NOT_FOUND, DB_CODES.UNIQUE, DB_CODES.KEY_TOO_LARGE, DB_CODES.VALUE_TOO_LARGE, DB_CODES.KEY_TYPE,
+  DB_CODES.VALUE_TYPE,
+]);
+
+export { PAGE_HEADER_BYTES };

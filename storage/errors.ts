@@ -1,0 +1,49 @@
+/**
+ * The storage engine's error codes. Every error a caller can see carries one of these
+ * stable codes (or an errno / REMAPDB_POOL_* code from a lower layer as its `cause`),
+ * and a message that names the value, the limit and what to do.
+ */
+
+import { CodedError } from '../sim-kernel/index.js';
+
+export const DB_CODES = {
+  /** Another open (this process or another) holds the database directory. */
+  LOCKED: 'REMAPDB_LOCKED',
+  /** The database (or table, or iterator) is closed. */
+  CLOSED: 'REMAPDB_CLOSED',
+  /** A bad option or argument value. */
+  INVALID: 'REMAPDB_INVALID_ARGUMENT',
+  NO_TABLE: 'REMAPDB_NO_SUCH_TABLE',
+  NO_INDEX: 'REMAPDB_NO_SUCH_INDEX',
+  EXISTS: 'REMAPDB_TABLE_EXISTS',
+  /** insert() of a key that is present. */
+  DUPLICATE: 'REMAPDB_DUPLICATE_KEY',
+  /** update() of a key that is absent. */
+  NOT_FOUND: 'REMAPDB_KEY_NOT_FOUND',
+  /** A unique secondary index already has the indexed value. */
+  UNIQUE: 'REMAPDB_UNIQUE_VIOLATION',
+  KEY_TOO_LARGE: 'REMAPDB_KEY_TOO_LARGE',
+  VALUE_TOO_LARGE: 'REMAPDB_VALUE_TOO_LARGE',
+  /** A key that does not match the table's key schema. */
+  KEY_TYPE: 'REMAPDB_KEY_TYPE',
+  VALUE_TYPE: 'REMAPDB_VALUE_TYPE',
+  /** A transaction changed more pages than the buffer pool's shadow frames hold. */
+  TXN_TOO_LARGE: 'REMAPDB_TXN_TOO_LARGE',
+  /** Misuse of transactions: a write outside one where one is needed, a nested open, … */
+  TXN_STATE: 'REMAPDB_TXN_STATE',
+  /** The WAL does not belong to this page file, or is damaged before its last commit. */
+  WAL_CORRUPT: 'REMAPDB_WAL_CORRUPT',
+  /** A failed write or sync: the database refuses changes until reopened (sticky). */
+  FAILED: 'REMAPDB_FAILED',
+  /** meta.sqlite is unreadable or belongs to another database. */
+  CATALOG: 'REMAPDB_CATALOG',
+} as const;
+
+export type DbCode = (typeof DB_CODES)[keyof typeof DB_CODES];
+
+export class DbError extends CodedError {}
+
+/** Throw a DbError with `code`; `details` name the offending value and its limit. */
+export function dbError(code: DbCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): DbError {
+  return new DbError(code, message, cause === undefined ? { details } : { details, cause });
+}

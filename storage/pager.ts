@@ -1,0 +1,415 @@
+/**
+ * Pager: pages for one write transaction at a time, over the buffer pool and the WAL.
+ *
+ * Owns: the superblock's mutable fields (page count, free-list head and count) as the
+ * current transaction sees them; the transaction's page set (which pages it changed, and
+ * for each a before-image to diff against at commit); the full-page-write bitmap (which
+ * pages have had a full image logged since the last checkpoint); savepoints.
+ *
+ * ## How a change becomes durable
+ *   fixWrite(P)   the pool copies P into a working shadow (copy-on-fix); on P's first
+ *                 write fix in the transaction the pager keeps a before-image of it —
+ *                 unless P has no full image in the log since the checkpoint, in which
+ *                 case its first record will be one (full_page_writes: a torn data-page
+ *                 write is repaired from it).
+ *   commit()      superblock fields are written into page 0; each page in the set is
+ *                 logged as a full image or a delta against its before-image; the WAL
+ *                 appends the commit record (and syncs per mode); each page's working
+ *                 copy becomes its pending copy at the commit LSN (pool.markLsn) — the
+ *                 pool installs it once the log is durable there (the WAL rule).
+ *   rollback()    every working copy is dropped (pool.discard) and the superblock fields
+ *                 restored: nothing uncommitted ever reached the log or the file (no-steal).
+ *
+ * ## Invariants (checkInvariants)
+ *   1. Outside a transaction the page set is empty and txnIndex is -1 everywhere.
+ *   2. In a transaction, txnIndex[txnPages[i]] = i for i < txnCount, and only those.
+ *   3. The free list has freeCount pages, each < pageCount, of type FREE, without a cycle.
+ *   4. pageCount = the pool's page count.
+ * Savepoints: savepoint() pushes a level; the first write fix of a page inside a level
+ * saves its current image; rollbackTo() restores them (and drops pages first changed
+ * inside the level); release() hands the level's saved images to the level below.
+ */
+
+import type { BufferPool } from '../bufferpool/index.js';
+import { DB_CODES, dbError } from './errors.js';
+import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, SB } from './format.js';
+import type { PageIO } from './page-io.js';
+import type { Wal } from './wal.js';
+
+interface SuperState {
+  pageCount: number;
+  freeHead: number;
+  freeCount: number;
+}
+
+interface Savepoint {
+  txnCount: number;
+  undoStart: number;
+  sb: SuperState;
+}
+
+export class Pager implements PageIO {
+  readonly pool: BufferPool;
+  readonly bytes: Uint8Array;
+  readonly pageSize: number;
+  readonly maxTxnPages: number;
+  readonly #wal: Wal;
+  readonly #dv: DataView;
+  // superblock fields as the current transaction sees them, and as last committed
+  #sb: SuperState;
+  #committed: SuperState;
+  // the transaction's page set
+  #inTxn = false;
+  #txnId = 0;
+  readonly #txnPages: Int32Array;
+  readonly #hasBefore: Uint8Array;
+  readonly #before: Uint8Array;
+  #txnCount = 0;
+  #txnIndex: Int32Array;
+  /** 1: a full image of the page is in the log since the last checkpoint. */
+  #fpi: Uint8Array;
+  // savepoints: saved images of pages changed inside a level (stack, by level)
+  readonly #savepoints: Savepoint[] = [];
+  readonly #undoTxnIdx: Int32Array;
+  readonly #undo: Uint8Array;
+  #undoCount = 0;
+  /** Page count of the file as of the last checkpoint: pages from here on were never sealed. */
+  #sealedPageCount: number;
+
+  constructor(pool: BufferPool, wal: Wal, sb: SuperState, maxTxnPages: number) {
+    this.pool = pool;
+    this.bytes = pool.bytes;
+    this.pageSize = pool.pageSize;
+    this.#wal = wal;
+    this.#dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset, pool.bytes.byteLength);
+    this.#sb = { ...sb };
+    this.#committed = { ...sb };
+    this.maxTxnPages = maxTxnPages;
+    this.#txnPages = new Int32Array(maxTxnPages);
+    this.#hasBefore = new Uint8Array(maxTxnPages);
+    this.#before = new Uint8Array(maxTxnPages * this.pageSize);
+    this.#undoTxnIdx = new Int32Array(maxTxnPages);
+    this.#undo = new Uint8Array(maxTxnPages * this.pageSize);
+    const cap = Math.max(1024, sb.pageCount * 2);
+    this.#txnIndex = new Int32Array(cap).fill(-1);
+    this.#fpi = new Uint8Array(cap);
+    this.#sealedPageCount = sb.pageCount;
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTxn;
+  }
+
+  get pageCount(): number {
+    return this.#sb.pageCount;
+  }
+
+  get freeCount(): number {
+    return this.#sb.freeCount;
+  }
+
+  get freeHead(): number {
+    return this.#sb.freeHead;
+  }
+
+  /** Pages the current transaction has changed so far. */
+  get txnPageCount(): number {
+    return this.#txnCount;
+  }
+
+  get savepointDepth(): number {
+    return this.#savepoints.length;
+  }
+
+  // ------------------------------------------------------------------ PageIO
+
+  fixRead(pageId: number): number {
+    return this.pool.fix(pageId, 'shared');
+  }
+
+  fixWrite(pageId: number): number {
+    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, `page ${pageId} written outside a transaction (an engine bug)`);
+    let i = pageId < this.#txnIndex.length ? (this.#txnIndex[pageId] as number) : -1;
+    if (i < 0 && this.#txnCount >= this.maxTxnPages) {
+      throw dbError(DB_CODES.TXN_TOO_LARGE, `the transaction changes more than ${this.maxTxnPages} pages (the limit is the ` +
+        'buffer pool\'s shadow frames): commit in smaller transactions, or open with a larger shadowPages',
+      { pages: this.#txnCount + 1, limit: this.maxTxnPages });
+    }
+    const token = this.pool.fix(pageId, 'exclusive');
+    const off = this.pool.offset(token);
+    const ps = this.pageSize;
+    if (i < 0) {
+      this.#ensureCapacity(pageId);
+      i = this.#txnCount++;
+      this.#txnPages[i] = pageId;
+      this.#txnIndex[pageId] = i;
+      if (this.#fpi[pageId] === 1) {
+        this.#hasBefore[i] = 1;
+        this.#before.set(this.bytes.subarray(off, off + ps), i * ps);
+      } else {
+        this.#hasBefore[i] = 0;
+      }
+      // A page first changed inside a savepoint is dropped whole by rollbackTo: nothing to save.
+    } else if (this.#savepoints.length > 0) {
+      this.#saveForSavepoint(i, off);
+    }
+    return token;
+  }
+
+  offset(token: number): number {
+    return this.pool.offset(token);
+  }
+
+  unfix(token: number, dirtied: boolean): void {
+    this.pool.unfix(token, dirtied);
+  }
+
+  allocPage(): number {
+    const sb = this.#sb;
+    const ps = this.pageSize;
+    if (sb.freeHead !== 0) {
+      const pageId = sb.freeHead;
+      const t = this.fixWrite(pageId);
+      try {
+        const off = this.pool.offset(t);
+        if (this.bytes[off] !== PAGE_TYPE.FREE) {
+          throw dbError(DB_CODES.FAILED, `page ${pageId} is on the free list but has type ${this.bytes[off]}: the free list is corrupt`,
+            { page: pageId });
+        }
+        const next = get64(this.#dv, off + PAGE_HEADER_BYTES);
+        if (!(next >= 0 && next < sb.pageCount)) {
+          throw dbError(DB_CODES.FAILED, `free page ${pageId} links to page ${next}, outside the file (${sb.pageCount} pages)`, { page: pageId });
+        }
+        this.bytes[off] = 0;
+        this.bytes.fill(0, off + PAGE_HEADER_BYTES, off + ps);
+        sb.freeHead = next;
+        sb.freeCount--;
+      } finally {
+        this.pool.unfix(t, true);
+      }
+      return pageId;
+    }
+    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'page allocated outside a transaction (an engine bug)');
+    const pageId = this.pool.allocate();
+    sb.pageCount = this.pool.pageCount;
+    return pageId;
+  }
+
+  freePage(pageId: number): void {
+    if (!(pageId > 1 && pageId < this.#sb.pageCount)) {
+      throw dbError(DB_CODES.FAILED, `free of page ${pageId}, which is not a data page (2..${this.#sb.pageCount - 1})`, { page: pageId });
+    }
+    const t = this.fixWrite(pageId);
+    const off = this.pool.offset(t);
+    this.bytes[off] = PAGE_TYPE.FREE;
+    put64(this.#dv, off + PAGE_HEADER_BYTES, this.#sb.freeHead);
+    this.pool.unfix(t, true);
+    this.#sb.freeHead = pageId;
+    this.#sb.freeCount++;
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  begin(txnId: number): void {
+    if (this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'a transaction is already open');
+    this.#inTxn = true;
+    this.#txnId = txnId;
+    this.#txnCount = 0;
+  }
+
+  /** Log the transaction's pages, commit in the WAL, hand the pages to the pool. Returns the commit LSN (-1: nothing changed). */
+  commit(): number {
+    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'commit without a transaction');
+    if (this.#savepoints.length !== 0) throw dbError(DB_CODES.TXN_STATE, 'commit with savepoints still open (an engine bug)');
+    const sb = this.#sb;
+    const c = this.#committed;
+    if (sb.pageCount !== c.pageCount || sb.freeHead !== c.freeHead || sb.freeCount !== c.freeCount) this.#writeSuperFields();
+    if (this.#txnCount === 0) {
+      this.#inTxn = false;
+      return -1;
+    }
+    const ps = this.pageSize;
+    const wal = this.#wal;
+    let lsn: number;
+    try {
+      for (let i = 0; i < this.#txnCount; i++) {
+        const pageId = this.#txnPages[i] as number;
+        const t = this.pool.fix(pageId, 'shared');
+        const off = this.pool.offset(t);
+        try {
+          if (this.#hasBefore[i] === 1) wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
+          else wal.addFullPage(pageId, this.bytes, off);
+        } finally {
+          this.pool.unfix(t, false);
+        }
+      }
+      lsn = wal.commit(this.#txnId);
+    } catch (err) {
+      wal.abort();
+      this.rollback();
+      throw err;
+    }
+    for (let i = 0; i < this.#txnCount; i++) {
+      const pageId = this.#txnPages[i] as number;
+      if (this.#hasBefore[i] === 0) this.#fpi[pageId] = 1;
+      this.#txnIndex[pageId] = -1;
+      this.pool.markLsn(pageId, lsn);
+    }
+    this.#txnCount = 0;
+    this.#committed = { ...sb };
+    this.#inTxn = false;
+    return lsn;
+  }
+
+  rollback(): void {
+    if (!this.#inTxn) return;
+    this.#savepoints.length = 0;
+    this.#undoCount = 0;
+    for (let i = 0; i < this.#txnCount; i++) {
+      const pageId = this.#txnPages[i] as number;
+      this.#txnIndex[pageId] = -1;
+      this.pool.discard(pageId);
+    }
+    this.#txnCount = 0;
+    this.#sb = { ...this.#committed };
+    this.pool.setPageCount(this.#sb.pageCount);
+    this.#inTxn = false;
+  }
+
+  savepoint(): void {
+    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'savepoint outside a transaction');
+    this.#savepoints.push({ txnCount: this.#txnCount, undoStart: this.#undoCount, sb: { ...this.#sb } });
+  }
+
+  /** Undo everything since the innermost savepoint, and drop it. */
+  rollbackTo(): void {
+    const sp = this.#savepoints.pop();
+    if (sp === undefined) throw dbError(DB_CODES.TXN_STATE, 'no savepoint to roll back to');
+    const ps = this.pageSize;
+    for (let u = this.#undoCount - 1; u >= sp.undoStart; u--) {
+      const i = this.#undoTxnIdx[u] as number;
+      const pageId = this.#txnPages[i] as number;
+      const t = this.pool.fix(pageId, 'exclusive');
+      const off = this.pool.offset(t);
+      this.bytes.set(this.#undo.subarray(u * ps, u * ps + ps), off);
+      this.pool.unfix(t, true);
+    }
+    this.#undoCount = sp.undoStart;
+    for (let i = sp.txnCount; i < this.#txnCount; i++) {
+      const pageId = this.#txnPages[i] as number;
+      this.#txnIndex[pageId] = -1;
+      this.pool.discard(pageId);
+    }
+    this.#txnCount = sp.txnCount;
+    this.#sb = { ...sp.sb };
+    this.pool.setPageCount(this.#sb.pageCount);
+  }
+
+  /** Keep everything since the innermost savepoint, and drop it (its saved images pass to the level below). */
+  release(): void {
+    const sp = this.#savepoints.pop();
+    if (sp === undefined) throw dbError(DB_CODES.TXN_STATE, 'no savepoint to release');
+    const below = this.#savepoints[this.#savepoints.length - 1];
+    if (below === undefined) {
+      this.#undoCount = 0;
+      return;
+    }
+    // A page the level below already saved keeps that (older) image; others move down.
+    const ps = this.pageSize;
+    let w = sp.undoStart;
+    for (let u = sp.undoStart; u < this.#undoCount; u++) {
+      const i = this.#undoTxnIdx[u] as number;
+      if (i >= below.txnCount || this.#savedAt(i, below.undoStart, sp.undoStart)) continue;
+      if (w !== u) {
+        this.#undoTxnIdx[w] = i;
+        this.#undo.copyWithin(w * ps, u * ps, u * ps + ps);
+      }
+      w++;
+    }
+    this.#undoCount = w;
+  }
+
+  #savedAt(txnIdx: number, from: number, to: number): boolean {
+    for (let u = from; u < to; u++) if (this.#undoTxnIdx[u] === txnIdx) return true;
+    return false;
+  }
+
+  #saveForSavepoint(i: number, off: number): void {
+    const sp = this.#savepoints[this.#savepoints.length - 1] as Savepoint;
+    if (i >= sp.txnCount || this.#savedAt(i, sp.undoStart, this.#undoCount)) return;
+    if (this.#undoCount >= this.maxTxnPages) {
+      throw dbError(DB_CODES.TXN_TOO_LARGE, `savepoints hold more than ${this.maxTxnPages} saved pages`, { limit: this.maxTxnPages });
+    }
+    const ps = this.pageSize;
+    const u = this.#undoCount++;
+    this.#undoTxnIdx[u] = i;
+    this.#undo.set(this.bytes.subarray(off, off + ps), u * ps);
+  }
+
+  #writeSuperFields(): void {
+    const t = this.fixWrite(0);
+    const off = this.pool.offset(t);
+    put64(this.#dv, off + SB.PAGE_COUNT, this.#sb.pageCount);
+    put64(this.#dv, off + SB.FREE_HEAD, this.#sb.freeHead);
+    put64(this.#dv, off + SB.FREE_COUNT, this.#sb.freeCount);
+    this.pool.unfix(t, true);
+  }
+
+  #ensureCapacity(pageId: number): void {
+    if (pageId < this.#txnIndex.length) return;
+    let cap = this.#txnIndex.length;
+    while (cap <= pageId) cap *= 2;
+    const ti = new Int32Array(cap).fill(-1);
+    ti.set(this.#txnIndex);
+    this.#txnIndex = ti;
+    const f = new Uint8Array(cap);
+    f.set(this.#fpi);
+    this.#fpi = f;
+  }
+
+  // ------------------------------------------------------------------ checkpoints and checksums
+
+  /** Whether a page read from the file must carry a valid checksum (it was sealed by a checkpoint). */
+  mustBeSealed(pageId: number): boolean {
+    return pageId < this.#sealedPageCount && !(pageId < this.#fpi.length && this.#fpi[pageId] === 1);
+  }
+
+  /** A checkpoint wrote every page: the next change of each page logs a full image again. */
+  checkpointed(): void {
+    this.#fpi.fill(0);
+    this.#sealedPageCount = this.#sb.pageCount;
+  }
+
+  // ------------------------------------------------------------------ invariants
+
+  checkInvariants(): { freePages: number } {
+    const fail = (msg: string): never => {
+      throw new Error(`Pager invariant: ${msg}`);
+    };
+    if (!this.#inTxn && this.#txnCount !== 0) fail(`${this.#txnCount} pages in the set outside a transaction`);
+    let inSet = 0;
+    for (let p = 0; p < this.#txnIndex.length; p++) {
+      const i = this.#txnIndex[p] as number;
+      if (i < 0) continue;
+      inSet++;
+      if (!(i < this.#txnCount) || this.#txnPages[i] !== p) fail(`page ${p} has txn index ${i} but the set disagrees`);
+    }
+    if (inSet !== this.#txnCount) fail(`${inSet} pages indexed, ${this.#txnCount} in the set`);
+    if (this.pool.pageCount !== this.#sb.pageCount) fail(`pool has ${this.pool.pageCount} pages, superblock ${this.#sb.pageCount}`);
+    let n = 0;
+    let p = this.#sb.freeHead;
+    while (p !== 0) {
+      if (!(p > 1 && p < this.#sb.pageCount)) fail(`free list reaches page ${p}, outside 2..${this.#sb.pageCount - 1}`);
+      if (++n > this.#sb.freeCount) fail(`free list longer than its count ${this.#sb.freeCount} (a cycle?)`);
+      const t = this.pool.fix(p, 'shared');
+      const off = this.pool.offset(t);
+      const type = this.bytes[off];
+      const next = get64(this.#dv, off + PAGE_HEADER_BYTES);
+      this.pool.unfix(t, false);
+      if (type !== PAGE_TYPE.FREE) fail(`free-list page ${p} has type ${type}`);
+      p = next;
+    }
+    if (n !== this.#sb.freeCount) fail(`free list has ${n} pages, count says ${this.#sb.freeCount}`);
+    return { freePages: n };
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * Tables and secondary indexes: typed keys and values over B+trees.
+ *
+ * A table is one B+tree (encoded key → encoded value). A secondary index is another
+ * B+tree maintained in the same transaction as its table:
+ *   non-unique: key = tuple(indexed fields…, primary-key parts…), value = empty
+ *   unique:     key = tuple(indexed fields…),                     value = primary key
+ * so an index scan is a range scan, and a non-unique index keeps equal values in
+ * primary-key order.
+ *
+ * Every change runs in the caller's transaction or, outside one, in its own (autocommit,
+ * as SQLite does). Checks that can fail (key and value types and sizes, duplicate keys,
+ * unique violations) run before anything changes; a failure after a change has started
+ * (an I/O error, a full pool) aborts the whole transaction (TableHost.write).
+ */
+
+import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING } from './btree.js';
+import {
+  decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
+} from './codec.js';
+import { DB_CODES, dbError } from './errors.js';
+import type { PageIO } from './page-io.js';
+import { decodeKey, encodeKey, type KeyPart } from './tuple.js';
+
+/** What a table needs from its database. */
+export interface TableHost {
+  readonly io: PageIO;
+  /** Run a change in the open transaction, or in an autocommit one. */
+  write<T>(what: string, fn: () => T): T;
+  /** Throw unless the database is open. */
+  checkOpen(): void;
+}
+
+export interface TableDef {
+  kind: 'table';
+  name: string;
+  root: number;
+  key: KeyType[];
+  value: ValueEncoding;
+}
+
+export interface IndexDef {
+  kind: 'index';
+  name: string;
+  table: string;
+  root: number;
+  /** Property names (json values) or column positions (tuple values). */
+  fields: (string | number)[];
+  unique: boolean;
+}
+
+export interface Row<V = unknown> {
+  key: KeyInput;
+  value: V;
+}
+
+/** Bounds of a range scan; a bound may be a key prefix (fewer parts than the schema). */
+export interface RangeOptions {
+  gt?: KeyInput;
+  gte?: KeyInput;
+  lt?: KeyInput;
+  lte?: KeyInput;
+  /** Only keys that start with these parts. */
+  prefix?: KeyInput;
+  reverse?: boolean;
+  limit?: number;
+}
+
+interface ByteBounds {
+  gt?: Uint8Array;
+  gte?: Uint8Array;
+  lt?: Uint8Array;
+  lte?: Uint8Array;
+  reverse?: boolean;
+  limit?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Translate typed bounds (possibly prefixes) into byte bounds; encode(parts) encodes a partial key. */
+function byteBounds(opts: RangeOptions, encode: (k: KeyInput) => Uint8Array): ByteBounds {
+  const b: ByteBounds = {};
+  const lower = (k: Uint8Array, inclusive: boolean): void => {
+    const v = inclusive ? k : prefixEnd(k);
+    // prefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
+    if (v === null) b.gt = k;
+    else if (b.gte === undefined || Buffer.compare(v, b.gte) > 0) b.gte = v;
+  };
+  const upper = (k: Uint8Array, inclusive: boolean): void => {
+    const v = inclusive ? prefixEnd(k) : k;
+    if (v !== null && (b.lt === undefined || Buffer.compare(v, b.lt) < 0)) b.lt = v;
+  };
+  if (opts.gte !== undefined) lower(encode(opts.gte), true);
+  if (opts.gt !== undefined) lower(encode(opts.gt), false);
+  if (opts.lt !== undefined) upper(encode(opts.lt), false);
+  if (opts.lte !== undefined) upper(encode(opts.lte), true);
+  if (opts.prefix !== undefined) {
+    const p = encode(opts.prefix);
+    lower(p, true);
+    upper(p, true);
+  }
+  if (opts.reverse === true) b.reverse = true;
+  if (opts.limit !== undefined) {
+    if (!(Number.isInteger(opts.limit) && opts.limit >= 0)) {
+      throw dbError(DB_CODES.INVALID, `range limit ${String(opts.limit)} must be an integer >= 0`, { limit: opts.limit });
+    }
+    b.limit = opts.limit;
+  }
+  return b;
+}
+
+function partial(name: string, schema: readonly KeyType[], k: KeyInput): Uint8Array {
+  const parts: readonly KeyPart[] = Array.isArray(k) ? k : [k as KeyPart];
+  if (parts.length > schema.length) {
+    throw dbError(DB_CODES.KEY_TYPE, `"${name}" keys have ${schema.length} part(s); a bound has ${parts.length}`, { parts: parts.length });
+  }
+  return encodeTableKey(name, schema.slice(0, parts.length), parts);
+}
+
+export class Table<V = unknown> {
+  readonly name: string;
+  readonly keySchema: readonly KeyType[];
+  readonly valueEncoding: ValueEncoding;
+  readonly #host: TableHost;
+  readonly #tree: BTree;
+  readonly #maxKey: number;
+  /** @internal the database keeps this list current (createIndex / dropIndex). */
+  readonly indexes: Index<V>[] = [];
+
+  /** @internal tables come from Database.createTable / Database.table. */
+  constructor(host: TableHost, def: TableDef) {
+    this.name = def.name;
+    this.keySchema = def.key;
+    this.valueEncoding = def.value;
+    this.#host = host;
+    this.#tree = new BTree(host.io, def.root);
+    this.#maxKey = maxKeyBytes(host.io.pageSize);
+  }
+
+  /** @internal */
+  get tree(): BTree {
+    return this.#tree;
+  }
+
+  /** Rows in the table. */
+  get count(): number {
+    this.#host.checkOpen();
+    return this.#tree.count;
+  }
+
+  /** @internal encode and size-check a full key. */
+  encodeKey(key: KeyInput): Uint8Array {
+    const k = encodeTableKey(this.name, this.keySchema, key);
+    if (k.length > this.#maxKey) {
+      throw dbError(DB_CODES.KEY_TOO_LARGE, `table "${this.name}": the key encodes to ${k.length} bytes; the limit for ` +
+        `${this.#host.io.pageSize}-byte pages is ${this.#maxKey}`, { length: k.length, limit: this.#maxKey });
+    }
+    return k;
+  }
+
+  #encodeValue(value: V): Uint8Array {
+    const v = encodeValue(this.name, this.valueEncoding, value);
+    if (v.length > MAX_VALUE_BYTES) {
+      throw dbError(DB_CODES.VALUE_TOO_LARGE, `table "${this.name}": the value encodes to ${v.length} bytes; the limit is ` +
+        `${MAX_VALUE_BYTES} (1 MiB)`, { length: v.length, limit: MAX_VALUE_BYTES });
+    }
+    return v;
+  }
+
+  /** The value stored under key, or undefined. */
+  get(key: KeyInput): V | undefined {
+    this.#host.checkOpen();
+    const v = this.#tree.get(this.encodeKey(key));
+    return v === undefined ? undefined : (decodeValue(this.valueEncoding, v) as V);
+  }
+
+  has(key: KeyInput): boolean {
+    this.#host.checkOpen();
+    return this.#tree.has(this.encodeKey(key));
+  }
+
+  /** Add a row; REMAPDB_DUPLICATE_KEY if the key is present. */
+  insert(key: KeyInput, value: V): void {
+    this.#host.checkOpen();
+    const k = this.encodeKey(key);
+    const v = this.#encodeValue(value);
+    this.#host.write(`insert into "${this.name}"`, () => {
+      if (this.indexes.length === 0) {
+        if (this.#tree.put(k, v, 'insert') === PUT_EXISTS) throw this.#duplicate(key);
+        return;
+      }
+      if (this.#tree.has(k)) throw this.#duplicate(key);
+      const entries = this.indexes.map((ix) => ix.entry(k, value));
+      this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
+      this.#tree.put(k, v, 'insert');
+      this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
+    });
+  }
+
+  /** Replace a row's value; REMAPDB_KEY_NOT_FOUND if the key is absent. */
+  update(key: KeyInput, value: V): void {
+    this.#host.checkOpen();
+    const k = this.encodeKey(key);
+    const v = this.#encodeValue(value);
+    this.#host.write(`update of "${this.name}"`, () => {
+      if (this.indexes.length === 0) {
+        if (this.#tree.put(k, v, 'update') === PUT_MISSING) throw this.#missing(key);
+        return;
+      }
+      const old = this.#tree.get(k);
+      if (old === undefined) throw this.#missing(key);
+      this.#replace(k, v, value, old);
+    });
+  }
+
+  /** Insert or replace; returns true when the row is new. */
+  upsert(key: KeyInput, value: V): boolean {
+    this.#host.checkOpen();
+    const k = this.encodeKey(key);
+    const v = this.#encodeValue(value);
+    return this.#host.write(`upsert into "${this.name}"`, () => {
+      if (this.indexes.length === 0) return this.#tree.put(k, v, 'upsert') === PUT_INSERTED;
+      const old = this.#tree.get(k);
+      if (old !== undefined) {
+        this.#replace(k, v, value, old);
+        return false;
+      }
+      const entries = this.indexes.map((ix) => ix.entry(k, value));
+      this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
+      this.#tree.put(k, v, 'insert');
+      this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
+      return true;
+    });
+  }
+
+  #replace(k: Uint8Array, v: Uint8Array, value: V, old: Uint8Array): void {
+    const oldValue = decodeValue(this.valueEncoding, old) as V;
+    const olds = this.indexes.map((ix) => ix.entry(k, oldValue));
+    const news = this.indexes.map((ix) => ix.entry(k, value));
+    this.indexes.forEach((ix, i) => {
+      if (Buffer.compare(olds[i] as Uint8Array, news[i] as Uint8Array) !== 0) ix.checkUnique(news[i] as Uint8Array, k);
+    });
+    this.#tree.put(k, v, 'update');
+    this.indexes.forEach((ix, i) => {
+      const o = olds[i] as Uint8Array;
+      const n = news[i] as Uint8Array;
+      if (Buffer.compare(o, n) === 0) return;
+      ix.remove(o);
+      ix.add(n, k);
+    });
+  }
+
+  /** Delete a row; returns whether it was there. */
+  delete(key: KeyInput): boolean {
+    this.#host.checkOpen();
+    const k = this.encodeKey(key);
+    return this.#host.write(`delete from "${this.name}"`, () => {
+      if (this.indexes.length === 0) return this.#tree.delete(k);
+      const old = this.#tree.get(k);
+      if (old === undefined) return false;
+      const oldValue = decodeValue(this.valueEncoding, old) as V;
+      const entries = this.indexes.map((ix) => ix.entry(k, oldValue));
+      this.#tree.delete(k);
+      this.indexes.forEach((ix, i) => ix.remove(entries[i] as Uint8Array));
+      return true;
+    });
+  }
+
+  /** Rows in key order (or reverse) between the bounds; see RangeOptions. */
+  *range(opts: RangeOptions = {}): IterableIterator<Row<V>> {
+    this.#host.checkOpen();
+    const b = byteBounds(opts, (k) => partial(this.name, this.keySchema, k));
+    const n = this.keySchema.length;
+    for (const [k, v] of this.#tree.range(b)) {
+      yield { key: decodeTableKey(n, k), value: decodeValue(this.valueEncoding, v) as V };
+    }
+  }
+
+  /** Every row (key order). */
+  all(opts: { reverse?: boolean; limit?: number } = {}): Row<V>[] {
+    return [...this.range(opts)];
+  }
+
+  /** A secondary index of this table. */
+  index(name: string): Index<V> {
+    this.#host.checkOpen();
+    const ix = this.indexes.find((i) => i.name === name);
+    if (ix === undefined) {
+      throw dbError(DB_CODES.NO_INDEX, `table "${this.name}" has no index "${name}"; it has: ` +
+        `${this.indexes.map((i) => i.name).join(', ') || 'none'}`, { table: this.name, index: name });
+    }
+    return ix;
+  }
+
+  /** @internal a row by encoded key (index lookups). */
+  getEncoded(k: Uint8Array): Row<V> | undefined {
+    const v = this.#tree.get(k);
+    if (v === undefined) return undefined;
+    return { key: decodeTableKey(this.keySchema.length, k), value: decodeValue(this.valueEncoding, v) as V };
+  }
+
+  #duplicate(key: KeyInput): Error {
+    return dbError(DB_CODES.DUPLICATE, `table "${this.name}" already has key ${JSON.stringify(key, jsonBytes)}`, { table: this.name });
+  }
+
+  #missing(key: KeyInput): Error {
+    return dbError(DB_CODES.NOT_FOUND, `table "${this.name}" has no key ${JSON.stringify(key, jsonBytes)}`, { table: this.name });
+  }
+}
+
+function jsonBytes(_k: string, v: unknown): unknown {
+  return v instanceof Uint8Array ? `<${v.length} bytes>` : v;
+}
+
+export class Index<V = unknown> {
+  readonly name: string;
+  readonly fields: readonly (string | number)[];
+  readonly unique: boolean;
+  readonly #table: Table<V>;
+  readonly #tree: BTree;
+  readonly #host: TableHost;
+
+  /** @internal */
+  constructor(host: TableHost, table: Table<V>, def: IndexDef) {
+    this.name = def.name;
+    this.fields = def.fields;
+    this.unique = def.unique;
+    this.#table = table;
+    this.#host = host;
+    this.#tree = new BTree(host.io, def.root);
+  }
+
+  /** @internal */
+  get tree(): BTree {
+    return this.#tree;
+  }
+
+  /** Entries in the index (= rows of its table). */
+  get count(): number {
+    this.#host.checkOpen();
+    return this.#tree.count;
+  }
+
+  /** @internal the indexed parts of a value. */
+  parts(value: V): KeyPart[] {
+    const out: KeyPart[] = [];
+    for (const f of this.fields) {
+      const raw = (value as Record<string | number, unknown> | null)?.[f];
+      const p = raw === undefined ? null : raw;
+      if (!(p === null || typeof p === 'boolean' || typeof p === 'string' || typeof p === 'number' || p instanceof Uint8Array)) {
+        throw dbError(DB_CODES.VALUE_TYPE, `index "${this.name}" field ${JSON.stringify(f)} is ${typeof p}: indexed fields ` +
+          'must be null, boolean, integer, string or Uint8Array', { index: this.name, field: f });
+      }
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** @internal the index key of a row. */
+  entry(pk: Uint8Array, value: V): Uint8Array {
+    const key = encodeKey(this.parts(value));
+    if (this.unique) return key;
+    const out = new Uint8Array(key.length + pk.length);
+    out.set(key, 0);
+    out.set(pk, key.length);
+    return out;
+  }
+
+  /** @internal throw REMAPDB_UNIQUE_VIOLATION if another row has this entry. */
+  checkUnique(entry: Uint8Array, self: Uint8Array | null): void {
+    if (!this.unique) return;
+    const owner = this.#tree.get(entry);
+    if (owner !== undefined && (self === null || Buffer.compare(owner, self) !== 0)) {
+      throw dbError(DB_CODES.UNIQUE, `unique index "${this.name}" already has ${JSON.stringify(decodeKey(entry), jsonBytes)}`,
+        { index: this.name });
+    }
+  }
+
+  /** @internal */
+  add(entry: Uint8Array, pk: Uint8Array): void {
+    this.#tree.put(entry, this.unique ? pk : EMPTY, 'upsert');
+  }
+
+  /** @internal */
+  remove(entry: Uint8Array): void {
+    this.#tree.delete(entry);
+  }
+
+  #pk(k: Uint8Array, v: Uint8Array): Uint8Array {
+    if (this.unique) return v;
+    // The primary key is what follows the indexed parts in the entry.
+    const parts = decodeKey(k);
+    return encodeKey(parts.slice(this.fields.length));
+  }
+
+  /** The row whose indexed fields equal `parts` (unique indexes). */
+  get(parts: KeyInput): Row<V> | undefined {
+    this.#host.checkOpen();
+    if (!this.unique) {
+      throw dbError(DB_CODES.INVALID, `index "${this.name}" is not unique: use find() or range()`, { index: this.name });
+    }
+    const k = this.#encode(parts);
+    const pk = this.#tree.get(k);
+    return pk === undefined ? undefined : this.#table.getEncoded(pk);
+  }
+
+  /** Rows whose indexed fields start with `parts`, in index order. */
+  find(parts: KeyInput, opts: { reverse?: boolean; limit?: number } = {}): Row<V>[] {
+    return [...this.range({ ...opts, prefix: parts })];
+  }
+
+  /** Rows in index order between bounds over the indexed fields (prefixes allowed). */
+  *range(opts: RangeOptions = {}): IterableIterator<Row<V>> {
+    this.#host.checkOpen();
+    const b = byteBounds(opts, (k) => this.#encode(k));
+    for (const [k, v] of this.#tree.range(b)) {
+      const row = this.#table.getEncoded(this.#pk(k, v));
+      if (row === undefined) {
+        throw dbError(DB_CODES.FAILED, `index "${this.name}" points at a row its table does not have: the index is corrupt`,
+          { index: this.name });
+      }
+      yield row;
+    }
+  }
+
+  #encode(k: KeyInput): Uint8Array {
+    const parts: readonly KeyPart[] = Array.isArray(k) ? k : [k as KeyPart];
+    if (parts.length > this.fields.length) {
+      throw dbError(DB_CODES.KEY_TYPE, `index "${this.name}" has ${this.fields.length} field(s); got ${parts.length}`,
+        { index: this.name });
+    }
+    return encodeKey(parts);
+  }
+}
