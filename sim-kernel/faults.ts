@@ -51,6 +51,9 @@ export class FaultInjector {
   readonly injected: Record<Exclude<IoOutcome, 'ok'>, number> = { EIO: 0, ENOSPC: 0, torn: 0, short: 0 };
   readonly #plan = new Map<string, Exclude<IoOutcome, 'ok'>>();
   #bytesWritten = 0;
+  #powerCutAt: string | null = null;
+  #powerCutTorn = false;
+  #dead = false;
 
   constructor(config: FaultConfig, prng: Prng) {
     this.config = config;
@@ -65,17 +68,41 @@ export class FaultInjector {
 
   clearPlan(): void {
     this.#plan.clear();
+    this.#powerCutAt = null;
+  }
+
+  /**
+   * Cut the power at the n-th (1-based, from now) host I/O of `kind`: that I/O fails (a
+   * write may leave a torn prefix) and every later host I/O fails with EIO — the device is
+   * gone. A crash test then abandons the Kernel (its page cache is lost) and reopens the
+   * files on a new one: the files hold exactly what reached them before the cut.
+   */
+  powerCutAt(kind: 'write' | 'fsync', n: number, torn = false): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`powerCutAt: n must be an integer >= 1, got ${n}`);
+    this.#powerCutAt = `${kind}:${this.seen[kind] + n}`;
+    this.#powerCutTorn = torn;
+  }
+
+  /** The power was cut: no host I/O succeeds any more. */
+  get dead(): boolean {
+    return this.#dead;
   }
 
   get active(): boolean {
     const c = this.config;
-    return this.#plan.size > 0 || c.readEioRate > 0 || c.writeEioRate > 0 || c.fsyncEioRate > 0 || c.swapReadEioRate > 0 ||
+    return this.#plan.size > 0 || this.#powerCutAt !== null || this.#dead || c.readEioRate > 0 || c.writeEioRate > 0 || c.fsyncEioRate > 0 || c.swapReadEioRate > 0 ||
       c.swapWriteEioRate > 0 || c.tornWriteRate > 0 || c.shortWriteRate > 0 || c.enospcAfterBytes >= 0;
   }
 
   /** Decide the outcome of the next I/O of `kind` moving `bytes` bytes. */
   decide(kind: IoKind, bytes: number): IoOutcome {
     const n = ++this.seen[kind];
+    if (this.#dead) return 'EIO';
+    if (this.#powerCutAt === `${kind}:${n}`) {
+      this.#dead = true;
+      this.#powerCutAt = null;
+      return this.#count(kind === 'write' && this.#powerCutTorn ? 'torn' : 'EIO');
+    }
     const planned = this.#plan.get(`${kind}:${n}`);
     if (planned !== undefined) {
       this.#plan.delete(`${kind}:${n}`);

@@ -520,6 +520,7 @@ export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, off
 export function truncateInode(core: Core, inode: Inode, length: number, doHost: boolean): void {
   const ps = core.pageSize;
   if (doHost && inode.kind === 'host') {
+    if (core.faults.dead) throw new KernelError('EIO', 'ftruncate', `${inode.path}: the device is gone (power cut)`);
     try {
       fs.ftruncateSync(inode.hostFd, length);
     } catch (err) {

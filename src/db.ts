@@ -68,12 +68,12 @@ export function open(dir: string, options: OpenOptions = {}): Database {
     const proc = k.spawn();
     return Database.open(k, proc, dir, storage);
   }
-  const pageSize = recordedPageSize(dir) ?? storage.pageSize ?? k?.pageSize ?? 4096;
+  // An explicit pageSize that disagrees with the file gets the file's clear mismatch error.
+  const pageSize = storage.pageSize ?? recordedPageSize(dir) ?? k?.pageSize ?? 4096;
   const kernel = new Kernel({ ...k, pageSize });
   try {
     const proc = kernel.spawn();
-    return Database.open(kernel, proc, dir, { ...storage, pageSize: storage.pageSize ?? pageSize },
-      () => kernel.shutdown({ sync: true }));
+    return Database.open(kernel, proc, dir, { ...storage, pageSize }, () => kernel.shutdown({ sync: true }));
   } catch (err) {
     kernel.shutdown({ sync: false });
     throw err;

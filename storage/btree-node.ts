@@ -300,11 +300,10 @@ export class CellRun {
     this.#end += len;
   }
 
-  /** Append every cell of the node at b[p]. */
-  addNode(b: Uint8Array, p: number, pageSize: number): void {
+  /** Append cells [from, to) of the node at b[p]. */
+  addCells(b: Uint8Array, p: number, pageSize: number, from: number, to: number): void {
     const leaf = isLeaf(b, p);
-    const n = cellCount(b, p);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const c = cellAt(b, p, i);
       this.add(b, c, cellBytes(b, c, leaf, pageSize));
     }

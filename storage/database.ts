@@ -560,7 +560,7 @@ export class Database implements TableHost {
       this.#poison = null;
       pager.rollback();
       this.#rollbacks++;
-      throw err;
+      throw this.#translate(err);
     }
     this.#commit();
     return r;
@@ -709,6 +709,23 @@ export class Database implements TableHost {
         }
       }
       if (first !== null && this.#failed === null) throw first;
+    }
+  }
+
+  /**
+   * Testing and simulation: the machine loses power now. Nothing more is written through
+   * the simulated kernel (its page cache is lost with it); the lock and meta.sqlite are
+   * released so the directory can be reopened — on a new machine — to run recovery.
+   * `powerOff` is called instead of onClose (default: shut the kernel down without sync).
+   */
+  simulatePowerFailure(powerOff: () => void = () => this.kernel.shutdown({ sync: false })): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failed ??= new Error('power failure');
+    for (const s of [powerOff, () => this.catalog.close(), () => this.#lock.release()]) {
+      try {
+        s();
+      } catch { /* the machine is gone */ }
     }
   }
 

@@ -381,21 +381,16 @@ export class Wal {
     this.#headerCrc = crc32c(h, 0, HDR_CRC_OFFSET);
     v.setUint32(HDR_CRC_OFFSET, this.#headerCrc, true);
     this.#resetPositions();
+    let op = 'ftruncate';
     try {
       this.#proc.ftruncate(this.#fd, 0);
-    } catch (err) {
-      this.#ioFailed('ftruncate', err);
-    }
-    try {
+      op = 'pwrite';
       this.#proc.pwrite(this.#fd, h, 0);
-    } catch (err) {
-      this.#ioFailed('pwrite', err);
-    }
-    this.#bytesWritten += WAL_HEADER_BYTES;
-    try {
+      this.#bytesWritten += WAL_HEADER_BYTES;
+      op = 'fdatasync';
       this.#proc.fdatasync(this.#fd);
     } catch (err) {
-      this.#ioFailed('fdatasync', err);
+      this.#ioFailed(op, err);
     }
     this.#syncs++;
     this.#state = S_READY;
@@ -767,7 +762,9 @@ export class Wal {
   }
 
   /** Apply a record to a page image (recovery): FPI copies the page, DELTA patches its runs. */
-  static applyRecord(kind: RecordKind, payload: Uint8Array, off: number, len: number, page: Uint8Array, pageOff: number, pageSize: number): void {
+  static applyRecord(
+    kind: RecordKind, payload: Uint8Array, off: number, len: number, page: Uint8Array, pageOff: number, pageSize: number,
+  ): void {
     if (kind === 'full') {
       if (len !== pageSize) {
         throw dbError(DB_CODES.WAL_CORRUPT, `a full page image of ${len} bytes for ${pageSize}-byte pages`, { len, pageSize });

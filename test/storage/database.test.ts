@@ -1,0 +1,321 @@
+/**
+ * The embedded API end to end: tables, every operation and every bad input, transactions
+ * and savepoints, secondary indexes, persistence across reopen for every strategy and
+ * sync mode, and the clear errors for foreign, mismatched and corrupt files.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import t from 'tap';
+
+import { open } from '../../src/db.js';
+import { DATA_FILE, type Database, DB_CODES, WAL_FILE } from '../../storage/index.js';
+import { STORAGE_CODES } from '../../storage/format.js';
+import { codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+
+const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
+const SYNCS = ['full', 'normal', 'off'] as const;
+
+t.test('create, write, close, reopen: rows, tables and counts persist', async (t) => {
+  const dir = tempDir(t);
+  let db = openDb(t, dir);
+  const users = db.createTable<{ name: string }>('users', { key: ['int'] });
+  users.insert(1, { name: 'Ada' });
+  users.insert(-5, { name: 'Neg' });
+  users.insert(2 ** 53 - 1, { name: 'Big' });
+  t.same(users.get(1), { name: 'Ada' });
+  t.equal(users.count, 3);
+  db.close();
+  t.equal(codeOf(() => users.get(1)), DB_CODES.CLOSED, 'use after close');
+  t.equal(codeOf(() => db.table('users')), DB_CODES.CLOSED);
+  db = openDb(t, dir);
+  t.same(db.tables(), ['users']);
+  const u = db.table<{ name: string }>('users');
+  t.same(u.all().map((r) => r.key), [-5, 1, 2 ** 53 - 1], 'integer keys sort numerically, negatives first');
+  t.equal(u.count, 3);
+  db.checkInvariants();
+  db.close();
+});
+
+t.test('operations: insert, update, upsert, delete, has, and their errors', async (t) => {
+  const db = openDb(t, tempDir(t));
+  const tb = db.createTable<string>('kv', { key: ['string'], value: 'string' });
+  tb.insert('a', 'one');
+  t.equal(codeOf(() => tb.insert('a', 'again')), DB_CODES.DUPLICATE);
+  t.equal(tb.get('a'), 'one', 'a failed insert changes nothing');
+  tb.update('a', 'uno');
+  t.equal(tb.get('a'), 'uno');
+  t.equal(codeOf(() => tb.update('zz', 'x')), DB_CODES.NOT_FOUND);
+  t.equal(tb.upsert('b', 'two'), true);
+  t.equal(tb.upsert('b', 'dos'), false);
+  t.equal(tb.get('b'), 'dos');
+  t.equal(tb.has('b'), true);
+  t.equal(tb.delete('b'), true);
+  t.equal(tb.delete('b'), false);
+  t.equal(tb.get('b'), undefined);
+  t.equal(tb.count, 1);
+  // bad input
+  t.equal(codeOf(() => tb.get(5)), DB_CODES.KEY_TYPE, 'wrong key type');
+  t.equal(codeOf(() => tb.get(['a', 'b'])), DB_CODES.KEY_TYPE, 'wrong key arity');
+  t.equal(codeOf(() => tb.insert('c', 5 as unknown as string)), DB_CODES.VALUE_TYPE);
+  t.equal(codeOf(() => tb.insert('x'.repeat(5000), 'v')), DB_CODES.KEY_TOO_LARGE);
+  t.equal(codeOf(() => tb.insert('big', 'x'.repeat((1 << 20) + 1))), DB_CODES.VALUE_TOO_LARGE);
+  t.equal(codeOf(() => db.table('nope')), DB_CODES.NO_TABLE);
+  t.equal(codeOf(() => db.createTable('kv')), DB_CODES.EXISTS);
+  t.equal(codeOf(() => db.createTable('')), DB_CODES.INVALID);
+  t.equal(codeOf(() => db.createTable('k2', { key: ['float' as 'int'] })), DB_CODES.INVALID);
+  t.equal(codeOf(() => db.createTable('k3', { value: 'xml' as 'json' })), DB_CODES.INVALID);
+  t.equal(codeOf(() => tb.index('none')), DB_CODES.NO_INDEX);
+  const e = (() => {
+    try {
+      tb.insert('x'.repeat(5000), 'v');
+    } catch (err) {
+      return err as Error;
+    }
+    return null;
+  })();
+  t.match(e?.message, /5002 bytes; the limit for 4096-byte pages is \d+/, 'the message names the size and the limit');
+  // a value of exactly 1 MiB round-trips (overflow pages)
+  const mib = 'y'.repeat(1 << 20);
+  const bytesTb = db.createTable<Uint8Array>('blobs', { key: ['int'], value: 'bytes' });
+  t.equal(codeOf(() => bytesTb.insert(1, new TextEncoder().encode(mib))), DB_CODES.TXN_TOO_LARGE,
+    'a 1 MiB value needs more than the 128 shadow pages this database was opened with');
+  t.equal(bytesTb.count, 0, 'and the failed insert left nothing behind');
+  db.checkInvariants();
+  db.close();
+  const big = openDb(t, db.dir, { shadowPages: 600, poolPages: 1024 });
+  const blobs = big.table<Uint8Array>('blobs');
+  blobs.insert(1, new TextEncoder().encode(mib));
+  t.equal(blobs.get(1)?.length, 1 << 20, 'a value of exactly 1 MiB round-trips');
+  blobs.update(1, new Uint8Array(10));
+  t.equal(blobs.get(1)?.length, 10, 'and shrinks back inline');
+  big.checkInvariants();
+});
+
+t.test('range scans: bounds, reverse, limits, prefixes of composite keys', async (t) => {
+  const db = openDb(t, tempDir(t));
+  const tb = db.createTable<number>('grid', { key: ['int', 'int'], value: 'json' });
+  db.transaction(() => {
+    for (let a = 0; a < 20; a++) for (let b = 0; b < 20; b++) tb.insert([a, b], a * 100 + b);
+  })();
+  const keys = (it: Iterable<{ key: unknown }>): unknown[] => [...it].map((r) => r.key);
+  t.equal([...tb.range()].length, 400);
+  t.same(keys(tb.range({ prefix: [3], limit: 3 })), [[3, 0], [3, 1], [3, 2]]);
+  t.same(keys(tb.range({ prefix: [3], reverse: true, limit: 2 })), [[3, 19], [3, 18]]);
+  t.same(keys(tb.range({ gt: [5, 18], lte: [6, 1] })), [[5, 19], [6, 0], [6, 1]]);
+  t.same(keys(tb.range({ gte: [5, 18], lt: [6, 1] })), [[5, 18], [5, 19], [6, 0]]);
+  t.same(keys(tb.range({ gt: [5], lt: [7] })).length, 20, 'gt a prefix skips every key under it');
+  t.same(keys(tb.range({ gte: [19, 19], reverse: true })), [[19, 19]]);
+  t.same(keys(tb.range({ lt: [0, 2] })), [[0, 0], [0, 1]]);
+  t.same(keys(tb.range({ limit: 0 })), []);
+  t.equal(codeOf(() => [...tb.range({ limit: -1 })]), DB_CODES.INVALID);
+  // deleting while iterating
+  let n = 0;
+  for (const r of tb.range({ prefix: [7] })) {
+    tb.delete(r.key);
+    n++;
+  }
+  t.equal(n, 20);
+  t.equal(tb.count, 380);
+  db.checkInvariants();
+});
+
+t.test('transactions: commit, rollback on throw, read-your-writes, savepoints, misuse', async (t) => {
+  const db = openDb(t, tempDir(t));
+  const acct = db.createTable<{ balance: number }>('acct', { key: ['int'] });
+  db.transaction(() => {
+    for (let i = 0; i < 10; i++) acct.insert(i, { balance: 100 });
+  })();
+  const transfer = db.transaction((from: number, to: number, amount: number) => {
+    const a = acct.get(from) as { balance: number };
+    acct.update(from, { balance: a.balance - amount });
+    t.same(acct.get(from), { balance: a.balance - amount }, 'reads see the transaction\'s own writes');
+    if (a.balance - amount < 0) throw new Error('insufficient funds');
+    const b = acct.get(to) as { balance: number };
+    acct.update(to, { balance: b.balance + amount });
+    return a.balance - amount;
+  });
+  t.equal(transfer(1, 2, 30), 70);
+  t.throws(() => transfer(1, 2, 500), /insufficient funds/);
+  t.same(acct.get(1), { balance: 70 }, 'the failed transfer rolled back');
+  t.same(acct.get(2), { balance: 130 });
+  // savepoints: an inner failure rolls back only the inner part
+  db.transaction(() => {
+    acct.update(3, { balance: 1 });
+    t.throws(() => db.transaction(() => {
+      acct.update(4, { balance: 2 });
+      acct.insert(100, { balance: 3 });
+      throw new Error('inner');
+    })(), /inner/);
+    t.equal(acct.get(100), undefined, 'inner insert rolled back');
+    t.same(acct.get(4), { balance: 100 }, 'inner update rolled back');
+    db.transaction(() => acct.update(5, { balance: 5 }))();
+  })();
+  t.same(acct.get(3), { balance: 1 });
+  t.same(acct.get(5), { balance: 5 }, 'a released savepoint commits with its parent');
+  t.equal(acct.count, 10);
+  // misuse
+  t.equal(codeOf(() => db.transaction(async () => 1)()), DB_CODES.TXN_STATE, 'async functions are refused');
+  t.equal(codeOf(() => db.transaction(() => db.createTable('x'))()), DB_CODES.TXN_STATE, 'DDL inside a transaction');
+  t.equal(codeOf(() => db.transaction(() => db.checkpoint())()), DB_CODES.TXN_STATE);
+  t.equal(db.inTransaction, false);
+  const s = db.stats();
+  t.ok(s.commits >= 3 && s.rollbacks >= 2, `commits ${s.commits}, rollbacks ${s.rollbacks}`);
+  db.checkInvariants();
+});
+
+t.test('a transaction too large for the shadow frames fails cleanly and rolls back', async (t) => {
+  const db = openDb(t, tempDir(t), { shadowPages: 16 });
+  const tb = db.createTable<string>('t', { key: ['int'], value: 'string' });
+  const err = codeOf(() => db.transaction(() => {
+    for (let i = 0; i < 5000; i++) tb.insert(i, 'v'.repeat(100));
+  })());
+  t.equal(err, DB_CODES.TXN_TOO_LARGE);
+  t.equal(tb.count, 0);
+  db.transaction(() => {
+    for (let i = 0; i < 50; i++) tb.insert(i, 'v');
+  })();
+  t.equal(tb.count, 50);
+  db.checkInvariants();
+});
+
+t.test('secondary indexes: maintained with their table, unique constraints, prefix finds', async (t) => {
+  const dir = tempDir(t);
+  let db = openDb(t, dir);
+  type C = { last: string; first: string; email: string; w: number };
+  const cust = db.createTable<C>('customer', { key: ['int'] });
+  cust.insert(1, { last: 'BARBAR', first: 'Ann', email: 'a@x', w: 1 });
+  const byName = db.createIndex('customer', 'by_name', { fields: ['w', 'last', 'first'] });
+  db.createIndex('customer', 'by_email', { fields: ['email'], unique: true });
+  t.equal(byName.count, 1, 'existing rows are indexed at creation');
+  db.transaction(() => {
+    cust.insert(2, { last: 'BARBAR', first: 'Bob', email: 'b@x', w: 1 });
+    cust.insert(3, { last: 'OUGHT', first: 'Cid', email: 'c@x', w: 1 });
+    cust.insert(4, { last: 'BARBAR', first: 'Abe', email: 'd@x', w: 2 });
+  })();
+  t.same(cust.index('by_name').find([1, 'BARBAR']).map((r) => r.key), [1, 2], 'by first name within the last name');
+  t.same(cust.index('by_email').get('c@x')?.key, 3);
+  t.equal(codeOf(() => cust.insert(5, { last: 'X', first: 'Y', email: 'a@x', w: 1 })), DB_CODES.UNIQUE);
+  t.equal(cust.get(5), undefined, 'a unique violation changes nothing');
+  cust.update(2, { last: 'OUGHT', first: 'Bob', email: 'b2@x', w: 1 });
+  t.same(cust.index('by_name').find([1, 'OUGHT']).map((r) => r.key), [2, 3]);
+  t.equal(cust.index('by_email').get('b@x'), undefined);
+  t.equal(codeOf(() => cust.update(3, { last: 'OUGHT', first: 'Cid', email: 'b2@x', w: 1 })), DB_CODES.UNIQUE);
+  cust.delete(1);
+  t.same(cust.index('by_name').find([1, 'BARBAR']).map((r) => r.key), []);
+  t.equal(codeOf(() => cust.index('by_name').get([1])), DB_CODES.INVALID, 'get() needs a unique index');
+  t.equal(codeOf(() => db.createIndex('customer', 'bad', { fields: [1] })), DB_CODES.INVALID, 'json values index property names');
+  db.checkInvariants();
+  db.close();
+  db = openDb(t, dir);
+  t.same(db.table<C>('customer').index('by_name').find([2]).map((r) => r.key), [4], 'indexes persist');
+  db.dropTable('customer');
+  t.same(db.tables(), []);
+  db.checkInvariants();
+  db.close();
+});
+
+for (const strategy of STRATEGIES) {
+  for (const sync of SYNCS) {
+    t.test(`persistence: ${strategy}, sync ${sync}`, async (t) => {
+      const dir = tempDir(t);
+      let db = openDb(t, dir, { strategy, sync, poolPages: 64, checkpointBytes: 64 * 1024 });
+      const tb = db.createTable<number>('n', { key: ['int'] });
+      for (let batch = 0; batch < 20; batch++) {
+        db.transaction(() => {
+          for (let i = 0; i < 100; i++) tb.upsert(batch * 100 + i, batch);
+        })();
+      }
+      for (let i = 0; i < 2000; i += 3) tb.delete(i);
+      db.checkInvariants();
+      const expected = tb.all();
+      db.close();
+      db = openDb(t, dir, { strategy, sync, poolPages: 64 });
+      t.same(db.table<number>('n').all(), expected);
+      t.same(db.verifyFile().errors, [], 'every page checksum valid after close');
+      db.checkInvariants();
+      db.close();
+    });
+  }
+}
+
+t.test('power failure under sync full: every acknowledged commit is recovered', async (t) => {
+  const dir = tempDir(t);
+  for (const strategy of STRATEGIES) {
+    const d = path.join(dir, strategy);
+    let db = openDb(t, d, { strategy, sync: 'full', poolPages: 64 });
+    const tb = db.createTable<number>('n', { key: ['int'] });
+    for (let i = 0; i < 300; i++) db.transaction(() => tb.insert(i, i * 2))();
+    db.simulatePowerFailure();
+    db = openDb(t, d, { strategy, poolPages: 64 });
+    t.ok(db.stats().recovered.transactions > 0, `${strategy}: recovery redid ${db.stats().recovered.transactions} transactions`);
+    const rows = db.table<number>('n').all();
+    t.equal(rows.length, 300, `${strategy}: all 300 commits present`);
+    t.ok(rows.every((r) => r.value === (r.key as number) * 2));
+    db.checkInvariants();
+    db.close();
+  }
+});
+
+t.test('the directory lock: a second open fails with REMAPDB_LOCKED', async (t) => {
+  const dir = tempDir(t);
+  const db = openDb(t, dir);
+  t.equal(codeOf(() => open(dir, SMALL)), DB_CODES.LOCKED);
+  db.close();
+  const again = openDb(t, dir);
+  again.close();
+});
+
+t.test('bad files: foreign, wrong page size, truncated, corrupt superblock, WAL without page file', async (t) => {
+  const dir = tempDir(t);
+  let db = openDb(t, dir);
+  const tb = db.createTable<number>('n', { key: ['int'] });
+  db.transaction(() => {
+    for (let i = 0; i < 3000; i++) tb.insert(i, i);
+  })();
+  db.close();
+  const data = path.join(dir, DATA_FILE);
+  const good = fs.readFileSync(data);
+  t.equal(codeOf(() => open(dir, { ...SMALL, pageSize: 8192 })), STORAGE_CODES.PAGE_SIZE, 'wrong page size');
+  fs.writeFileSync(data, Buffer.concat([Buffer.from('SQLite format 3\0'), good.subarray(16)]));
+  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.FOREIGN, 'foreign file');
+  const bad = Buffer.from(good);
+  bad[30] = (bad[30] as number) ^ 0xff;
+  fs.writeFileSync(data, bad);
+  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.CORRUPT, 'corrupt superblock');
+  fs.writeFileSync(data, good.subarray(0, 3 * 4096));
+  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.TRUNCATED, 'truncated file');
+  // a corrupt data page is reported with its page number when read
+  const c = Buffer.from(good);
+  c[4096 * 5 + 100] = (c[4096 * 5 + 100] as number) ^ 0x55;
+  fs.writeFileSync(data, c);
+  db = openDb(t, dir);
+  const errors = db.verifyFile().errors;
+  t.same(errors.map((e) => [e.page, e.code]), [[5, STORAGE_CODES.CORRUPT]]);
+  t.equal(codeOf(() => db.table('n').all()), STORAGE_CODES.CORRUPT, 'reading through the damaged page fails loudly');
+  db.simulatePowerFailure();
+  fs.writeFileSync(data, good);
+  db = openDb(t, dir);
+  t.equal(db.table('n').count, 3000, 'the restored file opens');
+  db.close();
+  // a WAL without its page file
+  const d2 = tempDir(t);
+  fs.writeFileSync(path.join(d2, WAL_FILE), 'x');
+  t.equal(codeOf(() => open(d2, SMALL)), STORAGE_CODES.CORRUPT);
+  t.equal(codeOf(() => open(tempDir(t), { ...SMALL, create: false })), DB_CODES.INVALID, 'create: false on an empty directory');
+  t.equal(codeOf(() => open(tempDir(t), { ...SMALL, sync: 'sometimes' as 'full' })), DB_CODES.INVALID);
+  t.equal(codeOf(() => open(tempDir(t), { ...SMALL, poolPages: 3 })), DB_CODES.INVALID);
+});
+
+t.test('values of every encoding round-trip', async (t) => {
+  const db: Database = openDb(t, tempDir(t));
+  const b = db.createTable<Uint8Array>('b', { key: ['bytes'], value: 'bytes' });
+  const tu = db.createTable<unknown[]>('tu', { key: ['any', 'any'], value: 'tuple' });
+  b.insert(new Uint8Array([0, 1, 0]), new Uint8Array([9, 9]));
+  t.same([...(b.get(new Uint8Array([0, 1, 0])) ?? [])], [9, 9]);
+  tu.insert([null, true], [1, 'two', new Uint8Array([3]), null, false]);
+  t.same(tu.get([null, true]), [1, 'two', new Uint8Array([3]), null, false]);
+  t.equal(codeOf(() => tu.insert([1, 2], [1.5] as unknown[])), DB_CODES.VALUE_TYPE);
+  db.checkInvariants();
+});

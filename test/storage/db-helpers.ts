@@ -1,0 +1,45 @@
+/**
+ * Helpers for the storage engine's tests (not a test file): a database directory torn
+ * down with the test, opening a database on its own small machine, error codes, and a
+ * power failure followed by a reopen on a fresh machine.
+ */
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import type { Test } from 'tap';
+
+import { open, type OpenOptions } from '../../src/db.js';
+import type { Database } from '../../storage/index.js';
+
+export { caught, mulberry32 } from '../sim-kernel/helpers.js';
+
+/** A fresh host directory removed when `t` ends. */
+export function tempDir(t: Test, prefix = 'remapdb-db-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Small machines: 32 MiB of RAM, a 256-page pool, 128 shadow pages unless opts say otherwise. */
+export const SMALL: OpenOptions = { kernel: { ramBytes: 32 * 1024 * 1024 }, poolPages: 256, shadowPages: 128 };
+
+/** Open a database that is closed (or powered off) when `t` ends if the test did not. */
+export function openDb(t: Test, dir: string, opts: OpenOptions = {}): Database {
+  const db = open(dir, { ...SMALL, ...opts });
+  t.teardown(() => {
+    if (!db.closed) db.simulatePowerFailure();
+  });
+  return db;
+}
+
+/** The `code` of what fn throws ('no error' if nothing). */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return String((err as { code?: unknown }).code ?? `uncoded: ${(err as Error).message}`);
+  }
+  return 'no error';
+}
