@@ -80,6 +80,15 @@ export function maxCellBytes(pageSize: number): number {
   return Math.floor(usableBytes(pageSize) / 4) - SLOT_BYTES;
 }
 
+/**
+ * The largest key: the largest cell less a leaf cell's header and overflow reference, so
+ * any four cells, leaf or internal, fit a node. 998 for 4096-byte pages, 2022 for 8192,
+ * 4070 for 16384.
+ */
+export function maxKeyBytes(pageSize: number): number {
+  return maxCellBytes(pageSize) - CELL_HEADER_BYTES - OVERFLOW_REF_BYTES;
+}
+
 /** A non-root node (but the rightmost of its level) holds at least this many used bytes. */
 export function minFillBytes(pageSize: number): number {
   return Math.floor(usableBytes(pageSize) / 4);
@@ -331,6 +340,48 @@ export class CellRun {
 
   cellOffset(i: number): number {
     return this.start[i] as number;
+  }
+
+  /**
+   * Where to cut the run so both halves weigh the same in bytes: a leaf keeps [0, m) and
+   * its new sibling [m, n); an internal node sends cell m up and keeps [0, m) and [m + 1, n).
+   * Each half then holds more than minFillBytes: the halves differ by at most one cell
+   * (two for internal nodes, less the pivot) and a cell is at most a quarter of a node.
+   */
+  cut(leaf: boolean, pageSize: number): number {
+    const n = this.n;
+    const total = this.usedBytes(0, n);
+    let best = -1;
+    let bestDiff = Infinity;
+    let left = 0;
+    for (let m = 1; m < n - (leaf ? 0 : 1); m++) {
+      left += (this.len[m - 1] as number) + SLOT_BYTES;
+      const right = total - left - (leaf ? 0 : (this.len[m] as number) + SLOT_BYTES);
+      const diff = Math.abs(left - right);
+      if (diff < bestDiff) {
+        bestDiff = diff;
+        best = m;
+      }
+    }
+    assert(best > 0, 'a cut point exists');
+    const usable = usableBytes(pageSize);
+    assert(this.usedBytes(0, best) <= usable && this.usedBytes(leaf ? best : best + 1, n) <= usable, 'both halves fit');
+    return best;
+  }
+
+  /**
+   * Length of the shortest separator between the keys of cells li < ri: the shortest
+   * prefix of key ri greater than key li (so key li < separator <= key ri).
+   */
+  separatorBytes(li: number, ri: number): number {
+    const lo = (this.start[li] as number) + CELL_HEADER_BYTES;
+    const ro = (this.start[ri] as number) + CELL_HEADER_BYTES;
+    const lk = rd16(this.buf, lo - CELL_HEADER_BYTES);
+    const rk = rd16(this.buf, ro - CELL_HEADER_BYTES);
+    let common = 0;
+    while (common < lk && common < rk && this.buf[lo + common] === this.buf[ro + common]) common++;
+    assert(common < rk, 'the right key is greater than the left key');
+    return common + 1;
   }
 }
 

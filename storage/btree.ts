@@ -38,17 +38,17 @@
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
  */
 
+import { checkTree, treePageIds, type BTreeStats } from './btree-check.js';
+import {
+  allocCell, assert, buildNode, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
+  freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
+  rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
+  setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
+} from './btree-node.js';
+import { freeChain, readChain, writeChain } from './btree-overflow.js';
 import { DB_CODES, dbError } from './errors.js';
 import { PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
 import type { PageIO } from './page-io.js';
-import {
-  assert, buildNode, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
-  H_CONTENT, H_FRAG, H_LEFT, H_LEFTMOST, H_LEVEL, H_RIGHT, H_ROWS_HI, H_ROWS_LO, isLeaf, leftmostChild, leftSibling,
-  maxCellBytes, minFillBytes, NODE_HEADER_END, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16, rd32, removeCell,
-  rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling, setRowCount,
-  SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32, allocCell, freeBytes,
-} from './btree-node.js';
-import { freeChain, readChain, walkChain, writeChain } from './btree-overflow.js';
 
 export const PUT_INSERTED = 1;
 export const PUT_REPLACED = 2;
@@ -61,14 +61,9 @@ export const MAX_VALUE_BYTES = 1 << 20;
 /** The deepest tree the fixed descent path holds (2^32 rows at fan-out 2 fit well within). */
 export const MAX_DEPTH = 32;
 
-/**
- * The largest key for a page size: the largest cell (a quarter of the usable bytes less
- * its slot) less a leaf cell's header and overflow reference, so any four cells — leaf or
- * internal — fit a node. 998 for 4096-byte pages, 2022 for 8192, 4070 for 16384.
- */
-export function maxKeyBytes(pageSize: number): number {
-  return maxCellBytes(pageSize) - CELL_HEADER_BYTES - OVERFLOW_REF_BYTES;
-}
+/** The largest key for a page size (998 for 4096-byte pages, 2022 for 8192, 4070 for 16384). */
+export { maxKeyBytes } from './btree-node.js';
+export type { BTreeStats } from './btree-check.js';
 
 export interface RangeOptions {
   gt?: Uint8Array;
@@ -77,15 +72,6 @@ export interface RangeOptions {
   lte?: Uint8Array;
   reverse?: boolean;
   limit?: number;
-}
-
-export interface BTreeStats {
-  pages: number;
-  leaves: number;
-  internals: number;
-  overflowPages: number;
-  depth: number;
-  rows: number;
 }
 
 /** Working buffers of splits and merges, one set per page size (JS runs one at a time). */
@@ -324,69 +310,13 @@ export class BTree {
   /** Every page the tree owns: nodes and overflow pages. */
   pageIds(): number[] {
     this.#live();
-    const io = this.#io;
-    const out: number[] = [];
-    const seen = new Set<number>();
-    const add = (id: number): void => {
-      if (seen.has(id)) throw new Error(`B+tree ${this.#root}: page ${id} is reachable twice`);
-      seen.add(id);
-      out.push(id);
-    };
-    const stack = [this.#root];
-    const chains: number[] = [];
-    while (stack.length > 0) {
-      const page = stack.pop() as number;
-      add(page);
-      const tok = io.fixRead(page);
-      try {
-        const b = io.bytes;
-        const p = io.offset(tok);
-        const n = cellCount(b, p);
-        if (isLeaf(b, p)) {
-          for (let i = 0; i < n; i++) {
-            const c = cellAt(b, p, i);
-            const k = rd16(b, c);
-            const v = rd32(b, c + 2);
-            if (!valueInline(k, v, this.#ps)) chains.push(rd32(b, c + CELL_HEADER_BYTES + k), v);
-          }
-        } else {
-          for (let j = n; j >= 0; j--) stack.push(childAt(b, p, j));
-        }
-      } finally {
-        io.unfix(tok, false);
-      }
-      for (let i = 0; i < chains.length; i += 2) {
-        walkChain(io, chains[i] as number, chains[i + 1] as number, `B+tree ${this.#root}: leaf ${page}`, add);
-      }
-      chains.length = 0;
-    }
-    return out;
+    return treePageIds(this.#io, this.#root);
   }
 
-  /** Verify invariants 1-7; throws an Error naming the page and the rule broken. */
+  /** Verify the invariants (btree-check.ts); throws an Error naming the page and the rule broken. */
   checkInvariants(): BTreeStats {
     this.#live();
-    const ctx: CheckContext = { seen: new Set(), leafIds: [], leafLinks: [], lastKey: null, rows: 0, internals: 0, overflowPages: 0 };
-    const rootImage = this.#pageImage(this.#root);
-    const depth = rootImage[H_LEVEL] as number;
-    this.#checkNode(this.#root, depth, null, null, true, ctx);
-    const where = `B+tree ${this.#root}`;
-    for (let i = 0; i < ctx.leafIds.length; i++) {
-      const wantLeft = i === 0 ? 0 : (ctx.leafIds[i - 1] as number);
-      const wantRight = i === ctx.leafIds.length - 1 ? 0 : (ctx.leafIds[i + 1] as number);
-      const left = ctx.leafLinks[2 * i] as number;
-      const right = ctx.leafLinks[2 * i + 1] as number;
-      if (left !== wantLeft || right !== wantRight) {
-        throw new Error(`${where}: leaf ${ctx.leafIds[i]} links left ${left} / right ${right}; the leaf order says ` +
-          `${wantLeft} / ${wantRight}`);
-      }
-    }
-    const counted = rowCount(rootImage, 0);
-    if (counted !== ctx.rows) throw new Error(`${where}: root row count is ${counted} but the leaves hold ${ctx.rows} rows`);
-    return {
-      pages: ctx.seen.size, leaves: ctx.leafIds.length, internals: ctx.internals, overflowPages: ctx.overflowPages,
-      depth: depth + 1, rows: ctx.rows,
-    };
+    return checkTree(this.#io, this.#root);
   }
 
   // -- descent ------------------------------------------------------------------------------
@@ -557,7 +487,7 @@ export class BTree {
       const px = io.offset(tx);
       const pr = io.offset(tr);
       if (isLeaf(b, px)) {
-        const m = atEnd ? n - 1 : this.#cut(true);
+        const m = atEnd ? n - 1 : run.cut(true, ps);
         const oldRight = rightSibling(b, px);
         nodeInit(b, pr, ps, LEAF, 0);
         setLeftSibling(b, pr, page);
@@ -565,11 +495,11 @@ export class BTree {
         setRightSibling(b, px, right);
         buildNode(b, px, ps, run, 0, m);
         buildNode(b, pr, ps, run, m, n);
-        this.#pendingSeparator(m - 1, m, right);
+        this.#makeInternalCell(run.buf, run.cellOffset(m) + CELL_HEADER_BYTES, run.separatorBytes(m - 1, m), right);
         if (oldRight !== 0) setLeftSibling(b, io.offset(this.#fix(oldRight, true)), right);
       } else {
         assert(n >= 3, 'an overflowing internal node has >= 3 cells');
-        const m = atEnd ? n - 2 : this.#cut(false);
+        const m = atEnd ? n - 2 : run.cut(false, ps);
         const pivot = run.cellOffset(m);
         nodeInit(b, pr, ps, INTERNAL, nodeLevel(b, px));
         setLeftmostChild(b, pr, cellWord(run.buf, pivot));
@@ -580,45 +510,6 @@ export class BTree {
     } finally {
       this.#releaseAll();
     }
-  }
-
-  /**
-   * Where to cut the run so both halves weigh the same in bytes: leaves keep [0, m) left
-   * and [m, n) right; internal nodes send cell m up and keep [0, m) and [m + 1, n).
-   */
-  #cut(leaf: boolean): number {
-    const run = this.#s.run;
-    const n = run.n;
-    const total = run.usedBytes(0, n);
-    let best = -1;
-    let bestDiff = Infinity;
-    let left = 0;
-    for (let m = 1; m < n - (leaf ? 0 : 1); m++) {
-      left += (run.len[m - 1] as number) + SLOT_BYTES;
-      const rightBytes = total - left - (leaf ? 0 : (run.len[m] as number) + SLOT_BYTES);
-      const diff = Math.abs(left - rightBytes);
-      if (diff < bestDiff) {
-        bestDiff = diff;
-        best = m;
-      }
-    }
-    assert(best > 0, 'a cut point exists');
-    const usable = usableBytes(this.#ps);
-    assert(run.usedBytes(0, best) <= usable && run.usedBytes(leaf ? best : best + 1, n) <= usable, 'both halves fit');
-    return best;
-  }
-
-  /** Pending ← (shortest key > run key li and <= run key ri, child). */
-  #pendingSeparator(li: number, ri: number, child: number): void {
-    const buf = this.#s.run.buf;
-    const lo = this.#s.run.cellOffset(li);
-    const ro = this.#s.run.cellOffset(ri);
-    const lk = rd16(buf, lo);
-    const rk = rd16(buf, ro);
-    let common = 0;
-    while (common < lk && common < rk && buf[lo + CELL_HEADER_BYTES + common] === buf[ro + CELL_HEADER_BYTES + common]) common++;
-    assert(common < rk, 'the right key is greater than the left key');
-    this.#makeInternalCell(buf, ro + CELL_HEADER_BYTES, common + 1, child);
   }
 
   /** Move the root's content into a new child and make the root an internal node over it. */
@@ -726,12 +617,12 @@ export class BTree {
           if (next !== 0) setLeftSibling(b, io.offset(this.#fix(next, true)), left);
         }
       } else if (leaf) {
-        const m = this.#cut(true);
+        const m = run.cut(true, ps);
         buildNode(b, pa, ps, run, 0, m);
         buildNode(b, pb, ps, run, m, n);
-        this.#pendingSeparator(m - 1, m, right);
+        this.#makeInternalCell(run.buf, run.cellOffset(m) + CELL_HEADER_BYTES, run.separatorBytes(m - 1, m), right);
       } else {
-        const m = this.#cut(false);
+        const m = run.cut(false, ps);
         const pivot = run.cellOffset(m);
         buildNode(b, pa, ps, run, 0, m);
         setLeftmostChild(b, pb, cellWord(run.buf, pivot));
@@ -857,7 +748,7 @@ export class BTree {
     }
   }
 
-  // -- checks -------------------------------------------------------------------------------------
+  // -- state ---------------------------------------------------------------------------------------
 
   #bumpEpoch(): void {
     this.#epoch[0] = (this.#epoch[0] as number) + 1;
@@ -866,129 +757,4 @@ export class BTree {
   #live(): void {
     if (this.#destroyed) throw dbError(DB_CODES.CLOSED, `B+tree ${this.#root} was destroyed`, { root: this.#root });
   }
-
-  /** A private copy of a page (so the checker holds no fix while it recurses). */
-  #pageImage(page: number): Uint8Array {
-    const tok = this.#io.fixRead(page);
-    try {
-      const p = this.#io.offset(tok);
-      return this.#io.bytes.slice(p, p + this.#ps);
-    } finally {
-      this.#io.unfix(tok, false);
-    }
-  }
-
-  #checkNode(page: number, level: number, lo: Uint8Array | null, hi: Uint8Array | null, rightmost: boolean, ctx: CheckContext): void {
-    const ps = this.#ps;
-    const isRoot = page === this.#root;
-    const where = `B+tree ${this.#root}: page ${page}`;
-    const fail = (rule: string): never => {
-      throw new Error(`${where}: ${rule}`);
-    };
-    if (page === 0 || ctx.seen.has(page)) fail(page === 0 ? 'a child pointer is 0' : 'is reachable twice');
-    ctx.seen.add(page);
-    const img = this.#pageImage(page);
-    const type = img[0] as number;
-    if (type !== LEAF && type !== INTERNAL) fail(`page type ${type} is not LEAF or INTERNAL`);
-    const leaf = type === LEAF;
-    const kind = leaf ? 'leaf' : 'internal node';
-    if ((img[H_LEVEL] as number) !== level || leaf !== (level === 0)) {
-      fail(`${kind} has level ${img[H_LEVEL]}; its place in the tree says ${level} (leaves are level 0, all at one depth)`);
-    }
-    const n = cellCount(img, 0);
-    const content = rd16(img, H_CONTENT);
-    const frag = rd16(img, H_FRAG);
-    if (NODE_HEADER_END + SLOT_BYTES * n > content || content > ps) {
-      fail(`${n} slots end at ${NODE_HEADER_END + SLOT_BYTES * n}, past the content start ${content} (page size ${ps})`);
-    }
-    // Cells lie in [content, ps), do not overlap, and with the holes fill it exactly.
-    const spans: number[] = [];
-    let cellSum = 0;
-    for (let i = 0; i < n; i++) {
-      const c = rd16(img, NODE_HEADER_END + SLOT_BYTES * i);
-      if (c < content || c + CELL_HEADER_BYTES > ps) fail(`slot ${i} points at ${c}, outside the cell area [${content}, ${ps})`);
-      const len = cellBytes(img, c, leaf, ps);
-      if (c + len > ps) fail(`cell ${i} at ${c} (${len} bytes) runs past the page end`);
-      if (len > maxCellBytes(ps)) fail(`cell ${i} is ${len} bytes, over maxCellBytes ${maxCellBytes(ps)}`);
-      spans.push(c, len);
-      cellSum += len;
-    }
-    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (spans[2 * x] as number) - (spans[2 * y] as number));
-    for (let i = 1; i < n; i++) {
-      const a = order[i - 1] as number;
-      const z = order[i] as number;
-      if ((spans[2 * a] as number) + (spans[2 * a + 1] as number) > (spans[2 * z] as number)) fail(`cells ${a} and ${z} overlap`);
-    }
-    if (cellSum + frag !== ps - content) {
-      fail(`cells (${cellSum} bytes) + fragmented bytes (${frag}) != cell area ${ps - content}: space accounting is off`);
-    }
-    if (!isRoot && rowCount(img, 0) !== 0) fail('a non-root node has a row count');
-    if (isRoot && !leaf && n === 0) fail('the root internal node has no cells (it should have collapsed)');
-    if (!isRoot) {
-      const used = usableBytes(ps) - (content - NODE_HEADER_END - SLOT_BYTES * n + frag);
-      if (n === 0) fail(`a non-root ${kind} has no cells`);
-      if (!rightmost && used < minFillBytes(ps)) {
-        fail(`${kind} uses ${used} bytes, under the fill minimum ${minFillBytes(ps)} (a quarter of ${usableBytes(ps)}); ` +
-          'only the root and the rightmost node of a level may');
-      }
-    }
-    const keys: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) {
-      const c = rd16(img, NODE_HEADER_END + SLOT_BYTES * i);
-      const k = rd16(img, c);
-      if (k > maxKeyBytes(ps)) fail(`key ${i} is ${k} bytes, over maxKeyBytes ${maxKeyBytes(ps)}`);
-      const key = img.subarray(c + CELL_HEADER_BYTES, c + CELL_HEADER_BYTES + k);
-      const prev = keys[i - 1];
-      if (prev !== undefined && compareKeyAt(prev, 0, prev.length, key) >= 0) fail(`key ${i} is not above key ${i - 1}`);
-      if (lo !== null && compareKeyAt(key, 0, k, lo) < 0) fail(`key ${i} is below the separator bounding the node`);
-      if (hi !== null && compareKeyAt(key, 0, k, hi) >= 0) fail(`key ${i} is not below the separator bounding the node`);
-      keys.push(key);
-    }
-    if (leaf) {
-      this.#checkLeafRows(page, img, keys, ctx, fail);
-      return;
-    }
-    ctx.internals++;
-    if (rd32(img, H_LEFT) !== 0 || rd32(img, H_RIGHT) !== 0) fail('an internal node has sibling links');
-    for (let j = 0; j <= n; j++) {
-      const child = j === 0 ? rd32(img, H_LEFTMOST) : rd32(img, rd16(img, NODE_HEADER_END + SLOT_BYTES * (j - 1)) + 2);
-      this.#checkNode(child, level - 1, j === 0 ? lo : (keys[j - 1] as Uint8Array), j === n ? hi : (keys[j] as Uint8Array),
-        rightmost && j === n, ctx);
-    }
-  }
-
-  #checkLeafRows(page: number, img: Uint8Array, keys: Uint8Array[], ctx: CheckContext, fail: (rule: string) => never): void {
-    if (rd32(img, H_LEFTMOST) !== 0) fail('a leaf has a child pointer');
-    ctx.leafIds.push(page);
-    ctx.leafLinks.push(rd32(img, H_LEFT), rd32(img, H_RIGHT));
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as Uint8Array;
-      if (ctx.lastKey !== null && compareKeyAt(ctx.lastKey, 0, ctx.lastKey.length, key) >= 0) {
-        fail(`key ${i} is not above the last key of the previous leaf`);
-      }
-      ctx.lastKey = key;
-      const c = rd16(img, NODE_HEADER_END + SLOT_BYTES * i);
-      const v = rd32(img, c + 2);
-      if (!valueInline(key.length, v, this.#ps)) {
-        walkChain(this.#io, rd32(img, c + CELL_HEADER_BYTES + key.length), v, `B+tree ${this.#root}: leaf ${page} row ${i}`,
-          (id) => {
-            if (ctx.seen.has(id)) fail(`overflow page ${id} of row ${i} is reachable twice`);
-            ctx.seen.add(id);
-            ctx.overflowPages++;
-          });
-      }
-    }
-    ctx.rows += keys.length;
-  }
-}
-
-interface CheckContext {
-  seen: Set<number>;
-  leafIds: number[];
-  /** Left and right sibling of each leaf in leafIds, in pairs. */
-  leafLinks: number[];
-  lastKey: Uint8Array | null;
-  rows: number;
-  internals: number;
-  overflowPages: number;
 }

@@ -46,7 +46,7 @@ import { crc32c } from './crc32c.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import {
   FORMAT_VERSION, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE, readSuperblock, SB, sealPage, sealSuperblock, STORAGE_CODES,
-  StorageError, type Superblock, verifyPage, writeSuperblock, get64, put64,
+  StorageError, type Superblock, verifyPage, writeSuperblock, get64, putSuperField,
 } from './format.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
@@ -214,7 +214,7 @@ export class Database implements TableHost {
           else verifyPage(bytes, off, opts.pageSize, pageId);
         },
         beforeWriteBack: (pageId, bytes, off, lsn) => {
-          if (pageId === 0) sealSuperblock(bytes, off);
+          if (pageId === 0) sealSuperblock(bytes, off, opts.pageSize);
           else sealPage(bytes, off, opts.pageSize, bytes[off] as typeof PAGE_TYPE[keyof typeof PAGE_TYPE], Math.max(lsn, 0), pageId);
         },
       }, sb.pageCount);
@@ -279,18 +279,14 @@ export class Database implements TableHost {
       return fd;
     }
     const size = proc.fstat(fd).size;
-    if (size < ps && !fs.existsSync(walPath) && this.#allZero(fd, size)) {
-      // A creation cut short before its fsync: nothing was ever committed here.
+    if (size <= ps && !fs.existsSync(walPath)) {
+      // The WAL is created only after the new superblock is fsynced, and nothing is
+      // committed before the WAL exists: this is a creation cut short (an empty, partial or
+      // torn superblock). Nothing was ever committed here: create it again.
       proc.ftruncate(fd, 0);
       this.#create(fd);
     }
     return fd;
-  }
-
-  #allZero(fd: number, n: number): boolean {
-    const buf = new Uint8Array(n);
-    this.proc.pread(fd, buf, 0);
-    return buf.every((b) => b === 0);
   }
 
   /** Write an empty database's superblock, then fsync (the schema tree is made by the first transaction). */
@@ -582,7 +578,13 @@ export class Database implements TableHost {
     }
     this.#commits++;
     const cb = this.options.checkpointBytes;
-    if (cb > 0 && this.wal.sizeBytes >= cb) this.checkpoint();
+    if (cb > 0 && this.wal.sizeBytes >= cb) {
+      // The transaction is committed: a failed automatic checkpoint must not make its
+      // caller believe otherwise. The failure is sticky and the next change reports it.
+      try {
+        this.checkpoint();
+      } catch { /* recorded in #failed by checkpoint() */ }
+    }
   }
 
   /** @internal TableHost: a change in the open transaction, else autocommit. */
@@ -623,7 +625,7 @@ export class Database implements TableHost {
       const end = wal.endLsn;
       const t = this.pool.fix(0, 'exclusive');
       const off = this.pool.offset(t);
-      put64(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset + off, 64), SB.CHECKPOINT_LSN, end);
+      putSuperField(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), off, this.options.pageSize, SB.CHECKPOINT_LSN, end);
       this.pool.unfix(t, true);
       this.pool.markLsn(0, end);
       this.pool.flush();

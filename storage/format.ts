@@ -3,7 +3,8 @@
  * page carries. All integers little-endian; 64-bit fields hold values below 2^53 and
  * are written as two 32-bit halves (low first).
  *
- * Superblock (page 0; the rest of the page is zero):
+ * Superblock (page 0 holds two identical copies, at offsets 0 and pageSize / 2 — see
+ * superblockCopies; the rest of the page is zero). Each copy:
  * | OFFSET | SIZE | DESCRIPTION                                                      |
  * |--------|------|------------------------------------------------------------------|
  * | 0      | 8    | magic "REMAPDB\0"                                                |
@@ -90,27 +91,68 @@ function view(bytes: Uint8Array, off: number, len: number): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset + off, len);
 }
 
-/** Write the superblock into bytes[off, off + pageSize) (the page is zeroed first). */
+/**
+ * Offsets, within page 0, of the superblock's two copies. Both are written identically
+ * with every write of page 0; a write torn by a crash (a device writes sectors, and a
+ * torn page is a mix of old and new sectors) leaves at least one of them intact, and
+ * reading takes the intact copy with the newest checkpoint LSN. Without this, a torn
+ * write of the superblock at a checkpoint — the one page change the WAL does not log —
+ * would make the database unopenable.
+ */
+export function superblockCopies(pageSize: number): readonly [number, number] {
+  return [0, pageSize / 2];
+}
+
+/** Write the superblock (both copies) into bytes[off, off + pageSize) (the page is zeroed first). */
 export function writeSuperblock(bytes: Uint8Array, off: number, sb: Superblock): void {
   bytes.fill(0, off, off + sb.pageSize);
-  bytes.set(MAGIC, off);
-  const v = view(bytes, off, SUPERBLOCK_CRC_OFFSET + 4);
-  v.setUint32(8, sb.formatVersion, true);
-  v.setUint32(12, sb.pageSize, true);
-  put64(v, 16, sb.pageCount);
-  put64(v, 24, sb.checkpointLsn);
-  put64(v, 32, sb.freeListHead);
-  put64(v, 40, sb.freeCount);
-  v.setUint32(48, sb.salt >>> 0, true);
-  v.setUint32(52, sb.flags >>> 0, true);
-  v.setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET), true);
+  for (const c of superblockCopies(sb.pageSize)) {
+    const o = off + c;
+    bytes.set(MAGIC, o);
+    const v = view(bytes, o, SUPERBLOCK_CRC_OFFSET + 4);
+    v.setUint32(8, sb.formatVersion, true);
+    v.setUint32(12, sb.pageSize, true);
+    put64(v, 16, sb.pageCount);
+    put64(v, 24, sb.checkpointLsn);
+    put64(v, 32, sb.freeListHead);
+    put64(v, 40, sb.freeCount);
+    v.setUint32(48, sb.salt >>> 0, true);
+    v.setUint32(52, sb.flags >>> 0, true);
+    v.setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, o, o + SUPERBLOCK_CRC_OFFSET), true);
+  }
 }
 
 /**
- * Read and validate a superblock from bytes[off, off + available). `fileBytes` is the
- * file's size, to detect truncation; `expectPageSize`, if given, must match.
+ * Read and validate the superblock from bytes[off, off + available): the intact copy
+ * with the newest checkpoint LSN (see superblockCopies). `fileBytes` is the file's size,
+ * to detect truncation; `expectPageSize`, if given, must match. If neither copy is
+ * intact, the error is the first copy's.
  */
 export function readSuperblock(bytes: Uint8Array, off: number, available: number, fileBytes: number, expectPageSize?: number): Superblock {
+  let first: unknown = null;
+  let best: Superblock | null = null;
+  const offsets = new Set<number>([0]);
+  if (expectPageSize !== undefined) offsets.add(expectPageSize / 2);
+  else for (const ps of PAGE_SIZES) offsets.add(ps / 2);
+  for (const c of offsets) {
+    if (c !== 0 && c + SUPERBLOCK_CRC_OFFSET + 4 > available) continue;
+    try {
+      const sb = readCopy(bytes, off + c, c === 0 ? available : available - c, fileBytes, expectPageSize);
+      if (c !== 0 && sb.pageSize / 2 !== c) continue;
+      if (best === null || sb.checkpointLsn > best.checkpointLsn) best = sb;
+    } catch (err) {
+      first ??= err;
+      // A copy that is intact but says something fatal (newer format, wrong page size,
+      // truncated file) is the answer, not a torn copy to skip.
+      const code = (err as { code?: string }).code;
+      if (c === 0 && code !== STORAGE_CODES.CORRUPT && code !== STORAGE_CODES.FOREIGN) throw err;
+    }
+  }
+  if (best === null) throw first;
+  return best;
+}
+
+function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: number, expectPageSize?: number): Superblock {
   if (available < SUPERBLOCK_CRC_OFFSET + 4) {
     throw new StorageError(STORAGE_CODES.TRUNCATED, `the file is ${fileBytes} bytes, shorter than a superblock ` +
       `(${SUPERBLOCK_CRC_OFFSET + 4} bytes): not a remapdb page file, or truncated`, { details: { page: 0, fileBytes } });
@@ -166,9 +208,17 @@ export function readSuperblock(bytes: Uint8Array, off: number, available: number
 /** Field offsets in the superblock, for code that edits a superblock image in place. */
 export const SB = { PAGE_COUNT: 16, CHECKPOINT_LSN: 24, FREE_HEAD: 32, FREE_COUNT: 40, SALT: 48 } as const;
 
-/** Recompute the superblock checksum of an image edited in place. */
-export function sealSuperblock(bytes: Uint8Array, off: number): void {
-  view(bytes, off, SUPERBLOCK_CRC_OFFSET + 4).setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET), true);
+/** Recompute both superblock copies' checksums of an image edited in place. */
+export function sealSuperblock(bytes: Uint8Array, off: number, pageSize: number): void {
+  for (const c of superblockCopies(pageSize)) {
+    const o = off + c;
+    view(bytes, o, SUPERBLOCK_CRC_OFFSET + 4).setUint32(SUPERBLOCK_CRC_OFFSET, crc32c(bytes, o, o + SUPERBLOCK_CRC_OFFSET), true);
+  }
+}
+
+/** Set a superblock field (an SB offset) in both copies of a page-0 image. */
+export function putSuperField(dv: DataView, off: number, pageSize: number, field: number, value: number): void {
+  for (const c of superblockCopies(pageSize)) put64(dv, off + c + field, value);
 }
 
 /** Write a page's header and seal it with its checksum (the body must already be in place). */

@@ -32,7 +32,7 @@
 
 import type { BufferPool } from '../bufferpool/index.js';
 import { DB_CODES, dbError } from './errors.js';
-import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, SB } from './format.js';
+import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB } from './format.js';
 import type { PageIO } from './page-io.js';
 import type { Wal } from './wal.js';
 
@@ -349,9 +349,9 @@ export class Pager implements PageIO {
   #writeSuperFields(): void {
     const t = this.fixWrite(0);
     const off = this.pool.offset(t);
-    put64(this.#dv, off + SB.PAGE_COUNT, this.#sb.pageCount);
-    put64(this.#dv, off + SB.FREE_HEAD, this.#sb.freeHead);
-    put64(this.#dv, off + SB.FREE_COUNT, this.#sb.freeCount);
+    putSuperField(this.#dv, off, this.pageSize, SB.PAGE_COUNT, this.#sb.pageCount);
+    putSuperField(this.#dv, off, this.pageSize, SB.FREE_HEAD, this.#sb.freeHead);
+    putSuperField(this.#dv, off, this.pageSize, SB.FREE_COUNT, this.#sb.freeCount);
     this.pool.unfix(t, true);
   }
 

@@ -291,18 +291,29 @@ export class Wal {
       } catch (err) {
         this.#ioFailed('pread', err);
       }
-      if (!allZero(h, 0, WAL_HEADER_FIELDS_BYTES)) {
+      // A header that fails its magic or checksum in a file no longer than the header block
+      // is a reset or creation torn by a crash (reset writes the header into an empty file,
+      // and no record can exist before it is complete): nothing committed is lost.
+      const tornReset = size <= WAL_HEADER_BYTES && !this.#headerIntact();
+      if (!allZero(h, 0, WAL_HEADER_FIELDS_BYTES) && !tornReset) {
         this.#parseHeader(size);
         this.#state = size > WAL_HEADER_BYTES ? S_UNSCANNED : S_READY;
         return;
       }
-      this.#checkRestZero(size);
+      if (!tornReset) this.#checkRestZero(size);
     }
     // Shorter than a header, or zeros: a crash during creation or reset (see the header
     // comment) — nothing was ever committed in this generation.
     this.#baseLsn = create.baseLsn;
     this.#salt2 = create.salt2 >>> 0;
     this.#writeHeader();
+  }
+
+  #headerIntact(): boolean {
+    const h = this.#hdr;
+    for (let i = 0; i < WAL_MAGIC.length; i++) if (h[i] !== WAL_MAGIC[i]) return false;
+    const v = new DataView(h.buffer, 0, WAL_HEADER_FIELDS_BYTES);
+    return v.getUint32(HDR_CRC_OFFSET, true) === crc32c(h, 0, HDR_CRC_OFFSET);
   }
 
   #parseHeader(size: number): void {

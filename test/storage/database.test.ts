@@ -278,12 +278,17 @@ t.test('bad files: foreign, wrong page size, truncated, corrupt superblock, WAL 
   const data = path.join(dir, DATA_FILE);
   const good = fs.readFileSync(data);
   t.equal(codeOf(() => open(dir, { ...SMALL, pageSize: 8192 })), STORAGE_CODES.PAGE_SIZE, 'wrong page size');
-  fs.writeFileSync(data, Buffer.concat([Buffer.from('SQLite format 3\0'), good.subarray(16)]));
+  fs.writeFileSync(data, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096 - 16), good.subarray(4096)]));
   t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.FOREIGN, 'foreign file');
   const bad = Buffer.from(good);
   bad[30] = (bad[30] as number) ^ 0xff;
   fs.writeFileSync(data, bad);
-  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.CORRUPT, 'corrupt superblock');
+  const torn = open(dir, SMALL);
+  t.equal(torn.table('n').count, 3000, 'one damaged superblock copy: the other copy opens the database');
+  torn.close();
+  bad[2048 + 30] = (bad[2048 + 30] as number) ^ 0xff;
+  fs.writeFileSync(data, bad);
+  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.CORRUPT, 'both superblock copies corrupt');
   fs.writeFileSync(data, good.subarray(0, 3 * 4096));
   t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.TRUNCATED, 'truncated file');
   // a corrupt data page is reported with its page number when read
