@@ -677,12 +677,15 @@ export class BTree {
   Generator<[Uint8Array, Uint8Array], undefined, undefined> {
     const keys: Uint8Array[] = [];
     const vals: Uint8Array[] = [];
-    let from = reverse ? hi : lo;
-    let fromIncl = reverse ? hiIncl : loIncl;
+    // Where to resume: the last key returned, in a buffer of our own (the caller owns what it got).
+    const last = new Uint8Array(maxKeyBytes(this.#ps));
+    let lastLen = -1;
     let remaining = limit;
     while (remaining > 0 && !this.#destroyed) {
       keys.length = 0;
       vals.length = 0;
+      const from = lastLen >= 0 ? last.subarray(0, lastLen) : reverse ? hi : lo;
+      const fromIncl = lastLen >= 0 ? false : reverse ? hiIncl : loIncl;
       const ended = this.#fill(from, fromIncl, reverse, reverse ? lo : hi, reverse ? loIncl : hiIncl, remaining, keys, vals);
       const epoch = this.#epoch[0];
       let i = 0;
@@ -691,8 +694,8 @@ export class BTree {
         const value = vals[i] as Uint8Array;
         i++;
         remaining--;
-        from = key;
-        fromIncl = false;
+        last.set(key);
+        lastLen = key.length;
         yield [key, value];
         if (this.#epoch[0] !== epoch || this.#destroyed) break;
       }

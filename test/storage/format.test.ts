@@ -47,8 +47,22 @@ t.test('superblock refusals carry stable codes', async (t) => {
   for (let byte = 8; byte < 124; byte += 5) {
     const bad = page.slice();
     bad[byte] = (bad[byte] as number) ^ 0x10;
-    t.throws(() => readSuperblock(bad, 0, PS, file), { code: /REMAPDB_CORRUPT/ }, `bit flip at byte ${byte}`);
+    t.same(readSuperblock(bad, 0, PS, file), readSuperblock(page, 0, PS, file), `bit flip at byte ${byte} of copy A: copy B serves`);
+    bad[PS / 2 + byte] = (bad[PS / 2 + byte] as number) ^ 0x10;
+    t.throws(() => readSuperblock(bad, 0, PS, file), { code: /REMAPDB_CORRUPT/ }, `bit flip at byte ${byte} of both copies`);
   }
+  // A torn write: a prefix of the new image over the old one (copy A new, copy B old).
+  const older = page.slice();
+  const next = page.slice();
+  const base = readSuperblock(page, 0, PS, file);
+  writeSuperblock(next, 0, { ...base, checkpointLsn: base.checkpointLsn + 999 });
+  const tornSb = older.slice();
+  tornSb.set(next.subarray(0, 1000), 0);
+  t.equal(readSuperblock(tornSb, 0, PS, file).checkpointLsn, base.checkpointLsn + 999, 'torn after copy A: the newer copy A wins');
+  const tornEarly = older.slice();
+  tornEarly.set(next.subarray(0, 60), 0);
+  t.equal(readSuperblock(tornEarly, 0, PS, file).checkpointLsn, readSuperblock(page, 0, PS, file).checkpointLsn,
+    'torn inside copy A: the older copy B is used');
 });
 
 t.test('page headers: seal, verify, and detect corruption', async (t) => {
