@@ -57,6 +57,8 @@ const NO_WAL: WalHook = { durableLsn: () => Number.MAX_VALUE, flushLog: () => un
 
 /** Tokens: ((generation × MAX_SLOTS) + slot) × 2 + (kernel pin taken ? 1 : 0). */
 const MAX_SLOTS = 2 ** 22;
+/** Generations wrap below 2^29 so a token stays an exact integer (< 2^53); they only catch stale handles. */
+const GEN_MASK = 2 ** 29 - 1;
 
 const C_FIXES = 0;
 const C_HITS = 1;
@@ -263,7 +265,7 @@ export class BufferPool {
       (this.#kernelPins[slot] as number)--;
     }
     (this.#pins[slot] as number)--;
-    if (this.options.debug && this.#pins[slot] === 0) (this.#gen[slot] as number)++;
+    if (this.options.debug && this.#pins[slot] === 0) this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
     if (this.#pins[slot] === 0) {
       // An exclusive fix that changed nothing leaves nothing to keep.
       if (this.#work[slot] !== -1 && this.#workDirty[slot] === 0) this.#freeShadow(slot, this.#work);
@@ -403,6 +405,9 @@ export class BufferPool {
     const pageId = this.#pageOf[slot] as number;
     const dirty = this.#dirty[slot] === 1;
     try {
+      // A dirty page leaving the pool reaches the file without another flush() seeing it
+      // (pread writes it now; a mapped page stays dirty in the page cache): seal it first.
+      if (dirty) this.#sealForWrite(slot);
       this.#strategy.evict(slot, pageId, dirty);
     } catch (err) {
       throw this.#fail(err, `evicting page ${pageId}`);
@@ -412,9 +417,21 @@ export class BufferPool {
     this.#map.delete(pageId);
     this.#policy.remove(slot);
     this.#pageOf[slot] = -1;
-    (this.#gen[slot] as number)++;
+    this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
     this.#free[this.#freeTop++] = slot;
     (this.#counters[C_EVICTIONS] as number)++;
+  }
+
+  /** Run the beforeWriteBack hook on a slot's installed page (it is about to be written). */
+  #sealForWrite(slot: number): void {
+    const hook = this.#beforeWriteBack;
+    if (hook === undefined) return;
+    const off = this.#strategy.resolve(slot, true);
+    try {
+      hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number);
+    } finally {
+      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
+    }
   }
 
   /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
@@ -561,11 +578,7 @@ export class BufferPool {
         if (this.#dirty[s] !== 1) continue;
         const l = this.#lsn[s] as number;
         if (l > uptoLsn) continue;
-        if (this.#beforeWriteBack !== undefined) {
-          const off = this.#strategy.resolve(s, true);
-          this.#beforeWriteBack(this.#pageOf[s] as number, this.bytes, off, l);
-          if (this.#strategy.pinsOnFix) this.#strategy.release(s);
-        }
+        this.#sealForWrite(s);
         this.#strategy.writeBack(s, this.#pageOf[s] as number);
         this.#dirty[s] = 0;
         (this.#counters[C_WRITEBACKS] as number)++;

@@ -48,7 +48,8 @@ export interface BufferPoolOptions {
    */
   onLoad?: (pageId: number, bytes: Uint8Array, offset: number) => void;
   /**
-   * Called in flush() just before an installed change is written to the data file, with
+   * Called in flush() just before an installed change is written to the data file (and when a
+   * dirty page is evicted), with
    * the page's bytes (writable) and its LSN: the storage engine seals the page (header LSN
    * and checksum) here. The change is logged, so sealing it in place is safe.
    */

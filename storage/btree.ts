@@ -123,7 +123,8 @@ export class BTree {
   /** #tryInsert's verdict: the failed insert was at the end of its level's rightmost node. */
   #splitAppend = false;
   /** Fixes held by a structural step, released together by #releaseAll. */
-  readonly #held = new Int32Array(MAX_HELD);
+  /** Fix tokens: pool tokens exceed 32 bits (they carry a slot generation), hence Float64. */
+  readonly #held = new Float64Array(MAX_HELD);
   readonly #heldWrite = new Uint8Array(MAX_HELD);
   #nHeld = 0;
   #destroyed = false;
