@@ -38,6 +38,7 @@
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
  */
 
+import { allocBytes, copyBytes } from './bytes.js';
 import { checkTree, treePageIds, type BTreeStats } from './btree-check.js';
 import {
   allocCell, assert, buildNode, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
@@ -365,8 +366,8 @@ export class BTree {
     const k = rd16(b, c);
     const v = rd32(b, c + 2);
     const vo = c + CELL_HEADER_BYTES + k;
-    if (valueInline(k, v, this.#ps)) return b.slice(vo, vo + v);
-    const out = new Uint8Array(v);
+    if (valueInline(k, v, this.#ps)) return copyBytes(b, vo, vo + v);
+    const out = allocBytes(v);
     readChain(this.#io, rd32(b, vo), v, out, 0);
     return out;
   }
@@ -741,7 +742,7 @@ export class BTree {
           const cmp = compareKeyAt(b, c + CELL_HEADER_BYTES, k, stop);
           if (reverse ? cmp < 0 || (cmp === 0 && !stopIncl) : cmp > 0 || (cmp === 0 && !stopIncl)) return true;
         }
-        keys.push(b.slice(c + CELL_HEADER_BYTES, c + CELL_HEADER_BYTES + k));
+        keys.push(copyBytes(b, c + CELL_HEADER_BYTES, c + CELL_HEADER_BYTES + k));
         vals.push(this.#readValue(b, c));
         p = io.offset(tok); // reading an overflow chain fixed other pages
       }

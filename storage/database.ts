@@ -28,8 +28,8 @@
  * ## Checkpoint
  *   WAL synced → pool.flush (every change installed, sealed with its checksum, written,
  *   fsynced) → superblock's checkpoint LSN = WAL end, written and fsynced → WAL reset.
- *   A crash anywhere in between replays the WAL again (redo is idempotent: every page's
- *   first record since the checkpoint is a full image).
+ *   A crash anywhere in between replays the WAL again (redo of byte deltas is idempotent
+ *   and repairs torn pages: see wal.ts).
  */
 
 import * as fs from 'node:fs';
@@ -320,22 +320,18 @@ export class Database implements TableHost {
   #recover(sb: Superblock): { pageCount: number; freeHead: number; freeCount: number } {
     const pool = this.pool;
     const ps = this.options.pageSize;
-    const seen = new Set<number>();
+    let redone = 0;
     const r = this.wal.recover((pageId, kind, payload, off, len, commitLsn) => {
       if (commitLsn <= sb.checkpointLsn) return;
-      if (kind === 'delta' && !seen.has(pageId)) {
-        throw dbError(DB_CODES.WAL_CORRUPT, `${this.wal.path}: a delta for page ${pageId} (commit LSN ${commitLsn}) has no ` +
-          'full page image before it since the checkpoint', { page: pageId, lsn: commitLsn });
-      }
-      seen.add(pageId);
+      redone++;
       while (pool.pageCount <= pageId) pool.allocate();
       const t = pool.fix(pageId, 'exclusive');
       Wal.applyRecord(kind, payload, off, len, pool.bytes, pool.offset(t), ps);
       pool.unfix(t, true);
       pool.markLsn(pageId, commitLsn);
     });
-    this.#recovered = { transactions: seen.size === 0 ? 0 : r.transactions, records: r.records, tornTailBytes: r.tornTailBytes };
-    if (seen.size === 0) return { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount };
+    this.#recovered = { transactions: redone === 0 ? 0 : r.transactions, records: redone, tornTailBytes: r.tornTailBytes };
+    if (redone === 0) return { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount };
     const t = pool.fix(0, 'shared');
     const off = pool.offset(t);
     const dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset + off, 64);

@@ -3,17 +3,15 @@
  *
  * Owns: the superblock's mutable fields (page count, free-list head and count) as the
  * current transaction sees them; the transaction's page set (which pages it changed, and
- * for each a before-image to diff against at commit); the full-page-write bitmap (which
- * pages have had a full image logged since the last checkpoint); savepoints.
+ * for each a before-image to diff against at commit); which pages changed since the last
+ * checkpoint (their file copy may be unsealed); savepoints.
  *
  * ## How a change becomes durable
  *   fixWrite(P)   the pool copies P into a working shadow (copy-on-fix); on P's first
- *                 write fix in the transaction the pager keeps a before-image of it —
- *                 unless P has no full image in the log since the checkpoint, in which
- *                 case its first record will be one (full_page_writes: a torn data-page
- *                 write is repaired from it).
+ *                 write fix in the transaction the pager keeps a before-image of it.
  *   commit()      superblock fields are written into page 0; each page in the set is
- *                 logged as a full image or a delta against its before-image; the WAL
+ *                 logged as a delta against its before-image (why deltas suffice even
+ *                 for torn pages: wal.ts); the WAL
  *                 appends the commit record (and syncs per mode); each page's working
  *                 copy becomes its pending copy at the commit LSN (pool.markLsn) — the
  *                 pool installs it once the log is durable there (the WAL rule).
@@ -62,12 +60,11 @@ export class Pager implements PageIO {
   #inTxn = false;
   #txnId = 0;
   readonly #txnPages: Int32Array;
-  readonly #hasBefore: Uint8Array;
   readonly #before: Uint8Array;
   #txnCount = 0;
   #txnIndex: Int32Array;
-  /** 1: a full image of the page is in the log since the last checkpoint. */
-  #fpi: Uint8Array;
+  /** 1: the page changed since the last checkpoint (its file copy may be unsealed). */
+  #changed: Uint8Array;
   // savepoints: saved images of pages changed inside a level (stack, by level)
   readonly #savepoints: Savepoint[] = [];
   readonly #undoTxnIdx: Int32Array;
@@ -86,13 +83,12 @@ export class Pager implements PageIO {
     this.#committed = { ...sb };
     this.maxTxnPages = maxTxnPages;
     this.#txnPages = new Int32Array(maxTxnPages);
-    this.#hasBefore = new Uint8Array(maxTxnPages);
     this.#before = new Uint8Array(maxTxnPages * this.pageSize);
     this.#undoTxnIdx = new Int32Array(maxTxnPages);
     this.#undo = new Uint8Array(maxTxnPages * this.pageSize);
     const cap = Math.max(1024, sb.pageCount * 2);
     this.#txnIndex = new Int32Array(cap).fill(-1);
-    this.#fpi = new Uint8Array(cap);
+    this.#changed = new Uint8Array(cap);
     this.#sealedPageCount = sb.pageCount;
   }
 
@@ -143,12 +139,7 @@ export class Pager implements PageIO {
       i = this.#txnCount++;
       this.#txnPages[i] = pageId;
       this.#txnIndex[pageId] = i;
-      if (this.#fpi[pageId] === 1) {
-        this.#hasBefore[i] = 1;
-        this.#before.set(this.bytes.subarray(off, off + ps), i * ps);
-      } else {
-        this.#hasBefore[i] = 0;
-      }
+      this.#before.set(this.bytes.subarray(off, off + ps), i * ps);
       // A page first changed inside a savepoint is dropped whole by rollbackTo: nothing to save.
     } else if (this.#savepoints.length > 0) {
       this.#saveForSavepoint(i, off);
@@ -237,8 +228,7 @@ export class Pager implements PageIO {
         const t = this.pool.fix(pageId, 'shared');
         const off = this.pool.offset(t);
         try {
-          if (this.#hasBefore[i] === 1) wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
-          else wal.addFullPage(pageId, this.bytes, off);
+          wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
         } finally {
           this.pool.unfix(t, false);
         }
@@ -251,7 +241,7 @@ export class Pager implements PageIO {
     }
     for (let i = 0; i < this.#txnCount; i++) {
       const pageId = this.#txnPages[i] as number;
-      if (this.#hasBefore[i] === 0) this.#fpi[pageId] = 1;
+      this.#changed[pageId] = 1;
       this.#txnIndex[pageId] = -1;
       this.pool.markLsn(pageId, lsn);
     }
@@ -363,20 +353,20 @@ export class Pager implements PageIO {
     ti.set(this.#txnIndex);
     this.#txnIndex = ti;
     const f = new Uint8Array(cap);
-    f.set(this.#fpi);
-    this.#fpi = f;
+    f.set(this.#changed);
+    this.#changed = f;
   }
 
   // ------------------------------------------------------------------ checkpoints and checksums
 
   /** Whether a page read from the file must carry a valid checksum (it was sealed by a checkpoint). */
   mustBeSealed(pageId: number): boolean {
-    return pageId < this.#sealedPageCount && !(pageId < this.#fpi.length && this.#fpi[pageId] === 1);
+    return pageId < this.#sealedPageCount && !(pageId < this.#changed.length && this.#changed[pageId] === 1);
   }
 
-  /** A checkpoint wrote every page: the next change of each page logs a full image again. */
+  /** A checkpoint wrote (and sealed) every changed page. */
   checkpointed(): void {
-    this.#fpi.fill(0);
+    this.#changed.fill(0);
     this.#sealedPageCount = this.#sb.pageCount;
   }
 

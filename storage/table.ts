@@ -14,6 +14,7 @@
  * (an I/O error, a full pool) aborts the whole transaction (TableHost.write).
  */
 
+import { allocBytes } from './bytes.js';
 import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING } from './btree.js';
 import {
   decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
@@ -360,7 +361,7 @@ export class Index<V = unknown> {
   entry(pk: Uint8Array, value: V): Uint8Array {
     const key = encodeKey(this.parts(value));
     if (this.unique) return key;
-    const out = new Uint8Array(key.length + pk.length);
+    const out = allocBytes(key.length + pk.length);
     out.set(key, 0);
     out.set(pk, key.length);
     return out;

@@ -19,6 +19,7 @@
  */
 
 import { CodedError } from '../sim-kernel/index.js';
+import { allocBytes } from './bytes.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
 
@@ -44,23 +45,6 @@ function intBytes(abs: number): number {
   return n;
 }
 
-/** Bytes the encoding of `parts` takes (to size a buffer without encoding twice). */
-function encodedLength(parts: readonly KeyPart[], strings: (Uint8Array | null)[]): number {
-  let len = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as KeyPart;
-    if (p === null || typeof p === 'boolean') len += 1;
-    else if (typeof p === 'number') len += 1 + intBytes(Math.abs(p));
-    else {
-      const b = typeof p === 'string' ? (strings[i] as Uint8Array) : p;
-      let zeros = 0;
-      for (let j = 0; j < b.length; j++) if (b[j] === 0) zeros++;
-      len += 2 + b.length + zeros;
-    }
-  }
-  return len;
-}
-
 function checkPart(p: unknown, index: number): asserts p is KeyPart {
   if (p === null || typeof p === 'boolean' || typeof p === 'string' || p instanceof Uint8Array) return;
   if (typeof p === 'number') {
@@ -72,13 +56,44 @@ function checkPart(p: unknown, index: number): asserts p is KeyPart {
   throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, safe integer, string, Uint8Array`, p);
 }
 
-/** Encode a composite key. */
-export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
-  const strings: (Uint8Array | null)[] = parts.map((p, i) => {
+/** NUL characters in a string: each becomes a 0x00 byte that needs an escape (no other UTF-8 byte is 0). */
+function nulCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\0'); i >= 0; i = s.indexOf('\0', i + 1)) n++;
+  return n;
+}
+
+/** Bytes the encoding of `parts` takes (validating each part). */
+function encodedLength(parts: readonly KeyPart[]): number {
+  let len = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     checkPart(p, i);
-    return typeof p === 'string' ? utf8.encode(p) : null;
-  });
-  const out = new Uint8Array(encodedLength(parts, strings));
+    if (p === null || typeof p === 'boolean') len += 1;
+    else if (typeof p === 'number') len += 1 + intBytes(Math.abs(p));
+    else if (typeof p === 'string') len += 2 + Buffer.byteLength(p, 'utf8') + nulCount(p);
+    else {
+      let zeros = 0;
+      for (let j = 0; j < p.length; j++) if (p[j] === 0) zeros++;
+      len += 2 + p.length + zeros;
+    }
+  }
+  return len;
+}
+
+/** Write bytes[from, to) escaped (0x00 → 0x00 0xFF) at out[o]; returns the new position. */
+function putEscaped(out: Uint8Array, o: number, b: Uint8Array, from: number, to: number): number {
+  for (let j = from; j < to; j++) {
+    const c = b[j] as number;
+    out[o++] = c;
+    if (c === 0) out[o++] = 0xff;
+  }
+  return o;
+}
+
+/** Encode a composite key. Allocation: the result only (no per-part temporaries). */
+export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
+  const out = allocBytes(encodedLength(parts));
   let o = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i] as KeyPart;
@@ -97,14 +112,27 @@ export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
         v = Math.floor(v / 256);
       }
       o += n;
-    } else {
-      const b = typeof p === 'string' ? (strings[i] as Uint8Array) : p;
-      out[o++] = typeof p === 'string' ? T_STRING : T_BYTES;
-      for (let j = 0; j < b.length; j++) {
-        const c = b[j] as number;
-        out[o++] = c;
-        if (c === 0) out[o++] = 0xff;
+    } else if (typeof p === 'string') {
+      out[o++] = T_STRING;
+      const at = o;
+      const { written } = utf8.encodeInto(p, out.subarray(at));
+      o += written;
+      // Rare: NULs inside the string. Re-lay the written bytes with escapes, back to front.
+      const zeros = nulCount(p);
+      if (zeros > 0) {
+        let r = o - 1;
+        let w = o - 1 + zeros;
+        while (r >= at) {
+          const c = out[r--] as number;
+          if (c === 0) out[w--] = 0xff;
+          out[w--] = c;
+        }
+        o += zeros;
       }
+      out[o++] = 0x00;
+    } else {
+      out[o++] = T_BYTES;
+      o = putEscaped(out, o, p, 0, p.length);
       out[o++] = 0x00;
     }
   }

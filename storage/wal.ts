@@ -6,11 +6,14 @@
  * - Physical, per page: a record says what bytes a page holds, not which row changed,
  *   so redo needs no B+tree code and is idempotent (applying a record twice gives the
  *   same page). Recovery is a loop over pages.
- * - Full page image (FPI) first, deltas after: the engine logs an FPI the first time a
- *   page changes after a checkpoint and deltas later (PostgreSQL's full_page_writes).
- *   The FPI is what repairs a torn data-page write: replay starts from a whole image,
- *   never from the torn page. A delta alone could not, since it patches bytes into
- *   whatever is on disk.
+ * - Deltas, and no full page images needed for torn pages: a delta sets the bytes that
+ *   changed, to their new values. Replaying every delta since the checkpoint onto
+ *   whatever the file holds — the checkpointed page, a later version the kernel wrote
+ *   back, or a torn mix of such versions sector by sector — yields the right page: a byte
+ *   some transaction changed takes its last logged value; a byte none changed is equal
+ *   in every version. (PostgreSQL needs full_page_writes because its records are
+ *   physiological, "insert at slot 5", which a torn page cannot take.) A record is a full
+ *   image (FPI) only when the delta would not be smaller.
  * - Deltas rather than SQLite's page-images-only WAL: a TPC-B transaction changes ~4
  *   pages by ~100 bytes each. Images would write and checksum ~16 KiB per commit; deltas
  *   ~200 bytes plus 16-byte record headers — the benchmarks need ~100K tx/s.
