@@ -141,6 +141,18 @@ interface Poison {
   depth: number;
 }
 
+/**
+ * An open database directory. Use `open()` from the package root to get one.
+ *
+ * @example
+ * import { open } from 'remapdb';
+ * const db = open('/tmp/bank', { sync: 'full', strategy: 'nonlinear', poolPages: 8192 });
+ * const acct = db.tables().includes('acct') ? db.table<number>('acct') : db.createTable<number>('acct', { key: ['int'] });
+ * db.transaction(() => { acct.upsert(1, 100); acct.upsert(2, 50); })();
+ * console.log(db.stats().pool.hitRate, db.stats().wal.syncs);
+ * db.checkpoint();
+ * db.close();
+ */
 export class Database implements TableHost {
   readonly dir: string;
   readonly kernel: Kernel;
@@ -687,6 +699,13 @@ export class Database implements TableHost {
       if (this.#failed === null) {
         this.checkpoint();
         this.saveSnapshot('close');
+        const w = this.wal.stats();
+        const p = this.pool.stats();
+        this.catalog.putStats({
+          commits: this.#commits, rollbacks: this.#rollbacks, checkpoints: this.#checkpoints, pageCount: this.#pager.pageCount,
+          freePages: this.#pager.freeCount, walBytesWritten: w.bytesWritten, walSyncs: w.syncs, poolHits: p.hits,
+          poolMisses: p.misses, poolEvictions: p.evictions, kernelNs: p.kernelNs,
+        });
       }
     } finally {
       this.#closed = true;

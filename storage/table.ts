@@ -118,6 +118,18 @@ function partial(name: string, schema: readonly KeyType[], k: KeyInput): Uint8Ar
   return encodeTableKey(name, schema.slice(0, parts.length), parts);
 }
 
+/**
+ * A table: rows of (key, value) in key order, in one B+tree. Get one from
+ * Database.createTable or Database.table.
+ *
+ * @example
+ * const orders = db.createTable<{ cents: number }>('orders', { key: ['int', 'int'] });  // (customer, order)
+ * orders.insert([7, 1], { cents: 1250 });
+ * orders.upsert([7, 2], { cents: 90 });
+ * orders.get([7, 1]);                                       // { cents: 1250 }
+ * [...orders.range({ prefix: [7], reverse: true, limit: 1 })];  // [{ key: [7, 2], value: { cents: 90 } }]
+ * orders.delete([7, 2]);                                    // true
+ */
 export class Table<V = unknown> {
   readonly name: string;
   readonly keySchema: readonly KeyType[];
@@ -313,6 +325,18 @@ function jsonBytes(_k: string, v: unknown): unknown {
   return v instanceof Uint8Array ? `<${v.length} bytes>` : v;
 }
 
+/**
+ * A secondary index: rows of its table in the order of some value fields. Made by
+ * Database.createIndex, maintained with every change of the table.
+ *
+ * @example
+ * const people = db.createTable<{ last: string; first: string; email: string }>('people', { key: ['int'] });
+ * db.createIndex('people', 'by_name', { fields: ['last', 'first'] });
+ * db.createIndex('people', 'by_email', { fields: ['email'], unique: true });
+ * people.insert(1, { last: 'Lovelace', first: 'Ada', email: 'ada@example.org' });
+ * people.index('by_name').find(['Lovelace']);        // rows with that last name, by first name
+ * people.index('by_email').get('ada@example.org');   // { key: 1, value: { ... } }
+ */
 export class Index<V = unknown> {
   readonly name: string;
   readonly fields: readonly (string | number)[];
