@@ -103,6 +103,18 @@ function scratchFor(pageSize: number): Scratch {
  */
 const epochs = new WeakMap<PageIO, Uint32Array>();
 
+/**
+ * Every tree over `io` forgets what it knows of page contents (its cached descent path,
+ * and its iterators' copied rows): pages changed underneath the trees, e.g. a rollback
+ * restored them.
+ */
+export function invalidateTrees(io: PageIO): void {
+  const e = epochs.get(io);
+  if (e === undefined) return;
+  e[0] = (e[0] as number) + 1;
+  e[1] = (e[1] as number) + 1;
+}
+
 const LEAF = PAGE_TYPE.LEAF;
 const INTERNAL = PAGE_TYPE.INTERNAL;
 const MAX_HELD = 8;
@@ -129,6 +141,14 @@ export class BTree {
   readonly #heldWrite = new Uint8Array(MAX_HELD);
   #nHeld = 0;
   #destroyed = false;
+  /**
+   * The key whose descent the path arrays hold, valid while the structure epoch (epoch[1]:
+   * bumped by every change but a same-size value overwrite) stands: a read followed by an
+   * update of the same key (the common read-modify-write) descends once.
+   */
+  readonly #pathKey: Uint8Array;
+  #pathKeyLen = -1;
+  #pathEpoch = 0;
 
   constructor(io: PageIO, rootPageId: number) {
     assert((PAGE_SIZES as readonly number[]).includes(io.pageSize), `page size ${io.pageSize} is one of ${PAGE_SIZES.join(', ')}`);
@@ -139,10 +159,11 @@ export class BTree {
     this.#s = scratchFor(io.pageSize);
     let e = epochs.get(io);
     if (e === undefined) {
-      e = new Uint32Array(1);
+      e = new Uint32Array(2);
       epochs.set(io, e);
     }
     this.#epoch = e;
+    this.#pathKey = new Uint8Array(maxKeyBytes(io.pageSize));
   }
 
   /** Allocate and initialise an empty tree (an empty leaf root); returns its root page id, fixed for life. */
@@ -233,7 +254,8 @@ export class BTree {
       } finally {
         io.unfix(tok, true);
       }
-      this.#bumpEpoch();
+      // Contents changed (iterators re-read), structure did not (the cached path stands).
+      this.#epoch[0] = (this.#epoch[0] as number) + 1;
       return PUT_REPLACED;
     }
     this.#makeLeafCell(key, value);
@@ -331,6 +353,12 @@ export class BTree {
   #descend(key: Uint8Array | null, last = false): number {
     const io = this.#io;
     const b = io.bytes;
+    if (key !== null && this.#pathHolds(key)) {
+      const d = this.#leafDepth;
+      this.#leafTok = io.fixRead(this.#pathPage[d] as number);
+      return this.#pathIdx[d] as number;
+    }
+    this.#pathKeyLen = -1;
     let page = this.#root;
     let right = 1;
     for (let d = 0; ; d++) {
@@ -348,6 +376,11 @@ export class BTree {
           this.#leafDepth = d;
           this.#leafTok = tok;
           keep = true;
+          if (key !== null) {
+            this.#pathKey.set(key);
+            this.#pathKeyLen = key.length;
+            this.#pathEpoch = this.#epoch[1] as number;
+          }
           return r;
         }
         assert(b[p] === INTERNAL, 'a page on the descent is a node');
@@ -757,6 +790,16 @@ export class BTree {
 
   #bumpEpoch(): void {
     this.#epoch[0] = (this.#epoch[0] as number) + 1;
+    this.#epoch[1] = (this.#epoch[1] as number) + 1;
+  }
+
+  /** Whether the path arrays hold the descent for key and nothing changed the structure since. */
+  #pathHolds(key: Uint8Array): boolean {
+    const n = key.length;
+    if (n !== this.#pathKeyLen || this.#pathEpoch !== this.#epoch[1]) return false;
+    const k = this.#pathKey;
+    for (let i = 0; i < n; i++) if (k[i] !== key[i]) return false;
+    return true;
   }
 
   #live(): void {

@@ -54,7 +54,7 @@ import { FORMAT_VERSION } from './format.js';
 /** 'RMDB' as a big-endian 32-bit integer; fits SQLite's signed application_id. */
 export const CATALOG_APPLICATION_ID = 0x524d4442;
 export const CATALOG_SCHEMA_VERSION = 1;
-export const DEFAULT_KEEP_SNAPSHOTS = 20;
+export const DEFAULT_KEEP_SNAPSHOTS = 8;
 
 export interface CatalogObject {
   name: string;

@@ -681,8 +681,16 @@ export class Database implements TableHost {
   saveSnapshot(label = 'manual'): number {
     this.checkOpen();
     const snap = this.pool.snapshot();
+    // Columnar, occupied slots only: a 64K-slot pool would otherwise store ~10 MB of JSON objects.
+    const used = snap.slots.filter((s) => s.pageId >= 0);
+    const col = <K extends keyof (typeof used)[number]>(k: K): (typeof used)[number][K][] => used.map((s) => s[k]);
+    const slots = {
+      format: 'columns', count: used.length, slot: col('slot'), pageId: col('pageId'), pins: col('pins'), dirty: col('dirty'),
+      usage: col('usage'), pageLsn: col('pageLsn'), shadowed: col('shadowed'), working: col('working'), pending: col('pending'),
+      retired: col('retired'), pte: col('pte'), frame: col('frame'),
+    };
     return this.catalog.saveSnapshot({
-      label, strategy: this.options.strategy, summary: { ...snap.summary, ...this.pool.stats() }, slots: snap.slots,
+      label, strategy: this.options.strategy, summary: { ...snap.summary, ...this.pool.stats() }, slots,
       kernel: { meminfo: this.kernel.meminfoFields(), vmstat: this.kernel.vmstatFields(), kernelMemory: this.kernel.kernelMemory(),
         kernelTime: this.kernel.kernelTime() },
     });

@@ -29,6 +29,7 @@
  */
 
 import type { BufferPool } from '../bufferpool/index.js';
+import { invalidateTrees } from './btree.js';
 import { DB_CODES, dbError } from './errors.js';
 import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB } from './format.js';
 import type { PageIO } from './page-io.js';
@@ -264,6 +265,7 @@ export class Pager implements PageIO {
     this.#sb = { ...this.#committed };
     this.pool.setPageCount(this.#sb.pageCount);
     this.#inTxn = false;
+    invalidateTrees(this);
   }
 
   savepoint(): void {
@@ -293,6 +295,7 @@ export class Pager implements PageIO {
     this.#txnCount = sp.txnCount;
     this.#sb = { ...sp.sb };
     this.pool.setPageCount(this.#sb.pageCount);
+    invalidateTrees(this);
   }
 
   /** Keep everything since the innermost savepoint, and drop it (its saved images pass to the level below). */

@@ -1,0 +1,165 @@
+/**
+ * Key-index sequences for the lookup and update figures: uniform, and YCSB's scrambled
+ * zipfian. Both are drawn from a seeded Prng (sim-kernel/prng.ts), so one seed gives
+ * every engine the same sequence; the benchmark precomputes a sequence before timing
+ * and cycles through it, so generating keys costs nothing in the timed loop.
+ *
+ * ZipfianGenerator follows YCSB's core/generator/ZipfianGenerator.java (Gray et al.,
+ * "Quickly Generating Billion-Record Synthetic Databases", SIGMOD 1994): for items
+ * 0..n-1 and constant theta,
+ *   zeta(n) = sum_{i=1..n} 1/i^theta, alpha = 1/(1-theta),
+ *   eta = (1 - (2/n)^(1-theta)) / (1 - zeta(2)/zeta(n)),
+ *   next: u uniform in [0,1); uz = u·zeta(n);
+ *         uz < 1 → 0; uz < 1 + 0.5^theta → 1; else floor(n · (eta·u − eta + 1)^alpha).
+ * Item 0 is the most popular, item 1 the next, and so on.
+ *
+ * ScrambledZipfianGenerator (YCSB's default for requestdistribution=zipfian) draws from a
+ * zipfian over 10^10 items with YCSB's precomputed zeta (26.46902820178302 for theta
+ * 0.99) and maps each draw to fnvhash64(draw) mod n, so the popular keys are spread over
+ * the key space (and over the table's pages) instead of being keys 0, 1, 2, …
+ */
+
+import { Prng } from '../../sim-kernel/index.js';
+
+/** YCSB's ZipfianGenerator.ZIPFIAN_CONSTANT. */
+export const ZIPFIAN_THETA = 0.99;
+/** ScrambledZipfianGenerator.ITEM_COUNT and ZETAN (zeta(10^10, 0.99), precomputed by YCSB). */
+const SCRAMBLED_ITEMS = 10_000_000_000;
+const SCRAMBLED_ZETAN = 26.46902820178302;
+
+function zeta(n: number, theta: number): number {
+  let sum = 0;
+  for (let i = 1; i <= n; i++) sum += 1 / i ** theta;
+  return sum;
+}
+
+export class ZipfianGenerator {
+  readonly items: number;
+  readonly theta: number;
+  readonly #zetan: number;
+  readonly #alpha: number;
+  readonly #eta: number;
+  readonly #half: number;
+  readonly #prng: Prng;
+
+  /** `zetan`: zeta(items, theta) if known (computing it is O(items)). */
+  constructor(items: number, theta: number, prng: Prng, zetan?: number) {
+    if (!(Number.isSafeInteger(items) && items >= 2)) throw new RangeError(`zipfian items ${items}: an integer >= 2`);
+    if (!(theta > 0 && theta < 1)) throw new RangeError(`zipfian theta ${theta}: in (0, 1)`);
+    this.items = items;
+    this.theta = theta;
+    this.#prng = prng;
+    this.#zetan = zetan ?? zeta(items, theta);
+    this.#alpha = 1 / (1 - theta);
+    this.#eta = (1 - (2 / items) ** (1 - theta)) / (1 - zeta(2, theta) / this.#zetan);
+    this.#half = 1 + 0.5 ** theta;
+  }
+
+  /** An item in [0, items): 0 is the most popular. */
+  next(): number {
+    const u = this.#prng.next();
+    const uz = u * this.#zetan;
+    if (uz < 1) return 0;
+    if (uz < this.#half) return 1;
+    return Math.floor(this.items * (this.#eta * u - this.#eta + 1) ** this.#alpha);
+  }
+}
+
+const FNV_OFFSET_64 = 0xcbf29ce484222325n;
+const FNV_PRIME_64 = 0x100000001b3n;
+const MASK_64 = 0xffffffffffffffffn;
+
+/** YCSB's Utils.fnvhash64: FNV-1a (xor, then multiply) over the 8 little-endian bytes of v, as a non-negative Java long. */
+export function fnvhash64(v: number): bigint {
+  let val = BigInt(v);
+  let h = FNV_OFFSET_64;
+  for (let i = 0; i < 8; i++) {
+    h ^= val & 0xffn;
+    val >>= 8n;
+    h = (h * FNV_PRIME_64) & MASK_64;
+  }
+  const signed = BigInt.asIntN(64, h);
+  // Java's Math.abs(Long.MIN_VALUE) stays negative (and YCSB's index with it); map it to 0.
+  return signed < 0n ? (signed === -(1n << 63n) ? 0n : -signed) : signed;
+}
+
+/**
+ * fnvhash64(v) mod n without BigInt (10× faster; checked against fnvhash64 at every
+ * generator's start): the hash in two 32-bit halves; × FNV_PRIME_64 = × 0x1b3 + << 40.
+ * Exact while n² < 2^53 (SCRAMBLE_MAX_ITEMS).
+ */
+function fnvMod(v: number, n: number): number {
+  let lo = v >>> 0;
+  let hi = Math.floor(v / 4294967296) >>> 0;
+  let hLo = 0x84222325;
+  let hHi = 0xcbf29ce4;
+  for (let i = 0; i < 8; i++) {
+    const octet = lo & 0xff;
+    lo = ((lo >>> 8) | (hi << 24)) >>> 0;
+    hi >>>= 8;
+    hLo = (hLo ^ octet) >>> 0;
+    const p = hLo * 0x1b3;
+    const carry = Math.floor(p / 4294967296);
+    hHi = (Math.imul(hHi, 0x1b3) + carry + (hLo << 8)) >>> 0;
+    hLo = p >>> 0;
+  }
+  if (hHi >= 0x80000000) {
+    // Java Math.abs of a negative long: the two's complement (Long.MIN_VALUE maps to 0, as fnvhash64).
+    hLo = (~hLo + 1) >>> 0;
+    hHi = (~hHi + (hLo === 0 ? 1 : 0)) >>> 0;
+    if (hHi >= 0x80000000) return 0;
+  }
+  return ((hHi % n) * (4294967296 % n) + hLo) % n;
+}
+
+/** Largest item count fnvMod handles exactly. */
+export const SCRAMBLE_MAX_ITEMS = 2 ** 26;
+
+export class ScrambledZipfianGenerator {
+  readonly items: number;
+  readonly #gen: ZipfianGenerator;
+
+  constructor(items: number, prng: Prng) {
+    if (!(Number.isSafeInteger(items) && items >= 2 && items <= SCRAMBLE_MAX_ITEMS)) {
+      throw new RangeError(`scrambled zipfian items ${items}: an integer from 2 to ${SCRAMBLE_MAX_ITEMS}`);
+    }
+    this.items = items;
+    this.#gen = new ZipfianGenerator(SCRAMBLED_ITEMS, ZIPFIAN_THETA, prng, SCRAMBLED_ZETAN);
+    for (let i = 0; i < 64; i++) {
+      const v = Math.floor(SCRAMBLED_ITEMS / 64 * i) + i;
+      const want = Number(fnvhash64(v) % BigInt(items));
+      if (fnvMod(v, items) !== want) throw new Error(`fnvMod(${v}, ${items}) = ${fnvMod(v, items)}, fnvhash64 says ${want}`);
+    }
+  }
+
+  next(): number {
+    return fnvMod(this.#gen.next(), this.items);
+  }
+}
+
+export type Distribution = 'uniform' | 'zipfian';
+
+/** `length` key indexes in [0, items) from the distribution, seeded. */
+export function keySequence(dist: Distribution, items: number, length: number, seed: number): Uint32Array {
+  if (!(items >= 2 && items <= 2 ** 32)) throw new RangeError(`key sequence items ${items}: from 2 to 2^32`);
+  const prng = new Prng(seed);
+  const out = new Uint32Array(length);
+  if (dist === 'uniform') {
+    for (let i = 0; i < length; i++) out[i] = prng.int(0, items - 1);
+    return out;
+  }
+  const z = new ScrambledZipfianGenerator(items, prng);
+  for (let i = 0; i < length; i++) out[i] = z.next();
+  return out;
+}
+
+/** How skewed a sequence is: distinct keys, and the share of draws that hit the most popular 1% of keys. */
+export function skew(seq: Uint32Array, items: number): { distinct: number; top1PercentShare: number } {
+  const counts = new Map<number, number>();
+  for (const k of seq) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const sorted = [...counts.values()].sort((a, b) => b - a);
+  const top = Math.max(1, Math.floor(items / 100));
+  let hits = 0;
+  for (let i = 0; i < Math.min(top, sorted.length); i++) hits += sorted[i] as number;
+  return { distinct: counts.size, top1PercentShare: hits / seq.length };
+}
