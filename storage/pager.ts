@@ -229,7 +229,10 @@ export class Pager implements PageIO {
         const t = this.pool.fix(pageId, 'shared');
         const off = this.pool.offset(t);
         try {
-          wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
+          // A page the file gained in this transaction has no earlier image: log it whole
+          // rather than diff it against zeros.
+          if (pageId >= this.#committed.pageCount) wal.addFullPage(pageId, this.bytes, off);
+          else wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
         } finally {
           this.pool.unfix(t, false);
         }
