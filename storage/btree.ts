@@ -149,6 +149,13 @@ export class BTree {
   readonly #pathKey: Uint8Array;
   #pathKeyLen = -1;
   #pathEpoch = 0;
+  /**
+   * The rightmost leaf, known while the structure epoch is #appendEpoch: a key above its
+   * last key belongs there, so ascending inserts skip the descent (LMDB's MDB_APPEND,
+   * SQLite's BTREE_APPEND, found rather than promised).
+   */
+  #appendLeaf = 0;
+  #appendEpoch = -1;
 
   constructor(io: PageIO, rootPageId: number) {
     assert((PAGE_SIZES as readonly number[]).includes(io.pageSize), `page size ${io.pageSize} is one of ${PAGE_SIZES.join(', ')}`);
@@ -220,16 +227,19 @@ export class BTree {
     }
     const io = this.#io;
     const b = io.bytes;
+    if (mode !== 'update' && this.#tryAppend(key, value)) return PUT_INSERTED;
     const r = this.#descend(key);
     const d = this.#leafDepth;
     const leaf = this.#pathPage[d] as number;
     if (r < 0) {
       io.unfix(this.#leafTok, false);
       if (mode === 'update') return PUT_MISSING;
+      const rightmost = this.#pathRight[d] === 1;
       this.#makeLeafCell(key, value);
       this.#insertUp(d, ~r, true);
       this.#addRows(1);
       this.#bumpEpoch();
+      if (rightmost) this.#noteRightmostLeaf();
       return PUT_INSERTED;
     }
     if (mode === 'insert') {
@@ -570,6 +580,48 @@ export class BTree {
       this.#releaseAll();
     }
     return child;
+  }
+
+  /** Insert (key, value) at the end of the known rightmost leaf if it belongs and fits there. */
+  #tryAppend(key: Uint8Array, value: Uint8Array): boolean {
+    if (this.#appendEpoch !== this.#epoch[1] || !valueInline(key.length, value.length, this.#ps)) return false;
+    const io = this.#io;
+    const b = io.bytes;
+    const leaf = this.#appendLeaf;
+    const len = CELL_HEADER_BYTES + key.length + value.length;
+    let ok = false;
+    let tok = io.fixRead(leaf);
+    try {
+      const p = io.offset(tok);
+      const n = cellCount(b, p);
+      if (b[p] === LEAF && rightSibling(b, p) === 0 && n > 0 && freeBytes(b, p) >= len + SLOT_BYTES) {
+        const c = cellAt(b, p, n - 1);
+        ok = compareKeyAt(b, c + CELL_HEADER_BYTES, rd16(b, c), key) < 0;
+      }
+    } finally {
+      io.unfix(tok, false);
+    }
+    if (!ok) return false;
+    this.#makeLeafCell(key, value);
+    tok = io.fixWrite(leaf);
+    try {
+      const p = io.offset(tok);
+      b.set(this.#s.pending.subarray(0, len), allocCell(b, p, this.#ps, cellCount(b, p), len, this.#s.page));
+    } finally {
+      io.unfix(tok, true);
+    }
+    this.#addRows(1);
+    this.#bumpEpoch();
+    this.#appendEpoch = this.#epoch[1] as number;
+    return true;
+  }
+
+  /** Remember the rightmost leaf (after an insert into it, which may have split it). */
+  #noteRightmostLeaf(): void {
+    this.#descend(null, true);
+    this.#io.unfix(this.#leafTok, false);
+    this.#appendLeaf = this.#pathPage[this.#leafDepth] as number;
+    this.#appendEpoch = this.#epoch[1] as number;
   }
 
   #addRows(delta: number): void {
