@@ -20,7 +20,6 @@ export const VALUE_ENCODINGS: readonly ValueEncoding[] = ['bytes', 'string', 'js
 /** A key as the API takes it: one part, or the parts of a composite key. */
 export type KeyInput = KeyPart | readonly KeyPart[];
 
-const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
 

@@ -45,8 +45,8 @@ import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './
 import { crc32c } from './crc32c.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import {
-  FORMAT_VERSION, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE, readSuperblock, SB, sealPage, sealSuperblock, STORAGE_CODES,
-  StorageError, type Superblock, verifyPage, writeSuperblock, get64, putSuperField,
+  FORMAT_VERSION, get64, PAGE_SIZES, putSuperField, readSuperblock, SB, sealFilePage, STORAGE_CODES, StorageError, type Superblock,
+  verifyFilePage, writeSuperblock,
 } from './format.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
@@ -164,7 +164,6 @@ export class Database implements TableHost {
   readonly #pager: Pager;
   readonly #lock: DirLock;
   readonly #fd: number;
-  readonly #salt: number;
   readonly #prng: Prng;
   readonly #schema: BTree;
   readonly #tables = new Map<string, Table>();
@@ -210,9 +209,8 @@ export class Database implements TableHost {
     let wal: Wal | undefined;
     try {
       const sb = this.#readSuperblock(dataPath);
-      this.#salt = sb.salt;
+      // Checksums are checked from the end of recovery on (pages being redone may be torn).
       let pager: Pager | null = null;
-      let recovering = true;
       pool = openBufferPool(kernel, proc, this.#fd, {
         strategy: opts.strategy,
         slots: opts.poolPages,
@@ -221,14 +219,9 @@ export class Database implements TableHost {
         mlock: opts.mlock,
         wal: { durableLsn: () => this.wal.durableLsn, flushLog: (lsn) => this.wal.flush(lsn) },
         onLoad: (pageId, bytes, off) => {
-          if (recovering || !opts.verifyChecksums || pager === null || !pager.mustBeSealed(pageId)) return;
-          if (pageId === 0) readSuperblock(bytes, off, opts.pageSize, Number.MAX_SAFE_INTEGER, opts.pageSize);
-          else verifyPage(bytes, off, opts.pageSize, pageId);
+          if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId);
         },
-        beforeWriteBack: (pageId, bytes, off, lsn) => {
-          if (pageId === 0) sealSuperblock(bytes, off, opts.pageSize);
-          else sealPage(bytes, off, opts.pageSize, bytes[off] as typeof PAGE_TYPE[keyof typeof PAGE_TYPE], Math.max(lsn, 0), pageId);
-        },
+        beforeWriteBack: (pageId, bytes, off, lsn) => sealFilePage(bytes, off, opts.pageSize, pageId, lsn),
       }, sb.pageCount);
       this.pool = pool;
       wal = Wal.open(proc, walPath, { pageSize: opts.pageSize, sync: opts.sync, salt1: sb.salt },
@@ -237,7 +230,6 @@ export class Database implements TableHost {
       const redone = this.#recover(sb);
       pager = new Pager(pool, wal, redone, opts.shadowPages);
       this.#pager = pager;
-      recovering = false;
       if (this.#recovered.transactions > 0) this.checkpoint();
       if (pager.pageCount === 1) {
         // A new database (or one whose first transaction never committed): make the schema tree.
@@ -858,8 +850,7 @@ export class Database implements TableHost {
       if (!this.#pager.mustBeSealed(p)) continue;
       this.proc.pread(this.#fd, buf, p * ps);
       try {
-        if (p === 0) readSuperblock(buf, 0, ps, Number.MAX_SAFE_INTEGER, ps);
-        else verifyPage(buf, 0, ps, p);
+        verifyFilePage(buf, 0, ps, p);
       } catch (err) {
         errors.push({ page: p, code: (err as DbError).code, message: (err as Error).message });
       }
@@ -874,4 +865,3 @@ const PRECHECK_CODES = new Set<string>([
   DB_CODES.VALUE_TYPE,
 ]);
 
-export { PAGE_HEADER_BYTES };

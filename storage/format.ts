@@ -268,3 +268,15 @@ export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pag
   }
   return { type: type as PageType, lsn: get64(v, 8), pageId: id };
 }
+
+/** Verify a page as it came from the file: page 0 is the superblock, any other a sealed page. */
+export function verifyFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number): void {
+  if (pageId === 0) readSuperblock(bytes, off, pageSize, Number.MAX_SAFE_INTEGER, pageSize);
+  else verifyPage(bytes, off, pageSize, pageId);
+}
+
+/** Seal a page about to go to the file: page 0's superblock copies, or any other page's header (type from byte 0). */
+export function sealFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number, lsn: number): void {
+  if (pageId === 0) sealSuperblock(bytes, off, pageSize);
+  else sealPage(bytes, off, pageSize, bytes[off] as PageType, Math.max(lsn, 0), pageId);
+}

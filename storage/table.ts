@@ -203,10 +203,7 @@ export class Table<V = unknown> {
         return;
       }
       if (this.#tree.has(k)) throw this.#duplicate(key);
-      const entries = this.indexes.map((ix) => ix.entry(k, value));
-      this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
-      this.#tree.put(k, v, 'insert');
-      this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
+      this.#insertIndexed(k, v, value);
     });
   }
 
@@ -238,12 +235,17 @@ export class Table<V = unknown> {
         this.#replace(k, v, value, old);
         return false;
       }
-      const entries = this.indexes.map((ix) => ix.entry(k, value));
-      this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
-      this.#tree.put(k, v, 'insert');
-      this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
+      this.#insertIndexed(k, v, value);
       return true;
     });
+  }
+
+  /** Insert an absent row and its index entries (unique checks first: nothing changes if one fails). */
+  #insertIndexed(k: Uint8Array, v: Uint8Array, value: V): void {
+    const entries = this.indexes.map((ix) => ix.entry(k, value));
+    this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
+    this.#tree.put(k, v, 'insert');
+    this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
   }
 
   #replace(k: Uint8Array, v: Uint8Array, value: V, old: Uint8Array): void {

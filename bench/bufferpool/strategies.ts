@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { type BufferPool, BufferPoolError, POOL_ERROR_CODES, type StrategyName } from '../../bufferpool/index.js';
 import { CodedError, type PersonalityName } from '../../sim-kernel/index.js';
+import { CHUNK_MS, median, STABLE_CHUNKS, STABLE_SPREAD } from '../lib/chunks.js';
 import { bytes, int, joinWrapped, ratio, si } from '../lib/format.js';
 import type { ReportBench, ReportOutput, TableSpec } from '../lib/harness.js';
 import { MiB, PERSONALITIES, STRATEGIES, WALK_STRIDE, check, checkPage, poolRig, shortPersonality } from './common.js';
@@ -35,11 +36,8 @@ const FILE_FACTOR = 2;
  * within STABLE_SPREAD, then time CHUNKS chunks of ~MEASURE_CHUNK_MS; misses/s is their
  * median. Host time budget: the whole report in well under 3 minutes.
  */
-const CHUNK_MS = 25;
 const MIN_WARM_MS = 500;
 const MAX_WARM_MS = 3000;
-const STABLE_CHUNKS = 4;
-const STABLE_SPREAD = 1.1;
 const CHUNKS = 9;
 const MEASURE_CHUNK_MS = 60;
 
@@ -70,12 +68,6 @@ export interface StrategyCell {
   events: Record<string, { perMiss: number; nsPerMiss: number }>;
   swapOuts: number;
   pgsteal: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function walk(pool: BufferPool, from: number, n: number, mask: number): number {

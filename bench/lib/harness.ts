@@ -16,6 +16,8 @@
  * Nothing here knows about sim-kernel: a suite adapts its system through `sim`.
  */
 
+import { CHUNK_MS, median, STABLE_CHUNKS, STABLE_SPREAD } from './chunks.js';
+
 export interface SimClock {
   /** Cumulative simulated kernel ns. */
   kernelNs(): number;
@@ -99,10 +101,6 @@ export interface TimingOptions {
 export const DEFAULT_TIMING: TimingOptions = { warmupMs: 500, maxWarmupMs: 4000, iterations: 9, iterationMs: 150 };
 export const QUICK_TIMING: TimingOptions = { warmupMs: 100, maxWarmupMs: 600, iterations: 3, iterationMs: 40 };
 
-/** Warm-up chunk length, and how many consecutive chunks must agree (max/min <= spread). */
-const CHUNK_MS = 25;
-const STABLE_CHUNKS = 4;
-const STABLE_SPREAD = 1.1;
 
 export interface SimPerOp {
   /** Simulated kernel ns per operation over the timed iterations. */
@@ -149,12 +147,6 @@ export let sink = 0;
 
 function nowNs(): bigint {
   return process.hrtime.bigint();
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function simDelta(before: Record<string, { count: number; ns: number }>, after: Record<string, { count: number; ns: number }>,

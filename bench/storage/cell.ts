@@ -16,7 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { check, SEED, type Timed, timeChunks, valueProblem, type Workload } from './common.js';
+import { type Timed, timeChunks } from '../lib/chunks.js';
+import { check, SEED, valueProblem, type Workload } from './common.js';
 import { type Engine, type EngineName, openEngine, type SimProbe, type SyncMode } from './engine.js';
 import { type Distribution, keySequence, skew } from './zipfian.js';
 

@@ -12,7 +12,7 @@ import t from 'tap';
 import { open } from '../../src/db.js';
 import { DATA_FILE, type Database, DB_CODES, WAL_FILE } from '../../storage/index.js';
 import { STORAGE_CODES } from '../../storage/format.js';
-import { codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
 
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
 const SYNCS = ['full', 'normal', 'off'] as const;
@@ -67,14 +67,7 @@ t.test('operations: insert, update, upsert, delete, has, and their errors', asyn
   t.equal(codeOf(() => db.createTable('k2', { key: ['float' as 'int'] })), DB_CODES.INVALID);
   t.equal(codeOf(() => db.createTable('k3', { value: 'xml' as 'json' })), DB_CODES.INVALID);
   t.equal(codeOf(() => tb.index('none')), DB_CODES.NO_INDEX);
-  const e = (() => {
-    try {
-      tb.insert('x'.repeat(5000), 'v');
-    } catch (err) {
-      return err as Error;
-    }
-    return null;
-  })();
+  const e = caught(() => tb.insert('x'.repeat(5000), 'v')) as Error | null;
   t.match(e?.message, /5002 bytes; the limit for 4096-byte pages is \d+/, 'the message names the size and the limit');
   // a value of exactly 1 MiB round-trips (overflow pages)
   const mib = 'y'.repeat(1 << 20);

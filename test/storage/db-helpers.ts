@@ -13,6 +13,8 @@ import type { Test } from 'tap';
 import { open, type OpenOptions } from '../../src/db.js';
 import type { Database } from '../../storage/index.js';
 
+import { caught } from '../sim-kernel/helpers.js';
+
 export { caught, mulberry32 } from '../sim-kernel/helpers.js';
 
 /** A fresh host directory removed when `t` ends. */
@@ -36,10 +38,7 @@ export function openDb(t: Test, dir: string, opts: OpenOptions = {}): Database {
 
 /** The `code` of what fn throws ('no error' if nothing). */
 export function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return String((err as { code?: unknown }).code ?? `uncoded: ${(err as Error).message}`);
-  }
-  return 'no error';
+  const err = caught(fn);
+  if (err === null) return 'no error';
+  return String((err as { code?: unknown }).code ?? `uncoded: ${(err as Error).message}`);
 }
