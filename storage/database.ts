@@ -17,12 +17,12 @@
  *   REMAPDB_FAILED naming the first failure, reads still work; reopen to recover.
  *
  * ## Open (recovery)
- *   1. lock the directory; create the page file if it is missing (or a creation was cut
- *      short: shorter than two pages with no WAL);
+ *   1. lock the directory; open the page file, creating it if it is missing or its
+ *      creation was cut short (recovery.ts);
  *   2. read and validate the superblock (foreign file, newer format, page size, truncation);
  *   3. open the buffer pool, then the WAL, and redo every committed transaction whose
- *      commit LSN is past the superblock's checkpoint LSN (page images and deltas; a torn
- *      tail is ignored); if anything was redone, checkpoint;
+ *      commit LSN is past the superblock's checkpoint LSN (a torn tail is ignored); if
+ *      anything was redone, checkpoint;
  *   4. open meta.sqlite and reconcile it with the schema tree.
  *
  * ## Checkpoint
@@ -38,24 +38,20 @@ import * as path from 'node:path';
 import {
   type BufferPool, BufferPoolError, openBufferPool, POOL_ERROR_CODES, type PolicyName, type StrategyName,
 } from '../bufferpool/index.js';
-import { type Kernel, O_CREAT, O_EXCL, O_RDWR, type Process, Prng } from '../sim-kernel/index.js';
+import { type Kernel, type Process, Prng } from '../sim-kernel/index.js';
 import { BTree } from './btree.js';
 import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
-import { crc32c } from './crc32c.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
-import {
-  FORMAT_VERSION, get64, PAGE_SIZES, putSuperField, readSuperblock, SB, sealFilePage, STORAGE_CODES, StorageError, type Superblock,
-  verifyFilePage, writeSuperblock,
-} from './format.js';
+import { PAGE_SIZES, putSuperField, SB, sealFilePage, verifyFilePage } from './format.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
+import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, WAL_FILE } from './recovery.js';
 import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
 import { encodeKey } from './tuple.js';
 import { type SyncMode, Wal } from './wal.js';
 
-export const DATA_FILE = 'data.rdb';
-export const WAL_FILE = 'wal.rdb';
+export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
 export const SCHEMA_ROOT_PAGE = 1;
 export const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off'];
@@ -204,11 +200,11 @@ export class Database implements TableHost {
     this.#prng = new Prng(opts.seed);
     const dataPath = path.join(dir, DATA_FILE);
     const walPath = path.join(dir, WAL_FILE);
-    this.#fd = this.#openPageFile(dataPath, walPath);
+    this.#fd = openPageFile(proc, dir, opts);
     let pool: BufferPool | undefined;
     let wal: Wal | undefined;
     try {
-      const sb = this.#readSuperblock(dataPath);
+      const sb = readPageFileSuperblock(proc, this.#fd, dataPath, opts.pageSize);
       // Checksums are checked from the end of recovery on (pages being redone may be torn).
       let pager: Pager | null = null;
       pool = openBufferPool(kernel, proc, this.#fd, {
@@ -227,8 +223,9 @@ export class Database implements TableHost {
       wal = Wal.open(proc, walPath, { pageSize: opts.pageSize, sync: opts.sync, salt1: sb.salt },
         { baseLsn: sb.checkpointLsn, salt2: this.#prng.nextU32() });
       this.wal = wal;
-      const redone = this.#recover(sb);
-      pager = new Pager(pool, wal, redone, opts.shadowPages);
+      const redone = redo(pool, wal, sb);
+      this.#recovered = redone.recovered;
+      pager = new Pager(pool, wal, redone.superblock, opts.shadowPages);
       this.#pager = pager;
       if (this.#recovered.transactions > 0) this.checkpoint();
       if (pager.pageCount === 1) {
@@ -258,91 +255,6 @@ export class Database implements TableHost {
       this.catalog.close();
       throw err;
     }
-  }
-
-  // ------------------------------------------------------------------ open: files, superblock, recovery
-
-  #openPageFile(dataPath: string, walPath: string): number {
-    const proc = this.proc;
-    const ps = this.options.pageSize;
-    let fd: number;
-    try {
-      fd = proc.open(dataPath, O_RDWR);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw err;
-      if (!this.options.create) {
-        throw dbError(DB_CODES.INVALID, `no database in ${this.dir} (no ${DATA_FILE}); open with create: true to make one`,
-          { dir: this.dir });
-      }
-      if (fs.existsSync(walPath)) {
-        throw new StorageError(STORAGE_CODES.CORRUPT, `${this.dir} has a WAL but no page file ${DATA_FILE}: refusing to create ` +
-          'a new database over the log of a missing one (move the directory aside)', { details: { dir: this.dir } });
-      }
-      fd = proc.open(dataPath, O_RDWR | O_CREAT | O_EXCL, 0o600);
-      this.#create(fd);
-      return fd;
-    }
-    const size = proc.fstat(fd).size;
-    if (size <= ps && !fs.existsSync(walPath)) {
-      // The WAL is created only after the new superblock is fsynced, and nothing is
-      // committed before the WAL exists: this is a creation cut short (an empty, partial or
-      // torn superblock). Nothing was ever committed here: create it again.
-      proc.ftruncate(fd, 0);
-      this.#create(fd);
-    }
-    return fd;
-  }
-
-  /** Write an empty database's superblock, then fsync (the schema tree is made by the first transaction). */
-  #create(fd: number): void {
-    const ps = this.options.pageSize;
-    const buf = new Uint8Array(ps);
-    const salt = (crc32c(utf8.encode(this.dir)) ^ Math.imul(this.options.seed, 0x9e3779b1)) >>> 0;
-    writeSuperblock(buf, 0, {
-      formatVersion: FORMAT_VERSION, pageSize: ps, pageCount: 1, checkpointLsn: 0, freeListHead: 0, freeCount: 0, salt, flags: 0,
-    });
-    this.proc.pwrite(fd, buf, 0);
-    this.proc.fsync(fd);
-  }
-
-  #readSuperblock(dataPath: string): Superblock {
-    const ps = this.options.pageSize;
-    const size = this.proc.fstat(this.#fd).size;
-    const buf = new Uint8Array(Math.max(ps, 128));
-    const n = size === 0 ? 0 : this.proc.pread(this.#fd, buf.subarray(0, Math.min(size, buf.length)), 0);
-    try {
-      return readSuperblock(buf, 0, n, size, ps);
-    } catch (err) {
-      if (err instanceof StorageError) {
-        throw new StorageError(err.code, `${dataPath}: ${err.message}`, { details: { ...err.details, file: dataPath }, cause: err });
-      }
-      throw err;
-    }
-  }
-
-  /** Redo committed transactions past the checkpoint; returns the superblock fields as redone. */
-  #recover(sb: Superblock): { pageCount: number; freeHead: number; freeCount: number } {
-    const pool = this.pool;
-    const ps = this.options.pageSize;
-    let redone = 0;
-    const r = this.wal.recover((pageId, kind, payload, off, len, commitLsn) => {
-      if (commitLsn <= sb.checkpointLsn) return;
-      redone++;
-      while (pool.pageCount <= pageId) pool.allocate();
-      const t = pool.fix(pageId, 'exclusive');
-      Wal.applyRecord(kind, payload, off, len, pool.bytes, pool.offset(t), ps);
-      pool.unfix(t, true);
-      pool.markLsn(pageId, commitLsn);
-    });
-    this.#recovered = { transactions: redone === 0 ? 0 : r.transactions, records: redone, tornTailBytes: r.tornTailBytes };
-    if (redone === 0) return { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount };
-    const t = pool.fix(0, 'shared');
-    const off = pool.offset(t);
-    const dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset + off, 64);
-    const out = { pageCount: get64(dv, SB.PAGE_COUNT), freeHead: get64(dv, SB.FREE_HEAD), freeCount: get64(dv, SB.FREE_COUNT) };
-    pool.unfix(t, false);
-    pool.setPageCount(out.pageCount);
-    return out;
   }
 
   // ------------------------------------------------------------------ tables

@@ -1,8 +1,8 @@
 /**
  * storage: the embeddable engine — page file (format.ts), B+tree (btree.ts), WAL
  * (wal.ts), pager and transactions (pager.ts), tables and indexes (table.ts), the
- * catalog mirror (catalog.ts), the directory lock (lock.ts) and the Database that ties
- * them together (database.ts).
+ * catalog mirror (catalog.ts), the directory lock (lock.ts), opening and redo
+ * (recovery.ts) and the Database that ties them together (database.ts).
  */
 
 export { crc32c } from './crc32c.js';

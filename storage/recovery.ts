@@ -1,0 +1,117 @@
+/**
+ * Opening a page file: find or create it, read its superblock, and redo the WAL.
+ *
+ *   openPageFile  the page file, created when missing (create option) — or created again
+ *                 when a creation was cut short: the WAL is created only after the new
+ *                 superblock is fsynced, so a file of at most one page with no WAL beside
+ *                 it never held a commit. A WAL without a page file is refused.
+ *   readPageFileSuperblock  the validated superblock (format.ts), errors naming the file.
+ *   redo          every committed transaction whose commit LSN is past the superblock's
+ *                 checkpoint LSN, applied through the buffer pool (each page installed at
+ *                 its commit LSN: the log is durable there); returns the superblock fields
+ *                 as redone (page 0 is logged like any page).
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { BufferPool } from '../bufferpool/index.js';
+import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
+import { crc32c } from './crc32c.js';
+import { DB_CODES, dbError } from './errors.js';
+import { FORMAT_VERSION, get64, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock } from './format.js';
+import { Wal } from './wal.js';
+
+export const DATA_FILE = 'data.rdb';
+export const WAL_FILE = 'wal.rdb';
+
+const utf8 = new TextEncoder();
+
+export interface PageFileOptions {
+  pageSize: number;
+  create: boolean;
+  seed: number;
+}
+
+/** Open `<dir>/data.rdb` O_RDWR through the simulated kernel, creating it as the header says. */
+export function openPageFile(proc: Process, dir: string, opts: PageFileOptions): number {
+  const dataPath = path.join(dir, DATA_FILE);
+  const walPath = path.join(dir, WAL_FILE);
+  let fd: number;
+  try {
+    fd = proc.open(dataPath, O_RDWR);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    if (!opts.create) {
+      throw dbError(DB_CODES.INVALID, `no database in ${dir} (no ${DATA_FILE}); open with create: true to make one`, { dir });
+    }
+    if (fs.existsSync(walPath)) {
+      throw new StorageError(STORAGE_CODES.CORRUPT, `${dir} has a WAL but no page file ${DATA_FILE}: refusing to create ` +
+        'a new database over the log of a missing one (move the directory aside)', { details: { dir } });
+    }
+    fd = proc.open(dataPath, O_RDWR | O_CREAT | O_EXCL, 0o600);
+    createPageFile(proc, fd, dir, opts);
+    return fd;
+  }
+  if (proc.fstat(fd).size <= opts.pageSize && !fs.existsSync(walPath)) {
+    // A creation cut short (an empty, partial or torn superblock): nothing was ever committed here.
+    proc.ftruncate(fd, 0);
+    createPageFile(proc, fd, dir, opts);
+  }
+  return fd;
+}
+
+/** Write an empty database's superblock, then fsync (the schema tree is made by the first transaction). */
+function createPageFile(proc: Process, fd: number, dir: string, opts: PageFileOptions): void {
+  const ps = opts.pageSize;
+  const buf = new Uint8Array(ps);
+  const salt = (crc32c(utf8.encode(dir)) ^ Math.imul(opts.seed, 0x9e3779b1)) >>> 0;
+  writeSuperblock(buf, 0, {
+    formatVersion: FORMAT_VERSION, pageSize: ps, pageCount: 1, checkpointLsn: 0, freeListHead: 0, freeCount: 0, salt, flags: 0,
+  });
+  proc.pwrite(fd, buf, 0);
+  proc.fsync(fd);
+}
+
+/** The page file's validated superblock; a StorageError names the file. */
+export function readPageFileSuperblock(proc: Process, fd: number, dataPath: string, pageSize: number): Superblock {
+  const size = proc.fstat(fd).size;
+  const buf = new Uint8Array(Math.max(pageSize, 128));
+  const n = size === 0 ? 0 : proc.pread(fd, buf.subarray(0, Math.min(size, buf.length)), 0);
+  try {
+    return readSuperblock(buf, 0, n, size, pageSize);
+  } catch (err) {
+    if (err instanceof StorageError) {
+      throw new StorageError(err.code, `${dataPath}: ${err.message}`, { details: { ...err.details, file: dataPath }, cause: err });
+    }
+    throw err;
+  }
+}
+
+export interface Redone {
+  superblock: { pageCount: number; freeHead: number; freeCount: number };
+  recovered: { transactions: number; records: number; tornTailBytes: number };
+}
+
+/** Redo committed transactions past the checkpoint through the pool. */
+export function redo(pool: BufferPool, wal: Wal, sb: Superblock): Redone {
+  const ps = pool.pageSize;
+  let records = 0;
+  const r = wal.recover((pageId, kind, payload, off, len, commitLsn) => {
+    if (commitLsn <= sb.checkpointLsn) return;
+    records++;
+    while (pool.pageCount <= pageId) pool.allocate();
+    const t = pool.fix(pageId, 'exclusive');
+    Wal.applyRecord(kind, payload, off, len, pool.bytes, pool.offset(t), ps);
+    pool.unfix(t, true);
+    pool.markLsn(pageId, commitLsn);
+  });
+  const recovered = { transactions: records === 0 ? 0 : r.transactions, records, tornTailBytes: r.tornTailBytes };
+  if (records === 0) return { superblock: { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount }, recovered };
+  const t = pool.fix(0, 'shared');
+  const dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset + pool.offset(t), 64);
+  const superblock = { pageCount: get64(dv, SB.PAGE_COUNT), freeHead: get64(dv, SB.FREE_HEAD), freeCount: get64(dv, SB.FREE_COUNT) };
+  pool.unfix(t, false);
+  pool.setPageCount(superblock.pageCount);
+  return { superblock, recovered };
+}
