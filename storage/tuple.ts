@@ -149,6 +149,16 @@ export function decodeKey(key: Uint8Array): KeyPart[] {
     else if (tag === T_FALSE) parts.push(false);
     else if (tag === T_TRUE) parts.push(true);
     else if (tag === T_BYTES || tag === T_STRING) {
+      // Fast path: a part without escaped zeros is one contiguous run up to its 0x00
+      // terminator — decode it in place (a values' 84-byte filler string was 8 % of a
+      // TPC-B transaction when it went byte by byte through an array).
+      let end = i;
+      while (end < key.length && key[end] !== 0) end++;
+      if (end < key.length && key[end + 1] !== 0xff) {
+        parts.push(tag === T_STRING ? decodeAscii(key, i, end) : key.slice(i, end));
+        i = end + 1;
+        continue;
+      }
       const bytes: number[] = [];
       for (;;) {
         if (i >= key.length) throw keyError(`unterminated ${tag === T_STRING ? 'string' : 'bytes'} part at byte ${i}`, tag);
@@ -180,6 +190,21 @@ export function decodeKey(key: Uint8Array): KeyPart[] {
     }
   }
   return parts;
+}
+
+/**
+ * key[from, to) as a string: short ASCII runs by String.fromCharCode (no view, no
+ * decoder call), anything else through the UTF-8 decoder.
+ */
+function decodeAscii(key: Uint8Array, from: number, to: number): string {
+  if (to - from > 32) return utf8d.decode(key.subarray(from, to));
+  let s = '';
+  for (let j = from; j < to; j++) {
+    const c = key[j] as number;
+    if (c >= 0x80) return utf8d.decode(key.subarray(from, to));
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 /** Bytewise comparison: negative, 0 or positive, as memcmp then length. */

@@ -3,6 +3,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 export interface Environment {
@@ -50,4 +51,29 @@ export function environment(): Environment {
 /** Current 1/5/15-minute load averages, rounded. */
 export function loadAverage(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+/** The installed version of a dependency ('unknown' if it cannot be read). */
+export function packageVersion(name: string): string {
+  try {
+    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    return (JSON.parse(fs.readFileSync(url, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** remapdb's own version and the engines' and harness libraries' versions, for run records. */
+export function packageVersions(): Record<string, string> {
+  const own = (): string => {
+    try {
+      return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    remapdb: own(), 'better-sqlite3': packageVersion('better-sqlite3'), lmdb: packageVersion('lmdb'),
+    'hdr-histogram-js': packageVersion('hdr-histogram-js'), node: process.version,
+  };
 }

@@ -4,21 +4,11 @@
  * transactions per sync mode (report.ts; each engine and phase in its own process).
  */
 
-import * as fs from 'node:fs';
-
+import { packageVersion } from '../lib/env.js';
 import type { Suite } from '../lib/harness.js';
 import { SEED, workload } from './common.js';
 import { LMDB_MAP_BYTES, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, SQLITE_CACHE_KIB } from './engine.js';
 import { enginesReport } from './report.js';
-
-function packageVersion(name: string): string {
-  try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-    return (JSON.parse(fs.readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export const storageSuite: Suite = {
   name: 'storage',

@@ -42,6 +42,11 @@ export interface Terminal {
    */
   step(): number;
   readonly rolledBack: boolean;
+  /**
+   * The type index of the transaction step() last chose, set before it runs — so the
+   * harness can attribute a transaction that threw to its type.
+   */
+  readonly lastType?: number;
 }
 
 /** Load progress: rows written so far of the expected total. */

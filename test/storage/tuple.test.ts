@@ -45,6 +45,9 @@ t.test('round trips', async (t) => {
   const cases: KeyPart[][] = [
     [], [null], [true, false], [0], [1], [-1], [255], [256], [-256], [-257], [2 ** 53 - 1], [-(2 ** 53 - 1)],
     [''], ['a\u0000b'], ['Ünïcödé 😀'], [new Uint8Array([0, 0xff, 0, 1])], [1, 'w', 10, 'd', 3001, new Uint8Array(0)],
+    // the unescaped fast path: short and long ASCII, non-ASCII short and long, bytes, and an escape late in a long part
+    [' '.repeat(84), 7, 'x'.repeat(32), 'y'.repeat(33)], ['é'], ['ü'.repeat(40)], [new Uint8Array([1, 2, 3]), 'tail'],
+    [`${'z'.repeat(50)}\u0000end`, new Uint8Array([9, 9, 9, 0])],
   ];
   for (const c of cases) t.same(decodeKey(encodeKey(c)), c, JSON.stringify(c, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
 });
@@ -104,4 +107,23 @@ t.test('CRC32C check values', async (t) => {
   t.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43, '32 0xFF bytes (RFC 3720 B.4)');
   const d = new TextEncoder().encode('incremental and in one go agree');
   t.equal(crc32c(d, 7, d.length, crc32c(d, 0, 7)), crc32c(d), 'incremental');
+});
+
+t.test('CRC32C agrees with a bitwise reference at every alignment and length (word path and byte edges)', async (t) => {
+  const bitwise = (b: Uint8Array, s: number, e: number): number => {
+    let c = 0xffffffff;
+    for (let i = s; i < e; i++) {
+      c ^= b[i] as number;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  const buf = new Uint8Array(new ArrayBuffer(96), 3, 90);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 151 + 7) & 0xff;
+  let bad = 0;
+  for (let s = 0; s < 12; s++) for (let e = s; e <= buf.length; e++) if (crc32c(buf, s, e) !== bitwise(buf, s, e)) bad++;
+  t.equal(bad, 0);
+  const other = new Uint8Array(40).fill(9);
+  t.equal(crc32c(other), bitwise(other, 0, 40), 'a second buffer (the word view follows the buffer)');
+  t.equal(crc32c(buf, 0, buf.length), bitwise(buf, 0, buf.length), 'and back');
 });
