@@ -28,9 +28,9 @@ for (let i = 0; i < 256; i++) {
 // Word view of the last buffer seen (pages live in one big ArrayBuffer, WAL records in
 // another): word loads instead of byte loads are most of the gain in JS.
 let lastBuffer: ArrayBufferLike | null = null;
-let lastWords = new Int32Array(0);
+let lastWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-function wordsOf(b: ArrayBufferLike): Int32Array {
+function wordsOf(b: ArrayBufferLike): Int32Array<ArrayBufferLike> {
   if (b !== lastBuffer) {
     lastWords = new Int32Array(b, 0, b.byteLength >>> 2);
     lastBuffer = b;
