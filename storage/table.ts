@@ -21,7 +21,7 @@ import {
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import type { PageIO } from './page-io.js';
-import { decodeKey, encodeKey, type KeyPart } from './tuple.js';
+import { decodeKey, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts } from './tuple.js';
 
 /** What a table needs from its database. */
 export interface TableHost {
@@ -242,16 +242,19 @@ export class Table<V = unknown> {
 
   /** Insert an absent row and its index entries (unique checks first: nothing changes if one fails). */
   #insertIndexed(k: Uint8Array, v: Uint8Array, value: V): void {
-    const entries = this.indexes.map((ix) => ix.entry(k, value));
+    const entries = this.indexes.map((ix) => ix.entryOf(k, v, value));
     this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
     this.#tree.put(k, v, 'insert');
     this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
   }
 
   #replace(k: Uint8Array, v: Uint8Array, value: V, old: Uint8Array): void {
-    const oldValue = decodeValue(this.valueEncoding, old) as V;
-    const olds = this.indexes.map((ix) => ix.entry(k, oldValue));
-    const news = this.indexes.map((ix) => ix.entry(k, value));
+    // Tuple rows: entries are projected from the encoded rows, so an update that leaves
+    // the indexed columns alone decodes nothing (TPC-C's Payment and Delivery).
+    let oldValue: V | undefined;
+    const olds = this.indexes.map((ix) => (ix.projects ? ix.entryOf(k, old, undefined) :
+      ix.entry(k, (oldValue ??= decodeValue(this.valueEncoding, old) as V))));
+    const news = this.indexes.map((ix) => ix.entryOf(k, v, value));
     this.indexes.forEach((ix, i) => {
       if (Buffer.compare(olds[i] as Uint8Array, news[i] as Uint8Array) !== 0) ix.checkUnique(news[i] as Uint8Array, k);
     });
@@ -273,8 +276,9 @@ export class Table<V = unknown> {
       if (this.indexes.length === 0) return this.#tree.delete(k);
       const old = this.#tree.get(k);
       if (old === undefined) return false;
-      const oldValue = decodeValue(this.valueEncoding, old) as V;
-      const entries = this.indexes.map((ix) => ix.entry(k, oldValue));
+      let oldValue: V | undefined;
+      const entries = this.indexes.map((ix) => (ix.projects ? ix.entryOf(k, old, undefined) :
+        ix.entry(k, (oldValue ??= decodeValue(this.valueEncoding, old) as V))));
       this.#tree.delete(k);
       this.indexes.forEach((ix, i) => ix.remove(entries[i] as Uint8Array));
       return true;
@@ -347,6 +351,12 @@ export class Index<V = unknown> {
   readonly #tree: BTree;
   readonly #host: TableHost;
 
+  /**
+   * @internal entries are projected from encoded rows (tuple values indexed by column
+   * positions) rather than built from decoded values.
+   */
+  readonly projects: boolean;
+
   /** @internal */
   constructor(host: TableHost, table: Table<V>, def: IndexDef) {
     this.name = def.name;
@@ -355,6 +365,8 @@ export class Index<V = unknown> {
     this.#table = table;
     this.#host = host;
     this.#tree = new BTree(host.io, def.root);
+    this.projects = table.valueEncoding === 'tuple' &&
+      def.fields.every((f) => typeof f === 'number' && Number.isInteger(f) && f >= 0 && f <= PROJECT_MAX_POSITION);
   }
 
   /** @internal */
@@ -393,6 +405,12 @@ export class Index<V = unknown> {
     return out;
   }
 
+  /** @internal the index key of a row given its encoded value (and, if at hand, the value). */
+  entryOf(pk: Uint8Array, encoded: Uint8Array, value: V | undefined): Uint8Array {
+    if (this.projects) return projectParts(encoded, this.fields, this.unique ? null : pk);
+    return this.entry(pk, value ?? (decodeValue(this.#table.valueEncoding, encoded) as V));
+  }
+
   /** @internal throw REMAPDB_UNIQUE_VIOLATION if another row has this entry. */
   checkUnique(entry: Uint8Array, self: Uint8Array | null): void {
     if (!this.unique) return;
@@ -416,8 +434,7 @@ export class Index<V = unknown> {
   #pk(k: Uint8Array, v: Uint8Array): Uint8Array {
     if (this.unique) return v;
     // The primary key is what follows the indexed parts in the entry.
-    const parts = decodeKey(k);
-    return encodeKey(parts.slice(this.fields.length));
+    return k.subarray(skipParts(k, this.fields.length));
   }
 
   /** The row whose indexed fields equal `parts` (unique indexes). */

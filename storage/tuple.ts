@@ -193,6 +193,74 @@ export function decodeKey(key: Uint8Array): KeyPart[] {
 }
 
 /**
+ * The byte offset just past the part that starts at `at` in a valid encoding (bytes and
+ * strings: past the terminator, skipping escaped zeros; integers: past their n bytes).
+ * Lets callers take parts as byte ranges without decoding them.
+ */
+export function partEnd(key: Uint8Array, at: number): number {
+  const tag = key[at] as number;
+  let i = at + 1;
+  if (tag === T_BYTES || tag === T_STRING) {
+    for (;;) {
+      while (i < key.length && key[i] !== 0) i++;
+      if (i >= key.length) throw keyError(`unterminated ${tag === T_STRING ? 'string' : 'bytes'} part at byte ${at}`, tag);
+      if (key[i + 1] === 0xff) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+  }
+  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) i += Math.abs(tag - T_INT_ZERO);
+  else if (tag !== T_NULL && tag !== T_FALSE && tag !== T_TRUE) throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${at}`, tag);
+  if (i > key.length) throw keyError(`integer part at byte ${at} needs ${i - at - 1} bytes`, tag);
+  return i;
+}
+
+/** The byte offset after the first `n` parts (key.length if it has fewer). */
+export function skipParts(key: Uint8Array, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < key.length; k++) i = partEnd(key, i);
+  return i;
+}
+
+/**
+ * The encoding of the tuple made of parts `positions` of the encoded tuple `tuple` (a
+ * missing or non-integer position gives null), followed by `suffix` — as
+ * encodeKey(positions.map(p => decodeKey(tuple)[p] ?? null)) + suffix, without decoding.
+ */
+export function projectParts(tuple: Uint8Array, positions: readonly (string | number)[], suffix: Uint8Array | null): Uint8Array {
+  const starts = projStarts;
+  let need = -1;
+  for (const p of positions) if (typeof p === 'number' && p > need) need = p;
+  if (need >= starts.length) throw new RangeError(`projectParts: position ${need} is beyond ${starts.length - 1}`);
+  let count = 0;
+  for (let i = 0; i < tuple.length && count <= need; i = partEnd(tuple, i)) starts[count++] = i;
+  let len = suffix === null ? 0 : suffix.length;
+  for (const p of positions) {
+    len += typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < count ? partEnd(tuple, starts[p] as number) - (starts[p] as number) : 1;
+  }
+  const out = allocBytes(len);
+  let o = 0;
+  for (const p of positions) {
+    if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < count) {
+      const s = starts[p] as number;
+      const e = partEnd(tuple, s);
+      out.set(tuple.subarray(s, e), o);
+      o += e - s;
+    } else {
+      out[o++] = T_NULL;
+    }
+  }
+  if (suffix !== null) out.set(suffix, o);
+  return out;
+}
+
+/** Part start offsets for projectParts: positions up to PROJECT_MAX_POSITION. */
+export const PROJECT_MAX_POSITION = 255;
+const projStarts = new Int32Array(PROJECT_MAX_POSITION + 1);
+
+/**
  * key[from, to) as a string: short ASCII runs by String.fromCharCode (no view, no
  * decoder call), anything else through the UTF-8 decoder.
  */

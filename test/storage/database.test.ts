@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import t from 'tap';
 
 import { open } from '../../src/db.js';
-import { DATA_FILE, type Database, DB_CODES, WAL_FILE } from '../../storage/index.js';
+import { DATA_FILE, type Database, DB_CODES, type KeyPart, WAL_FILE } from '../../storage/index.js';
 import { STORAGE_CODES } from '../../storage/format.js';
 import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
 
@@ -205,6 +205,41 @@ t.test('secondary indexes: maintained with their table, unique constraints, pref
   t.same(db.table<C>('customer').index('by_name').find([2]).map((r) => r.key), [4], 'indexes persist');
   db.dropTable('customer');
   t.same(db.tables(), []);
+  db.checkInvariants();
+  db.close();
+});
+
+t.test('indexes on tuple rows (projected from the encoded row): unique and not, updates that keep or change the indexed columns', async (t) => {
+  const dir = tempDir(t);
+  const db = openDb(t, dir);
+  // (w, d, c) -> [w, d, last, first, balance, data]; indexes by (w, d, last, first) and a unique (data)
+  const cust = db.createTable<KeyPart[]>('c', { key: ['int', 'int', 'int'], value: 'tuple' });
+  const byName = db.createIndex('c', 'by_name', { fields: [0, 1, 2, 3] });
+  const byData = db.createIndex('c', 'by_data', { fields: [5], unique: true });
+  const byMissing = db.createIndex('c', 'by_missing', { fields: [9, 0] });
+  const rows: [number, number, number, KeyPart[]][] = [
+    [1, 1, 1, [1, 1, 'BAR', 'Zed', -10, 'd1']], [1, 1, 2, [1, 1, 'BAR', 'Amy', -10, 'd2']], [1, 2, 3, [1, 2, 'BAR', 'Bo', 0, 'd3']],
+    [1, 1, 4, [1, 1, 'OUGHT\u0000x', 'Cy', 5, new Uint8Array([0, 1])]],
+  ];
+  db.transaction(() => { for (const [w, d, c, v] of rows) cust.insert([w, d, c], v); })();
+  t.same(byName.find([1, 1, 'BAR']).map((r) => r.key), [[1, 1, 2], [1, 1, 1]], 'ordered by first name');
+  t.same(byData.get(new Uint8Array([0, 1]))?.key, [1, 1, 4], 'a bytes column with a zero, unique');
+  t.same(byMissing.find([null, 1]).map((r) => r.key), [[1, 1, 1], [1, 1, 2], [1, 1, 4], [1, 2, 3]], 'a position past the row indexes null');
+  // An update that keeps the indexed columns (balance only) leaves the index alone; one that changes them moves the entry.
+  cust.update([1, 1, 1], [1, 1, 'BAR', 'Zed', 990, 'd1']);
+  t.same(cust.get([1, 1, 1]), [1, 1, 'BAR', 'Zed', 990, 'd1']);
+  t.equal(byName.count, 4);
+  cust.update([1, 1, 2], [1, 1, 'ABLE', 'Amy', -10, 'd2b']);
+  t.same(byName.find([1, 1, 'BAR']).map((r) => r.key), [[1, 1, 1]]);
+  t.same(byName.find([1, 1, 'ABLE']).map((r) => r.key), [[1, 1, 2]]);
+  t.equal(byData.get('d2'), undefined);
+  t.same(byData.get('d2b')?.key, [1, 1, 2]);
+  t.equal(codeOf(() => cust.update([1, 2, 3], [1, 2, 'BAR', 'Bo', 0, 'd1'])), DB_CODES.UNIQUE, 'unique checked on a projected entry');
+  t.equal(cust.upsert([1, 2, 3], [1, 2, 'BAR', 'Bo', 7, 'd3']), false);
+  t.ok(cust.delete([1, 1, 4]));
+  t.equal(byData.get(new Uint8Array([0, 1])), undefined, 'delete removes the projected entries');
+  t.equal(byName.count, 3);
+  t.equal(byMissing.count, 3);
   db.checkInvariants();
   db.close();
 });

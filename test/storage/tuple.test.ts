@@ -8,7 +8,7 @@ import t from 'tap';
 
 import { Prng } from '../../sim-kernel/index.js';
 import { crc32c } from '../../storage/crc32c.js';
-import { type KeyPart, compareBytes, decodeKey, encodeKey } from '../../storage/tuple.js';
+import { type KeyPart, compareBytes, decodeKey, encodeKey, partEnd, projectParts, skipParts } from '../../storage/tuple.js';
 
 const SEED = Number(process.env.REMAPDB_SEED ?? 7) >>> 0;
 
@@ -90,6 +90,38 @@ t.test(`seeded random tuples order like the reference (seed ${SEED})`, async (t)
     if (sign(compareBytes(encodeKey(a), encodeKey(b))) !== sign(compareTuples(a, b))) bad++;
   }
   t.equal(bad, 0, 'bytewise order of encodings = tuple order');
+});
+
+t.test(`projectParts and skipParts agree with decode + encode (seed ${SEED})`, async (t) => {
+  const rng = new Prng(SEED ^ 0x5eed);
+  const part = (): KeyPart => {
+    switch (rng.int(0, 4)) {
+      case 0: return null;
+      case 1: return rng.next() < 0.5;
+      case 2: return rng.int(-70000, 70000) * (rng.next() < 0.1 ? 2 ** 20 : 1);
+      case 3: return Array.from({ length: rng.int(0, 40) }, () => String.fromCharCode(rng.int(0, 4) === 0 ? 0 : rng.int(32, 0x24f))).join('');
+      default: return Uint8Array.from({ length: rng.int(0, 6) }, () => (rng.int(0, 2) === 0 ? 0 : rng.int(0, 255)));
+    }
+  };
+  let bad = 0;
+  for (let i = 0; i < 2000; i++) {
+    const tuple = Array.from({ length: rng.int(0, 8) }, part);
+    const enc = encodeKey(tuple);
+    const positions = Array.from({ length: rng.int(1, 4) }, () => rng.int(0, 9));
+    const suffix = rng.next() < 0.5 ? null : encodeKey([rng.int(0, 99), 'pk']);
+    const want = encodeKey(positions.map((p) => tuple[p] ?? null));
+    const got = projectParts(enc, positions, suffix);
+    const expect = suffix === null ? want : Uint8Array.from([...want, ...suffix]);
+    if (compareBytes(got, expect) !== 0) bad++;
+    const n = rng.int(0, tuple.length);
+    if (compareBytes(enc.subarray(skipParts(enc, n)), encodeKey(tuple.slice(n))) !== 0) bad++;
+  }
+  t.equal(bad, 0);
+  t.equal(partEnd(encodeKey(['ab\u0000c']), 0), encodeKey(['ab\u0000c']).length, 'an escaped zero is not the terminator');
+  t.throws(() => partEnd(Uint8Array.from([0x02, 0x61]), 0), { code: 'REMAPDB_KEY_INVALID' });
+  t.throws(() => partEnd(Uint8Array.from([0x40]), 0), { code: 'REMAPDB_KEY_INVALID' });
+  t.throws(() => partEnd(Uint8Array.from([0x17, 1]), 0), { code: 'REMAPDB_KEY_INVALID' });
+  t.throws(() => projectParts(encodeKey([1]), [256], null), RangeError);
 });
 
 t.test('bad key parts are refused with REMAPDB_KEY_INVALID', async (t) => {
