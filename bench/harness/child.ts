@@ -1,0 +1,41 @@
+/**
+ * Run a harness job in a child Node process with this process's loader flags (tsx when
+ * run from source), its stderr passed through, and read the one JSON line it prints.
+ */
+
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Job } from './cell.js';
+
+/** A job that takes longer than its limits plus this is killed and reported as failed. */
+export const JOB_GRACE_MS = 15 * 60 * 1000;
+
+export function runJob<T>(job: Job, timeoutMs: number): Promise<T> {
+  const self = fileURLToPath(import.meta.url);
+  const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => { out += s; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop() ?? '';
+      let msg: { ok?: T; error?: string } = {};
+      try {
+        msg = JSON.parse(last) as typeof msg;
+      } catch {
+        // fall through: no result line
+      }
+      if (msg.ok !== undefined) resolve(msg.ok);
+      else reject(new Error(msg.error ?? `${job.phase} job exited with ${signal !== null ? `signal ${signal}` : `status ${String(status)}`} and no result`));
+    });
+  });
+}
