@@ -5,6 +5,7 @@
 import { tpcb } from '../workloads/tpcb/index.js';
 import { tpcc } from '../workloads/tpcc/index.js';
 import type { Workload } from '../workloads/types.js';
+import { ycsb } from '../workloads/ycsb/index.js';
 
 // Each workload validates its own params; the harness hands them over as parsed.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,6 +13,7 @@ type AnyWorkload = Workload<any>;
 
 export const WORKLOADS: Readonly<Record<string, AnyWorkload>> = {
   tpcc, tpcb,
+  'ycsb-a': ycsb.a, 'ycsb-b': ycsb.b, 'ycsb-c': ycsb.c, 'ycsb-d': ycsb.d, 'ycsb-e': ycsb.e, 'ycsb-f': ycsb.f,
 };
 
 export const WORKLOAD_NAMES: readonly string[] = Object.keys(WORKLOADS);

@@ -20,12 +20,15 @@
  */
 
 import { Prng } from '../../sim-kernel/index.js';
+import { fnv64Mod, fnvhash64 } from '../lib/fnv.js';
+
+export { fnvhash64 } from '../lib/fnv.js';
 
 /** YCSB's ZipfianGenerator.ZIPFIAN_CONSTANT. */
 export const ZIPFIAN_THETA = 0.99;
 /** ScrambledZipfianGenerator.ITEM_COUNT and ZETAN (zeta(10^10, 0.99), precomputed by YCSB). */
-const SCRAMBLED_ITEMS = 10_000_000_000;
-const SCRAMBLED_ZETAN = 26.46902820178302;
+export const SCRAMBLED_ITEMS = 10_000_000_000;
+export const SCRAMBLED_ZETAN = 26.46902820178302;
 
 function zeta(n: number, theta: number): number {
   let sum = 0;
@@ -65,54 +68,7 @@ export class ZipfianGenerator {
   }
 }
 
-const FNV_OFFSET_64 = 0xcbf29ce484222325n;
-const FNV_PRIME_64 = 0x100000001b3n;
-const MASK_64 = 0xffffffffffffffffn;
-
-/** YCSB's Utils.fnvhash64: FNV-1a (xor, then multiply) over the 8 little-endian bytes of v, as a non-negative Java long. */
-export function fnvhash64(v: number): bigint {
-  let val = BigInt(v);
-  let h = FNV_OFFSET_64;
-  for (let i = 0; i < 8; i++) {
-    h ^= val & 0xffn;
-    val >>= 8n;
-    h = (h * FNV_PRIME_64) & MASK_64;
-  }
-  const signed = BigInt.asIntN(64, h);
-  // Java's Math.abs(Long.MIN_VALUE) stays negative (and YCSB's index with it); map it to 0.
-  return signed < 0n ? (signed === -(1n << 63n) ? 0n : -signed) : signed;
-}
-
-/**
- * fnvhash64(v) mod n without BigInt (10× faster; checked against fnvhash64 at every
- * generator's start): the hash in two 32-bit halves; × FNV_PRIME_64 = × 0x1b3 + << 40.
- * Exact while n² < 2^53 (SCRAMBLE_MAX_ITEMS).
- */
-function fnvMod(v: number, n: number): number {
-  let lo = v >>> 0;
-  let hi = Math.floor(v / 4294967296) >>> 0;
-  let hLo = 0x84222325;
-  let hHi = 0xcbf29ce4;
-  for (let i = 0; i < 8; i++) {
-    const octet = lo & 0xff;
-    lo = ((lo >>> 8) | (hi << 24)) >>> 0;
-    hi >>>= 8;
-    hLo = (hLo ^ octet) >>> 0;
-    const p = hLo * 0x1b3;
-    const carry = Math.floor(p / 4294967296);
-    hHi = (Math.imul(hHi, 0x1b3) + carry + (hLo << 8)) >>> 0;
-    hLo = p >>> 0;
-  }
-  if (hHi >= 0x80000000) {
-    // Java Math.abs of a negative long: the two's complement (Long.MIN_VALUE maps to 0, as fnvhash64).
-    hLo = (~hLo + 1) >>> 0;
-    hHi = (~hHi + (hLo === 0 ? 1 : 0)) >>> 0;
-    if (hHi >= 0x80000000) return 0;
-  }
-  return ((hHi % n) * (4294967296 % n) + hLo) % n;
-}
-
-/** Largest item count fnvMod handles exactly. */
+/** Largest item count fnv64Mod handles exactly (n² < 2^53). */
 export const SCRAMBLE_MAX_ITEMS = 2 ** 26;
 
 export class ScrambledZipfianGenerator {
@@ -128,12 +84,12 @@ export class ScrambledZipfianGenerator {
     for (let i = 0; i < 64; i++) {
       const v = Math.floor(SCRAMBLED_ITEMS / 64 * i) + i;
       const want = Number(fnvhash64(v) % BigInt(items));
-      if (fnvMod(v, items) !== want) throw new Error(`fnvMod(${v}, ${items}) = ${fnvMod(v, items)}, fnvhash64 says ${want}`);
+      if (fnv64Mod(v, items) !== want) throw new Error(`fnv64Mod(${v}, ${items}) = ${fnv64Mod(v, items)}, fnvhash64 says ${want}`);
     }
   }
 
   next(): number {
-    return fnvMod(this.#gen.next(), this.items);
+    return fnv64Mod(this.#gen.next(), this.items);
   }
 }
 
