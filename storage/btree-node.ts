@@ -236,7 +236,8 @@ export function allocCell(b: Uint8Array, p: number, pageSize: number, index: num
   assert(index >= 0 && index <= n, 'cell index in range');
   assert(freeBytes(b, p) >= len + SLOT_BYTES, 'the cell fits');
   const slotEnd = NODE_HEADER_END + SLOT_BYTES * (n + 1);
-  if (rd16(b, p + H_CONTENT) - len < slotEnd) defragment(b, p, pageSize, scratch);
+  allocDefragmented = rd16(b, p + H_CONTENT) - len < slotEnd;
+  if (allocDefragmented) defragment(b, p, pageSize, scratch);
   const cs = rd16(b, p + H_CONTENT) - len;
   assert(cs >= slotEnd, 'the gap holds the cell after defragmenting');
   wr16(b, p + H_CONTENT, cs);
@@ -245,6 +246,17 @@ export function allocCell(b: Uint8Array, p: number, pageSize: number, index: num
   wr16(b, slot, cs);
   wr16(b, p + H_COUNT, n + 1);
   return p + cs;
+}
+
+let allocDefragmented = false;
+
+/**
+ * Whether the last allocCell defragmented its node (then it rewrote every cell);
+ * otherwise it changed only the node header, the slot array up to the new count, and the
+ * cell it returned — the ranges a writer declares (page-io.ts contract 5).
+ */
+export function lastAllocDefragmented(): boolean {
+  return allocDefragmented;
 }
 
 /** Remove the cell at slot `index` whose size is `len`; its bytes become a hole (or rejoin the gap). */

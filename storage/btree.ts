@@ -41,7 +41,7 @@
 import { allocBytes, copyBytes } from './bytes.js';
 import { checkTree, treePageIds, type BTreeStats } from './btree-check.js';
 import {
-  allocCell, assert, buildNode, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
+  allocCell, assert, buildNode, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
@@ -258,9 +258,12 @@ export class BTree {
     }
     if (sameSize) {
       // The hot update: an inline value of the same length is overwritten where it is.
-      const tok = io.fixWrite(leaf);
+      const tok = io.fixWrite(leaf, true);
       try {
-        b.set(value, cellAt(b, io.offset(tok), r) + CELL_HEADER_BYTES + key.length);
+        const p = io.offset(tok);
+        const at = cellAt(b, p, r) + CELL_HEADER_BYTES + key.length;
+        b.set(value, at);
+        if (value.length > 0) io.noteWrite(leaf, at - p, at - p + value.length);
       } finally {
         io.unfix(tok, true);
       }
@@ -417,9 +420,10 @@ export class BTree {
 
   // -- fixes of structural steps --------------------------------------------------------------
 
-  #fix(page: number, write: boolean): number {
+  /** `ranged`: the caller declares what it writes (noteWrite), see page-io.ts contract 5. */
+  #fix(page: number, write: boolean, ranged = false): number {
     assert(this.#nHeld < MAX_HELD, 'a structural step holds a handful of fixes');
-    const tok = write ? this.#io.fixWrite(page) : this.#io.fixRead(page);
+    const tok = write ? this.#io.fixWrite(page, ranged) : this.#io.fixRead(page);
     this.#held[this.#nHeld] = tok;
     this.#heldWrite[this.#nHeld] = write ? 1 : 0;
     this.#nHeld++;
@@ -459,11 +463,25 @@ export class BTree {
     this.#pendingLen = CELL_HEADER_BYTES + len;
   }
 
+  /** Declare what allocCell changed in `page` (at p) for the cell of `len` bytes it put at absolute offset c. */
+  #noteAlloc(page: number, p: number, c: number, len: number): void {
+    const io = this.#io;
+    if (lastAllocDefragmented()) {
+      io.noteWrite(page, PAGE_HEADER_BYTES, this.#ps);
+      return;
+    }
+    io.noteWrite(page, PAGE_HEADER_BYTES, NODE_HEADER_END + SLOT_BYTES * cellCount(io.bytes, p));
+    io.noteWrite(page, c - p, c - p + len);
+  }
+
   #removeLeafCell(leaf: number, slot: number): void {
     const b = this.#io.bytes;
     try {
-      const p = this.#io.offset(this.#fix(leaf, true));
+      const p = this.#io.offset(this.#fix(leaf, true, true));
+      const n = cellCount(b, p);
       removeCell(b, p, slot, cellBytes(b, cellAt(b, p, slot), true, this.#ps));
+      // The node header and the slot array shift; the cell's bytes become a hole, unwritten.
+      this.#io.noteWrite(leaf, PAGE_HEADER_BYTES, NODE_HEADER_END + SLOT_BYTES * n);
     } finally {
       this.#releaseAll();
     }
@@ -497,9 +515,12 @@ export class BTree {
     const s = this.#s;
     const len = this.#pendingLen;
     try {
-      const p = io.offset(this.#fix(this.#pathPage[d] as number, true));
+      const page = this.#pathPage[d] as number;
+      const p = io.offset(this.#fix(page, true, true));
       if (freeBytes(b, p) >= len + SLOT_BYTES) {
-        b.set(s.pending.subarray(0, len), allocCell(b, p, this.#ps, idx, len, s.page));
+        const c = allocCell(b, p, this.#ps, idx, len, s.page);
+        b.set(s.pending.subarray(0, len), c);
+        this.#noteAlloc(page, p, c, len);
         return true;
       }
       const n = cellCount(b, p);
@@ -603,10 +624,12 @@ export class BTree {
     }
     if (!ok) return false;
     this.#makeLeafCell(key, value);
-    tok = io.fixWrite(leaf);
+    tok = io.fixWrite(leaf, true);
     try {
       const p = io.offset(tok);
-      b.set(this.#s.pending.subarray(0, len), allocCell(b, p, this.#ps, cellCount(b, p), len, this.#s.page));
+      const c = allocCell(b, p, this.#ps, cellCount(b, p), len, this.#s.page);
+      b.set(this.#s.pending.subarray(0, len), c);
+      this.#noteAlloc(leaf, p, c, len);
     } finally {
       io.unfix(tok, true);
     }
@@ -627,8 +650,9 @@ export class BTree {
   #addRows(delta: number): void {
     const b = this.#io.bytes;
     try {
-      const p = this.#io.offset(this.#fix(this.#root, true));
+      const p = this.#io.offset(this.#fix(this.#root, true, true));
       setRowCount(b, p, rowCount(b, p) + delta);
+      this.#io.noteWrite(this.#root, H_ROWS_LO, H_ROWS_HI + 4);
     } finally {
       this.#releaseAll();
     }

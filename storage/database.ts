@@ -77,6 +77,12 @@ export interface StorageOptions {
   verifyChecksums?: boolean;
   /** Seed of the salts the WAL draws at each reset (default 1). */
   seed?: number;
+  /**
+   * Debugging aid (default false): at every commit, check that pages written through
+   * declared byte ranges (pager.ts invariant 5) changed nowhere else — a page compare per
+   * such page. The engine's tests turn it on.
+   */
+  checkDeclaredWrites?: boolean;
 }
 
 export interface DatabaseStats {
@@ -125,6 +131,7 @@ function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
     checkpointBytes,
     verifyChecksums: o.verifyChecksums ?? true,
     seed: o.seed ?? 1,
+    checkDeclaredWrites: o.checkDeclaredWrites ?? false,
   };
 }
 
@@ -225,7 +232,7 @@ export class Database implements TableHost {
       this.wal = wal;
       const redone = redo(pool, wal, sb);
       this.#recovered = redone.recovered;
-      pager = new Pager(pool, wal, redone.superblock, opts.shadowPages);
+      pager = new Pager(pool, wal, redone.superblock, opts.shadowPages, opts.checkDeclaredWrites);
       this.#pager = pager;
       if (this.#recovered.transactions > 0) this.checkpoint();
       if (pager.pageCount === 1) {

@@ -80,6 +80,35 @@ export function encodeDelta(
     out[outOff + 4] = after[afterOff] as number;
     n = DELTA_RUN_HEADER_BYTES + 1;
   }
+  return encodeSpan(before, beforeOff, after, afterOff, from, pageSize, out, outOff, n, limitBytes);
+}
+
+/**
+ * A delta of only the byte ranges [ranges[rOff + 2k], ranges[rOff + 2k + 1]) for k <
+ * count — the ranges a writer declared it changed (pager.ts noteWrite), sorted, disjoint
+ * and more than DELTA_MERGE_GAP_BYTES apart, so the runs keep invariants 1 and 3. Bytes
+ * outside them must be equal in both images (the pager checks that in its checking mode).
+ * Returns as encodeDelta.
+ */
+export function encodeRanges(
+  before: Uint8Array, beforeOff: number, after: Uint8Array, afterOff: number, ranges: Int32Array, rOff: number, count: number,
+  out: Uint8Array, outOff: number, limitBytes: number,
+): number {
+  let n = 0;
+  for (let k = 0; k < count; k++) {
+    n = encodeSpan(before, beforeOff, after, afterOff, ranges[rOff + 2 * k] as number, ranges[rOff + 2 * k + 1] as number,
+      out, outOff, n, limitBytes);
+    if (n < 0) return -1;
+  }
+  return n;
+}
+
+/** The runs of [from, to) appended at out[outOff + n]; returns the payload bytes so far, or -1 past limitBytes. */
+function encodeSpan(
+  before: Uint8Array, beforeOff: number, after: Uint8Array, afterOff: number, from: number, to: number,
+  out: Uint8Array, outOff: number, n: number, limitBytes: number,
+): number {
+  const pageSize = to;
   const beforeBase = before.byteOffset + beforeOff;
   const afterBase = after.byteOffset + afterOff;
   // Word compares need both images 4-byte aligned in their buffers (pages in RAM and in

@@ -12,6 +12,9 @@
  *   3. Bytes [0, PAGE_HEADER_BYTES) belong to the pager except byte 0 (the page type),
  *      which the page's owner sets when it initializes the page. Bodies start at
  *      PAGE_HEADER_BYTES.
+ *   5. fixWrite(P, true) promises that every byte range changed under that fix is
+ *      declared with noteWrite(P, from, to) (offsets within the page) — the pager then
+ *      logs only those ranges; a plain fixWrite(P) means the whole page may have changed.
  *   4. allocPage() returns a page no one uses, already fixed for writing is NOT implied:
  *      fix it with fixWrite; its body is zero. freePage() gives a page back (it must not
  *      be fixed); it is reused by a later allocPage() in a later transaction or this one.
@@ -22,7 +25,9 @@ export interface PageIO {
   readonly bytes: Uint8Array;
   readonly pageSize: number;
   fixRead(pageId: number): number;
-  fixWrite(pageId: number): number;
+  fixWrite(pageId: number, ranged?: boolean): number;
+  /** Declare bytes [from, to) of a page fixed with fixWrite(pageId, true) as changed. */
+  noteWrite(pageId: number, from: number, to: number): void;
   offset(token: number): number;
   unfix(token: number, dirtied: boolean): void;
   /** A new page with a zero body, owned by the caller. */

@@ -94,7 +94,7 @@ import { KernelError, O_CREAT, O_RDWR, type Process } from '../sim-kernel/index.
 import { crc32c } from './crc32c.js';
 import { DB_CODES, type DbError, dbError } from './errors.js';
 import { PAGE_SIZES } from './format.js';
-import { applyDelta, checkDelta, encodeDelta } from './page-delta.js';
+import { applyDelta, checkDelta, encodeDelta, encodeRanges } from './page-delta.js';
 
 export type SyncMode = 'full' | 'normal' | 'off';
 
@@ -564,11 +564,13 @@ export class Wal {
   }
 
   /**
-   * Stage the change from before to after: a DELTA over byte 0 and [from, pageSize), or
-   * an FPI of after when the delta would not be smaller than the page. Returns the
-   * payload bytes; 0 when nothing in the range changed (then nothing is staged).
+   * Stage the change from before to after: a DELTA over byte 0 and [from, pageSize) —
+   * or, when `ranges` is given, over its `count` declared ranges only (page-delta.ts
+   * encodeRanges) — or an FPI of after when the delta would not be smaller than the page.
+   * Returns the payload bytes; 0 when nothing in the range changed (then nothing is staged).
    */
-  addPageDelta(pageId: number, before: Uint8Array, beforeOff: number, after: Uint8Array, afterOff: number, from: number): number {
+  addPageDelta(pageId: number, before: Uint8Array, beforeOff: number, after: Uint8Array, afterOff: number, from: number,
+    ranges: Int32Array | null = null, rangesOff = 0, count = 0): number {
     this.#checkAppend(pageId);
     const ps = this.#pageSize;
     if (!Number.isInteger(from) || from < 0 || from > ps) {
@@ -576,7 +578,8 @@ export class Wal {
     }
     const at = this.#reserve(WAL_RECORD_HEADER_BYTES + ps);
     const payload = at + WAL_RECORD_HEADER_BYTES;
-    const n = encodeDelta(before, beforeOff, after, afterOff, from, ps, this.#buf, payload, ps - 1);
+    const n = ranges === null ? encodeDelta(before, beforeOff, after, afterOff, from, ps, this.#buf, payload, ps - 1) :
+      encodeRanges(before, beforeOff, after, afterOff, ranges, rangesOff, count, this.#buf, payload, ps - 1);
     if (n === 0) return 0;
     if (n < 0) {
       this.#buf.set(after.subarray(afterOff, afterOff + ps), payload);

@@ -56,7 +56,7 @@ function apply(m: Model, ops: Op[]): void {
 }
 
 function openOn(kernel: Kernel, dir: string, strategy: Strategy, checkpointBytes = 24 * 1024): Database {
-  return open(dir, { kernel, strategy, sync: 'full', poolPages: 48, shadowPages: 32, checkpointBytes });
+  return open(dir, { kernel, strategy, sync: 'full', poolPages: 48, shadowPages: 32, checkpointBytes, checkDeclaredWrites: true });
 }
 
 interface RunResult {

@@ -30,7 +30,7 @@ for (const strategy of STRATEGIES) {
     const rnd = mulberry32(SEED ^ strategy.length);
     const dir = tempDir(t);
     let kernel = new Kernel({ ramBytes: 24 * 1024 * 1024 });
-    const opts = { strategy, sync: 'full' as const, poolPages: 40, shadowPages: 600, checkpointBytes: 48 * 1024 };
+    const opts = { strategy, sync: 'full' as const, poolPages: 40, shadowPages: 600, checkpointBytes: 48 * 1024, checkDeclaredWrites: true };
     let db: Database = open(dir, { ...opts, kernel });
     let tb: Table<string> = db.createTable<string>('m', { key: ['int', 'string'], value: 'string' });
     const model = new Map<string, string>();

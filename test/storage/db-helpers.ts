@@ -25,7 +25,7 @@ export function tempDir(t: Test, prefix = 'remapdb-db-'): string {
 }
 
 /** Small machines: 32 MiB of RAM, a 256-page pool, 128 shadow pages unless opts say otherwise. */
-export const SMALL: OpenOptions = { kernel: { ramBytes: 32 * 1024 * 1024 }, poolPages: 256, shadowPages: 128 };
+export const SMALL: OpenOptions = { kernel: { ramBytes: 32 * 1024 * 1024 }, poolPages: 256, shadowPages: 128, checkDeclaredWrites: true };
 
 /** Open a database that is closed (or powered off) when `t` ends if the test did not. */
 export function openDb(t: Test, dir: string, opts: OpenOptions = {}): Database {

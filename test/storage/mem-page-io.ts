@@ -98,8 +98,17 @@ export class MemPageIO implements PageIO {
     return this.#fix(pageId, false);
   }
 
-  fixWrite(pageId: number): number {
+  fixWrite(pageId: number, _ranged = false): number {
     return this.#fix(pageId, true);
+  }
+
+  /** Declared ranges are checked for shape only here; the pager checks their content (checkDeclaredWrites). */
+  noteWrite(pageId: number, from: number, to: number): void {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= this.pageSize)) {
+      throw new Error(`MemPageIO: noteWrite(${pageId}, ${from}, ${to}) is not a range of a page`);
+    }
+    const fixedForWrite = [...this.#tokens.values()].some((t) => t.page === pageId && t.write);
+    if (!fixedForWrite) throw new Error(`MemPageIO: noteWrite of page ${pageId}, which is not fixed for writing`);
   }
 
   offset(token: number): number {
