@@ -41,7 +41,7 @@
 import { allocBytes, copyBytes } from './bytes.js';
 import { checkTree, treePageIds, type BTreeStats } from './btree-check.js';
 import {
-  allocCell, assert, buildNode, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
+  allocCell, assert, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
@@ -463,14 +463,17 @@ export class BTree {
     this.#pendingLen = CELL_HEADER_BYTES + len;
   }
 
-  /** Declare what allocCell changed in `page` (at p) for the cell of `len` bytes it put at absolute offset c. */
-  #noteAlloc(page: number, p: number, c: number, len: number): void {
+  /** Declare what allocCell changed in `page` (at p) for the cell of `len` bytes it put in slot `index`, at absolute offset c. */
+  #noteAlloc(page: number, p: number, index: number, c: number, len: number): void {
     const io = this.#io;
     if (lastAllocDefragmented()) {
       io.noteWrite(page, PAGE_HEADER_BYTES, this.#ps);
       return;
     }
-    io.noteWrite(page, PAGE_HEADER_BYTES, NODE_HEADER_END + SLOT_BYTES * cellCount(io.bytes, p));
+    // The count and content-start fields, the slots from the new one's index on (they
+    // shifted right), and the cell.
+    io.noteWrite(page, H_COUNT, H_CONTENT + 2);
+    io.noteWrite(page, NODE_HEADER_END + SLOT_BYTES * index, NODE_HEADER_END + SLOT_BYTES * cellCount(io.bytes, p));
     io.noteWrite(page, c - p, c - p + len);
   }
 
@@ -520,7 +523,7 @@ export class BTree {
       if (freeBytes(b, p) >= len + SLOT_BYTES) {
         const c = allocCell(b, p, this.#ps, idx, len, s.page);
         b.set(s.pending.subarray(0, len), c);
-        this.#noteAlloc(page, p, c, len);
+        this.#noteAlloc(page, p, idx, c, len);
         return true;
       }
       const n = cellCount(b, p);
@@ -629,7 +632,7 @@ export class BTree {
       const p = io.offset(tok);
       const c = allocCell(b, p, this.#ps, cellCount(b, p), len, this.#s.page);
       b.set(this.#s.pending.subarray(0, len), c);
-      this.#noteAlloc(leaf, p, c, len);
+      this.#noteAlloc(leaf, p, cellCount(b, p) - 1, c, len);
     } finally {
       io.unfix(tok, true);
     }

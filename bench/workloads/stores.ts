@@ -92,6 +92,8 @@ export function openStore(dir: string, spec: EngineSpec, create: boolean): Store
     case 'remapdb': {
       const db = openRemapdb(dir, {
         create, sync: spec.sync, strategy: spec.strategy, poolPages: spec.poolPages, mlock: spec.mlock,
+        // The engine's debugging check of declared write ranges (storage/pager.ts): the workload tests turn it on.
+        checkDeclaredWrites: process.env.REMAPDB_CHECK_WRITES === '1',
         kernel: { personality: spec.personality, arch: spec.arch, ramBytes: spec.ramBytes > 0 ? spec.ramBytes : ramFor(spec.poolPages) },
       });
       return { kind: 'remapdb', spec, dir, db };

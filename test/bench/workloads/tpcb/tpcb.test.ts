@@ -19,6 +19,9 @@ import { closeStore, DEFAULT_SPEC, ENGINE_KINDS, type EngineKind, openStore, typ
 import type { BalanceTable } from '../../../../bench/workloads/tpcb/access.js';
 import { type BoundTpcb, MTIME_EPOCH_US, tpcb, type TpcbParams } from '../../../../bench/workloads/tpcb/index.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const SEED = (Number(process.env.REMAPDB_SEED ?? 0x7bcb) >>> 0);
 t.comment(`seed ${SEED} (REMAPDB_SEED=${SEED} replays)`);
 

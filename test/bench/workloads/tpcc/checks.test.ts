@@ -13,6 +13,9 @@ import type { BoundWorkload, CheckResult } from '../../../../bench/workloads/typ
 
 import { ENGINES, loaded } from './helpers.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const ALL = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8', 'C9', 'C10', 'C12', 'orders-vs-next-o-id'];
 
 function failed(results: CheckResult[]): string[] {

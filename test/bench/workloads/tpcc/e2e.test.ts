@@ -12,6 +12,9 @@ import type { BoundWorkload, Terminal } from '../../../../bench/workloads/types.
 
 import { ENGINES, loaded } from './helpers.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const SEED = 4242;
 t.comment(`seed ${SEED}`);
 

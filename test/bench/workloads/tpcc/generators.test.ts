@@ -12,6 +12,9 @@ import {
   A_C_ID, A_C_LAST, A_OL_I_ID, byNameIndex, cLastDeltaOk, cumulativeWeights, lastName, loadConstants, pickByWeight, runConstants,
 } from '../../../../bench/workloads/tpcc/random.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const SEED = 20260101;
 t.comment(`seed ${SEED}`);
 

@@ -17,6 +17,9 @@ import {
 
 import { ENGINES, loaded } from './helpers.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const NOW = 1_700_000_100_000;
 
 for (const kind of ENGINES) {

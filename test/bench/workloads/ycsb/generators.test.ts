@@ -16,6 +16,9 @@ import {
   fnv64Decimal, fnv64Mod, keyName, MIXES, ScrambledZipfianChooser, SkewedLatestChooser, UniformChooser, ValueBuilder, ycsb,
 } from '../../../../bench/workloads/ycsb/index.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const SEED = (Number(process.env.REMAPDB_SEED ?? 0x5c5b) >>> 0);
 t.comment(`seed ${SEED} (REMAPDB_SEED=${SEED} replays)`);
 

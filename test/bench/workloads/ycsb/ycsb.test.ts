@@ -19,6 +19,9 @@ import {
   type BoundYcsb, IntegrityError, keyName, type RecordData, ValueBuilder, ycsb, type YcsbLetter, type YcsbParams,
 } from '../../../../bench/workloads/ycsb/index.js';
 
+// remapdb checks at every commit that pages changed only where the B+tree declared (storage/pager.ts).
+process.env.REMAPDB_CHECK_WRITES = '1';
+
 const SEED = (Number(process.env.REMAPDB_SEED ?? 0x1c5b) >>> 0);
 t.comment(`seed ${SEED} (REMAPDB_SEED=${SEED} replays)`);
 
