@@ -21,7 +21,7 @@ import {
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import type { PageIO } from './page-io.js';
-import { decodeKey, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts } from './tuple.js';
+import { decodeKey, decodeParts, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts, spliceParts } from './tuple.js';
 
 /** What a table needs from its database. */
 export interface TableHost {
@@ -65,6 +65,11 @@ export interface RangeOptions {
   prefix?: KeyInput;
   reverse?: boolean;
   limit?: number;
+  /**
+   * Tuple tables: each row's value is only these columns, in this order (null past the
+   * row's end) — the other columns are skipped, not decoded.
+   */
+  columns?: readonly number[];
 }
 
 interface ByteBounds {
@@ -223,6 +228,65 @@ export class Table<V = unknown> {
     });
   }
 
+  /**
+   * Columns of a tuple row, in the order asked (null past the row's end), or undefined if
+   * there is no such row. Only those columns are decoded.
+   *
+   * @example
+   * stock.getColumns([w, i], [0, 2]);   // [quantity, orderCount]
+   */
+  getColumns(key: KeyInput, columns: readonly number[]): KeyPart[] | undefined {
+    this.#host.checkOpen();
+    this.#checkColumns(columns);
+    const v = this.#tree.get(this.encodeKey(key));
+    return v === undefined ? undefined : decodeParts(v, columns);
+  }
+
+  /**
+   * Set columns of a tuple row, as SQL's UPDATE … SET c = v: the other columns' bytes
+   * are kept as stored (not decoded and re-encoded); a column past the row's end extends
+   * it with nulls. REMAPDB_KEY_NOT_FOUND if there is no such row.
+   *
+   * @example
+   * stock.setColumns([w, i], [0, 2], [quantity - 5, orderCount + 1]);
+   */
+  setColumns(key: KeyInput, columns: readonly number[], values: readonly KeyPart[]): void {
+    this.#host.checkOpen();
+    this.#checkColumns(columns);
+    if (!Array.isArray(values) || values.length !== columns.length) {
+      throw dbError(DB_CODES.INVALID, `setColumns on "${this.name}": ${columns.length} column(s) but ${Array.isArray(values) ? values.length : 'no array of'} value(s)`,
+        { table: this.name });
+    }
+    const k = this.encodeKey(key);
+    this.#host.write(`update of "${this.name}"`, () => {
+      const old = this.#tree.get(k);
+      if (old === undefined) throw this.#missing(key);
+      let v: Uint8Array;
+      try {
+        v = spliceParts(old, columns, values);
+      } catch (err) {
+        throw dbError(DB_CODES.VALUE_TYPE, `table "${this.name}": ${(err as Error).message}`, { table: this.name }, err);
+      }
+      if (this.indexes.length === 0) this.#tree.put(k, v, 'update');
+      else this.#replace(k, v, undefined, old);
+    });
+  }
+
+  #checkColumns(columns: readonly number[]): void {
+    if (this.valueEncoding !== 'tuple') {
+      throw dbError(DB_CODES.INVALID, `table "${this.name}" stores ${this.valueEncoding} values: columns apply to tuple tables`, { table: this.name });
+    }
+    if (!Array.isArray(columns) || columns.length === 0 || columns.length > PROJECT_MAX_POSITION + 1) {
+      throw dbError(DB_CODES.INVALID, `columns must be an array of 1 to ${PROJECT_MAX_POSITION + 1} column positions`, { table: this.name });
+    }
+    for (const c of columns) {
+      if (!(Number.isInteger(c) && c >= 0 && c <= PROJECT_MAX_POSITION)) {
+        throw dbError(DB_CODES.INVALID, `column ${String(c)} of "${this.name}" is not an integer from 0 to ${PROJECT_MAX_POSITION}`,
+          { table: this.name, column: c });
+      }
+    }
+  }
+
   /** Insert or replace; returns true when the row is new. */
   upsert(key: KeyInput, value: V): boolean {
     this.#host.checkOpen();
@@ -248,7 +312,7 @@ export class Table<V = unknown> {
     this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
   }
 
-  #replace(k: Uint8Array, v: Uint8Array, value: V, old: Uint8Array): void {
+  #replace(k: Uint8Array, v: Uint8Array, value: V | undefined, old: Uint8Array): void {
     // Tuple rows: entries are projected from the encoded rows, so an update that leaves
     // the indexed columns alone decodes nothing (TPC-C's Payment and Delivery).
     let oldValue: V | undefined;
@@ -290,8 +354,10 @@ export class Table<V = unknown> {
     this.#host.checkOpen();
     const b = byteBounds(opts, (k) => partial(this.name, this.keySchema, k));
     const n = this.keySchema.length;
+    const cols = opts.columns;
+    if (cols !== undefined) this.#checkColumns(cols);
     for (const [k, v] of this.#tree.range(b)) {
-      yield { key: decodeTableKey(n, k), value: decodeValue(this.valueEncoding, v) as V };
+      yield { key: decodeTableKey(n, k), value: (cols === undefined ? decodeValue(this.valueEncoding, v) : decodeParts(v, cols)) as V };
     }
   }
 

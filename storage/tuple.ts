@@ -162,53 +162,129 @@ export function decodeKey(key: Uint8Array): KeyPart[] {
   const parts: KeyPart[] = [];
   let i = 0;
   while (i < key.length) {
-    const tag = key[i++] as number;
-    if (tag === T_NULL) parts.push(null);
-    else if (tag === T_FALSE) parts.push(false);
-    else if (tag === T_TRUE) parts.push(true);
-    else if (tag === T_BYTES || tag === T_STRING) {
-      // Fast path: a part without escaped zeros is one contiguous run up to its 0x00
-      // terminator — decode it in place (a values' 84-byte filler string was 8 % of a
-      // TPC-B transaction when it went byte by byte through an array).
-      let end = i;
-      let high = 0;
-      for (let c = key[end]; end < key.length && c !== 0; c = key[++end]) high |= c as number;
-      if (end < key.length && key[end + 1] !== 0xff) {
-        parts.push(tag === T_BYTES ? key.slice(i, end) : (high & 0x80) === 0 ? asciiString(key, i, end) : utf8d.decode(key.subarray(i, end)));
-        i = end + 1;
-        continue;
-      }
-      const bytes: number[] = [];
-      for (;;) {
-        if (i >= key.length) throw keyError(`unterminated ${tag === T_STRING ? 'string' : 'bytes'} part at byte ${i}`, tag);
-        const c = key[i++] as number;
-        if (c !== 0) {
-          bytes.push(c);
-          continue;
-        }
-        if (key[i] === 0xff) {
-          bytes.push(0);
-          i++;
-          continue;
-        }
-        break;
-      }
-      const b = Uint8Array.from(bytes);
-      parts.push(tag === T_STRING ? utf8d.decode(b) : b);
-    } else if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) {
-      const n = Math.abs(tag - T_INT_ZERO);
-      if (i + n > key.length) throw keyError(`integer part at byte ${i - 1} needs ${n} bytes`, tag);
-      const neg = tag < T_INT_ZERO;
-      let v = 0;
-      for (let j = 0; j < n; j++) v = v * 256 + (neg ? 255 - (key[i + j] as number) : (key[i + j] as number));
-      i += n;
-      if (v > Number.MAX_SAFE_INTEGER) throw keyError(`integer part at byte ${i - n - 1} is outside ±(2^53 − 1)`, tag);
-      parts.push(neg ? -v : v);
-    } else {
-      throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${i - 1}`, tag);
-    }
+    parts.push(readPart(key, i));
+    i = readEnd;
   }
   return parts;
+}
+
+/** Where the part readPart last read ends (module scratch: no tuple per part). */
+let readEnd = 0;
+
+/** The part that starts at key[i]; sets readEnd past it. Throws REMAPDB_KEY_INVALID on malformed bytes. */
+function readPart(key: Uint8Array, i: number): KeyPart {
+  const tag = key[i++] as number;
+  if (tag === T_NULL || tag === T_FALSE || tag === T_TRUE) {
+    readEnd = i;
+    return tag === T_NULL ? null : tag === T_TRUE;
+  }
+  if (tag === T_BYTES || tag === T_STRING) {
+    // Fast path: a part without escaped zeros is one contiguous run up to its 0x00
+    // terminator — decode it in place (a values' 84-byte filler string was 8 % of a
+    // TPC-B transaction when it went byte by byte through an array).
+    let end = i;
+    let high = 0;
+    for (let c = key[end]; end < key.length && c !== 0; c = key[++end]) high |= c as number;
+    if (end < key.length && key[end + 1] !== 0xff) {
+      readEnd = end + 1;
+      return tag === T_BYTES ? key.slice(i, end) : (high & 0x80) === 0 ? asciiString(key, i, end) : utf8d.decode(key.subarray(i, end));
+    }
+    const bytes: number[] = [];
+    for (;;) {
+      if (i >= key.length) throw keyError(`unterminated ${tag === T_STRING ? 'string' : 'bytes'} part at byte ${i}`, tag);
+      const c = key[i++] as number;
+      if (c !== 0) {
+        bytes.push(c);
+        continue;
+      }
+      if (key[i] === 0xff) {
+        bytes.push(0);
+        i++;
+        continue;
+      }
+      break;
+    }
+    readEnd = i;
+    const b = Uint8Array.from(bytes);
+    return tag === T_STRING ? utf8d.decode(b) : b;
+  }
+  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) {
+    const n = Math.abs(tag - T_INT_ZERO);
+    if (i + n > key.length) throw keyError(`integer part at byte ${i - 1} needs ${n} bytes`, tag);
+    const neg = tag < T_INT_ZERO;
+    let v = 0;
+    for (let j = 0; j < n; j++) v = v * 256 + (neg ? 255 - (key[i + j] as number) : (key[i + j] as number));
+    if (v > Number.MAX_SAFE_INTEGER) throw keyError(`integer part at byte ${i - 1} is outside ±(2^53 − 1)`, tag);
+    readEnd = i + n;
+    return neg ? -v : v;
+  }
+  throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${i - 1}`, tag);
+}
+
+/**
+ * Parts `positions` of the encoded tuple (a position past its end gives null), decoded
+ * — the others are skipped, not decoded (a column read that needs 1 of 17 parts).
+ */
+export function decodeParts(tuple: Uint8Array, positions: readonly number[]): KeyPart[] {
+  const out: KeyPart[] = new Array<KeyPart>(positions.length).fill(null);
+  let need = -1;
+  for (const p of positions) if (p > need) need = p;
+  let at = 0;
+  for (let k = 0; k <= need && at < tuple.length; k++) {
+    let wanted = false;
+    for (let j = 0; j < positions.length; j++) {
+      if (positions[j] === k) {
+        out[j] = readPart(tuple, at);
+        wanted = true;
+      }
+    }
+    at = wanted ? readEnd : partEnd(tuple, at);
+  }
+  return out;
+}
+
+/**
+ * The encoded tuple with parts `positions` replaced by `values` (encoded as encodeKey
+ * does; positions past the end extend the tuple with nulls) — the other parts' bytes are
+ * copied, not decoded and re-encoded.
+ */
+export function spliceParts(tuple: Uint8Array, positions: readonly number[], values: readonly KeyPart[]): Uint8Array {
+  const fresh = encodeKey(values);
+  const freshStart = projStarts;
+  for (let j = 0, at = 0; j < values.length; j++, at = partEnd(fresh, at)) freshStart[j] = at;
+  let need = -1;
+  for (const p of positions) if (p > need) need = p;
+  // Lengths first: kept parts, replaced parts, null padding.
+  let len = 0;
+  let count = 0;
+  let at = 0;
+  for (; at < tuple.length || count <= need; count++) {
+    const j = positions.lastIndexOf(count);
+    const end = at < tuple.length ? partEnd(tuple, at) : at;
+    if (j >= 0) len += (j + 1 < values.length ? (freshStart[j + 1] as number) : fresh.length) - (freshStart[j] as number);
+    else len += at < tuple.length ? end - at : 1;
+    at = end;
+  }
+  const out = allocBytes(len);
+  let o = 0;
+  at = 0;
+  for (let k = 0; k < count; k++) {
+    const j = positions.lastIndexOf(k);
+    const end = at < tuple.length ? partEnd(tuple, at) : at;
+    if (j >= 0) {
+      const s = freshStart[j] as number;
+      const e = j + 1 < values.length ? (freshStart[j + 1] as number) : fresh.length;
+      out.set(fresh.subarray(s, e), o);
+      o += e - s;
+    } else if (at < tuple.length) {
+      out.set(tuple.subarray(at, end), o);
+      o += end - at;
+    } else {
+      out[o++] = T_NULL;
+    }
+    at = end;
+  }
+  return out;
 }
 
 /**

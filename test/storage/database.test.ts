@@ -209,6 +209,45 @@ t.test('secondary indexes: maintained with their table, unique constraints, pref
   db.close();
 });
 
+t.test('tuple columns: getColumns, setColumns and range({ columns }) read and write only what they name', async (t) => {
+  const dir = tempDir(t);
+  const db = openDb(t, dir);
+  const stock = db.createTable<KeyPart[]>('s', { key: ['int', 'int'], value: 'tuple' });
+  const byQty = db.createIndex('s', 'by_qty', { fields: [0] });
+  db.transaction(() => {
+    for (let i = 1; i <= 5; i++) stock.insert([1, i], [10 * i, 0, `dist-${i}`, 'ORIGINAL data']);
+  })();
+  t.same(stock.getColumns([1, 3], [0, 2]), [30, 'dist-3']);
+  t.same(stock.getColumns([1, 3], [3, 7, 0]), ['ORIGINAL data', null, 30], 'any order; past the end is null');
+  t.equal(stock.getColumns([1, 9], [0]), undefined);
+  stock.setColumns([1, 3], [0, 1], [25, 5]);
+  t.same(stock.get([1, 3]), [25, 5, 'dist-3', 'ORIGINAL data'], 'other columns kept');
+  t.same(byQty.find([25]).map((r) => r.key), [[1, 3]], 'an indexed column moves its entry');
+  t.same(byQty.find([30]), []);
+  stock.setColumns([1, 4], [6], ['far']);
+  t.same(stock.get([1, 4]), [40, 0, 'dist-4', 'ORIGINAL data', null, null, 'far'], 'extends with nulls');
+  db.transaction(() => {
+    stock.setColumns([1, 5], [1], [1]);
+    stock.setColumns([1, 5], [1], [2]);
+  })();
+  t.same(stock.getColumns([1, 5], [1]), [2]);
+  t.same([...stock.range({ prefix: [1], columns: [0] })].map((r) => r.value), [[10], [20], [25], [40], [50]]);
+  t.same([...stock.range({ gte: [1, 2], lt: [1, 4], columns: [2, 0] })].map((r) => [r.key, r.value]),
+    [[[1, 2], ['dist-2', 20]], [[1, 3], ['dist-3', 25]]]);
+  t.equal(codeOf(() => stock.setColumns([1, 9], [0], [1])), DB_CODES.NOT_FOUND);
+  t.equal(codeOf(() => stock.setColumns([1, 1], [0, 1], [1])), DB_CODES.INVALID, 'one value per column');
+  t.equal(codeOf(() => stock.setColumns([1, 1], [0], [{} as unknown as KeyPart])), DB_CODES.VALUE_TYPE);
+  t.equal(codeOf(() => stock.getColumns([1, 1], [-1])), DB_CODES.INVALID);
+  t.equal(codeOf(() => stock.getColumns([1, 1], [256])), DB_CODES.INVALID);
+  t.equal(codeOf(() => stock.getColumns([1, 1], [])), DB_CODES.INVALID);
+  const json = db.createTable('j', { key: ['int'] });
+  json.insert(1, { a: 1 });
+  t.equal(codeOf(() => json.getColumns(1, [0])), DB_CODES.INVALID, 'json tables have no columns');
+  t.equal(codeOf(() => [...json.range({ columns: [0] })]), DB_CODES.INVALID);
+  db.checkInvariants();
+  db.close();
+});
+
 t.test('indexes on tuple rows (projected from the encoded row): unique and not, updates that keep or change the indexed columns', async (t) => {
   const dir = tempDir(t);
   const db = openDb(t, dir);

@@ -8,7 +8,7 @@ import t from 'tap';
 
 import { Prng } from '../../sim-kernel/index.js';
 import { crc32c } from '../../storage/crc32c.js';
-import { type KeyPart, compareBytes, decodeKey, encodeKey, partEnd, projectParts, skipParts } from '../../storage/tuple.js';
+import { type KeyPart, compareBytes, decodeKey, decodeParts, encodeKey, partEnd, projectParts, skipParts, spliceParts } from '../../storage/tuple.js';
 
 const SEED = Number(process.env.REMAPDB_SEED ?? 7) >>> 0;
 
@@ -122,6 +122,37 @@ t.test(`projectParts and skipParts agree with decode + encode (seed ${SEED})`, a
   t.throws(() => partEnd(Uint8Array.from([0x40]), 0), { code: 'REMAPDB_KEY_INVALID' });
   t.throws(() => partEnd(Uint8Array.from([0x17, 1]), 0), { code: 'REMAPDB_KEY_INVALID' });
   t.throws(() => projectParts(encodeKey([1]), [256], null), RangeError);
+});
+
+t.test(`decodeParts and spliceParts agree with decode, change, encode (seed ${SEED})`, async (t) => {
+  const rng = new Prng(SEED ^ 0xc01);
+  const part = (): KeyPart => {
+    switch (rng.int(0, 4)) {
+      case 0: return null;
+      case 1: return rng.next() < 0.5;
+      case 2: return rng.int(-70000, 70000) * (rng.next() < 0.1 ? 2 ** 20 : 1);
+      case 3: return Array.from({ length: rng.int(0, 40) }, () => String.fromCharCode(rng.int(0, 4) === 0 ? 0 : rng.int(32, 0x24f))).join('');
+      default: return Uint8Array.from({ length: rng.int(0, 6) }, () => (rng.int(0, 2) === 0 ? 0 : rng.int(0, 255)));
+    }
+  };
+  let bad = 0;
+  for (let i = 0; i < 2000; i++) {
+    const tuple = Array.from({ length: rng.int(0, 8) }, part);
+    const enc = encodeKey(tuple);
+    const positions = Array.from({ length: rng.int(1, 4) }, () => rng.int(0, 10));
+    const got = decodeParts(enc, positions);
+    if (compareBytes(encodeKey(got), encodeKey(positions.map((p) => tuple[p] ?? null))) !== 0) bad++;
+    const values = positions.map(() => part());
+    const want = [...tuple];
+    positions.forEach((p, j) => {
+      while (want.length <= p) want.push(null);
+      want[p] = values[j] as KeyPart;
+    });
+    if (compareBytes(spliceParts(enc, positions, values), encodeKey(want)) !== 0) bad++;
+  }
+  t.equal(bad, 0);
+  t.same(decodeParts(encodeKey([1, 'a', 2]), [2, 0, 9]), [2, 1, null]);
+  t.same(decodeKey(spliceParts(encodeKey([1, 'a']), [3], ['z'])), [1, 'a', null, 'z'], 'extends with nulls');
 });
 
 t.test('bad key parts are refused with REMAPDB_KEY_INVALID', async (t) => {

@@ -20,9 +20,11 @@
  * orders_cust = orders[0, 1, 2] (w, d, c_id; then the key's o). Index fields are value
  * columns only, which is why customer and orders repeat w and d in their values.
  *
- * Lean access: key arrays are reused (the API encodes them on each call); a row read for
- * update keeps its decoded tuple in `raw`, so the update patches that array and writes it
- * without a second read.
+ * Lean access: key arrays are reused (the API encodes them on each call); updates name
+ * the columns they change (Table.setColumns: the other columns' bytes are kept, not
+ * decoded and re-encoded) and reads that need a few columns of a wide row ask for those
+ * (getColumns, range({ columns })) — a stock row has 17 columns, New-Order needs 6 and
+ * Stock-Level 1.
  */
 
 import type { Database, KeyPart, Table } from '../../../storage/index.js';
@@ -40,6 +42,17 @@ const numOrNull = (t: Tuple, i: number): number | null => t[i] as number | null;
 const S_DIST0 = 1;
 const S_YTD = 11;
 const C_BALANCE = 15;
+// Columns read or written by name (Table.getColumns / setColumns / range({ columns })).
+const W_UPDATE = [7];
+const D_UPDATE = [7, 8];
+const C_UPDATE = [C_BALANCE, 16, 17, 18, 19];
+const C_DELIVERY = [C_BALANCE, 18];
+const S_UPDATE = [0, S_YTD, 12, 13];
+const S_QUANTITY = [0];
+const O_UPDATE = [4, 5];
+const OL_ITEM = [0];
+const OL_DELIVERY = [2];
+const OL_AMOUNT = [4];
 
 function customerOf(w: number, d: number, c: number, t: Tuple): Customer {
   return {
@@ -70,6 +83,9 @@ export class RemapdbTpcc implements TpccOps {
   readonly #k3: [number, number, number] = [0, 0, 0];
   readonly #k4: [number, number, number, number] = [0, 0, 0, 0];
   readonly #marks = new StockLevelMarks();
+  /** getStock's columns: quantity, ytd, order_cnt, remote_cnt, data, and the district's dist_xx (set per call). */
+  readonly #stockCols = [0, S_YTD, 12, 13, 14, S_DIST0];
+  readonly #stockValues: Tuple = [0, 0, 0, 0];
 
   constructor(db: Database) {
     this.#db = db;
@@ -179,9 +195,7 @@ export class RemapdbTpcc implements TpccOps {
   }
 
   updateWarehouse(r: Warehouse): void {
-    const t = r.raw as Tuple;
-    t[7] = r.ytdCents;
-    this.#t.warehouse.update(r.wId, t);
+    this.#t.warehouse.setColumns(r.wId, W_UPDATE, [r.ytdCents]);
   }
 
   getDistrict(w: number, d: number): District | undefined {
@@ -192,10 +206,7 @@ export class RemapdbTpcc implements TpccOps {
   }
 
   updateDistrict(r: District): void {
-    const t = r.raw as Tuple;
-    t[7] = r.ytdCents;
-    t[8] = r.nextOId;
-    this.#t.district.update(this.#key2(r.wId, r.dId), t);
+    this.#t.district.setColumns(this.#key2(r.wId, r.dId), D_UPDATE, [r.ytdCents, r.nextOId]);
   }
 
   getCustomer(w: number, d: number, c: number): Customer | undefined {
@@ -213,22 +224,15 @@ export class RemapdbTpcc implements TpccOps {
   }
 
   updateCustomer(r: Customer): void {
-    const t = r.raw as Tuple;
-    t[C_BALANCE] = r.balanceCents;
-    t[16] = r.ytdPaymentCents;
-    t[17] = r.paymentCnt;
-    t[18] = r.deliveryCnt;
-    t[19] = r.data;
-    this.#t.customer.update(this.#key3(r.wId, r.dId, r.cId), t);
+    this.#t.customer.setColumns(this.#key3(r.wId, r.dId, r.cId), C_UPDATE,
+      [r.balanceCents, r.ytdPaymentCents, r.paymentCnt, r.deliveryCnt, r.data]);
   }
 
   addCustomerDelivery(w: number, d: number, c: number, amountCents: number): void {
     const k = this.#key3(w, d, c);
-    const t = this.#t.customer.get(k);
+    const t = this.#t.customer.getColumns(k, C_DELIVERY);
     if (t === undefined) throw new Error(`customer (${w}, ${d}, ${c}) not found`);
-    t[C_BALANCE] = num(t, C_BALANCE) + amountCents;
-    t[18] = num(t, 18) + 1;
-    this.#t.customer.update(k, t);
+    this.#t.customer.setColumns(k, C_DELIVERY, [num(t, 0) + amountCents, num(t, 1) + 1]);
   }
 
   getItem(i: number): Item | undefined {
@@ -238,19 +242,21 @@ export class RemapdbTpcc implements TpccOps {
   }
 
   getStock(w: number, i: number, d: number): Stock | undefined {
-    const t = this.#t.stock.get(this.#key2(w, i));
+    const cols = this.#stockCols;
+    cols[5] = S_DIST0 + d - 1;
+    const t = this.#t.stock.getColumns(this.#key2(w, i), cols);
     if (t === undefined) return undefined;
-    return { wId: w, iId: i, quantity: num(t, 0), ytd: num(t, S_YTD), orderCnt: num(t, 12), remoteCnt: num(t, 13), data: str(t, 14),
-      distInfo: str(t, S_DIST0 + d - 1), raw: t };
+    return { wId: w, iId: i, quantity: num(t, 0), ytd: num(t, 1), orderCnt: num(t, 2), remoteCnt: num(t, 3), data: str(t, 4),
+      distInfo: str(t, 5), raw: null };
   }
 
   updateStock(r: Stock): void {
-    const t = r.raw as Tuple;
-    t[0] = r.quantity;
-    t[S_YTD] = r.ytd;
-    t[12] = r.orderCnt;
-    t[13] = r.remoteCnt;
-    this.#t.stock.update(this.#key2(r.wId, r.iId), t);
+    const v = this.#stockValues;
+    v[0] = r.quantity;
+    v[1] = r.ytd;
+    v[2] = r.orderCnt;
+    v[3] = r.remoteCnt;
+    this.#t.stock.setColumns(this.#key2(r.wId, r.iId), S_UPDATE, v);
   }
 
   getOrder(w: number, d: number, o: number): Order | undefined {
@@ -259,10 +265,7 @@ export class RemapdbTpcc implements TpccOps {
   }
 
   updateOrder(r: Order): void {
-    const t = r.raw as Tuple;
-    t[4] = r.carrierId;
-    t[5] = r.olCnt;
-    this.#t.orders.update(this.#key3(r.wId, r.dId, r.oId), t);
+    this.#t.orders.setColumns(this.#key3(r.wId, r.dId, r.oId), O_UPDATE, [r.carrierId, r.olCnt]);
   }
 
   lastOrderOfCustomer(w: number, d: number, c: number): Order | undefined {
@@ -282,13 +285,11 @@ export class RemapdbTpcc implements TpccOps {
 
   deliverOrderLines(w: number, d: number, o: number, deliveryMs: number): number {
     // Collect first: the tree must not change under a live range scan.
-    const rows = [...this.#t.orderLine.range({ prefix: [w, d, o] })];
+    const rows = [...this.#t.orderLine.range({ prefix: [w, d, o], columns: OL_AMOUNT })];
     let sum = 0;
     for (const row of rows) {
-      const t = row.value;
-      t[2] = deliveryMs;
-      sum += num(t, 4);
-      this.#t.orderLine.update(row.key, t);
+      sum += num(row.value, 0);
+      this.#t.orderLine.setColumns(row.key, OL_DELIVERY, [deliveryMs]);
     }
     return sum;
   }
@@ -305,10 +306,10 @@ export class RemapdbTpcc implements TpccOps {
   stockLevel(w: number, d: number, lo: number, hi: number, threshold: number): number {
     const marks = this.#marks.begin();
     let count = 0;
-    for (const row of this.#t.orderLine.range({ gte: [w, d, lo], lt: [w, d, hi] })) {
+    for (const row of this.#t.orderLine.range({ gte: [w, d, lo], lt: [w, d, hi], columns: OL_ITEM })) {
       const i = num(row.value, 0);
       if (!marks.first(i)) continue;
-      const s = this.#t.stock.get(this.#key2(w, i));
+      const s = this.#t.stock.getColumns(this.#key2(w, i), S_QUANTITY);
       if (s !== undefined && num(s, 0) < threshold) count++;
     }
     return count;
