@@ -249,40 +249,55 @@ export function decodeParts(tuple: Uint8Array, positions: readonly number[]): Ke
  * copied, not decoded and re-encoded.
  */
 export function spliceParts(tuple: Uint8Array, positions: readonly number[], values: readonly KeyPart[]): Uint8Array {
+  if (positions.length !== values.length || positions.length > PROJECT_MAX_POSITION + 1) {
+    throw new RangeError(`spliceParts: ${positions.length} positions and ${values.length} values (equal, at most ${PROJECT_MAX_POSITION + 1})`);
+  }
+  for (const k of positions) {
+    if (!(Number.isInteger(k) && k >= 0 && k <= PROJECT_MAX_POSITION)) throw new RangeError(`spliceParts: position ${k} is not in 0..${PROJECT_MAX_POSITION}`);
+  }
   const fresh = encodeKey(values);
-  const freshStart = projStarts;
-  for (let j = 0, at = 0; j < values.length; j++, at = partEnd(fresh, at)) freshStart[j] = at;
-  let need = -1;
-  for (const p of positions) if (p > need) need = p;
-  // Lengths first: kept parts, replaced parts, null padding.
-  let len = 0;
+  // Part boundaries of the stored tuple and of the fresh values, one walk each.
+  const starts = spliceStarts;
   let count = 0;
-  let at = 0;
-  for (; at < tuple.length || count <= need; count++) {
-    const j = positions.lastIndexOf(count);
-    const end = at < tuple.length ? partEnd(tuple, at) : at;
-    if (j >= 0) len += (j + 1 < values.length ? (freshStart[j + 1] as number) : fresh.length) - (freshStart[j] as number);
-    else len += at < tuple.length ? end - at : 1;
-    at = end;
+  for (let at = 0; at < tuple.length; at = partEnd(tuple, at)) {
+    if (count === PROJECT_MAX_POSITION + 1) throw new RangeError(`spliceParts: tuples of more than ${PROJECT_MAX_POSITION + 1} parts`);
+    starts[count++] = at;
+  }
+  starts[count] = tuple.length;
+  const fstarts = projStarts;
+  for (let j = 0, at = 0; j < values.length; j++, at = partEnd(fresh, at)) fstarts[j] = at;
+  fstarts[values.length] = fresh.length;
+  // Which value replaces position k (the last one named wins), -1: kept.
+  const by = spliceBy;
+  let parts = count;
+  for (let j = 0; j < positions.length; j++) {
+    const k = positions[j] as number;
+    by[k] = j;
+    if (k + 1 > parts) parts = k + 1;
+  }
+  let len = 0;
+  for (let k = 0; k < parts; k++) {
+    const j = by[k] as number;
+    len += j >= 0 ? (fstarts[j + 1] as number) - (fstarts[j] as number) : k < count ? (starts[k + 1] as number) - (starts[k] as number) : 1;
   }
   const out = allocBytes(len);
   let o = 0;
-  at = 0;
-  for (let k = 0; k < count; k++) {
-    const j = positions.lastIndexOf(k);
-    const end = at < tuple.length ? partEnd(tuple, at) : at;
+  for (let k = 0; k < parts; k++) {
+    const j = by[k] as number;
     if (j >= 0) {
-      const s = freshStart[j] as number;
-      const e = j + 1 < values.length ? (freshStart[j + 1] as number) : fresh.length;
-      out.set(fresh.subarray(s, e), o);
-      o += e - s;
-    } else if (at < tuple.length) {
-      out.set(tuple.subarray(at, end), o);
-      o += end - at;
+      const a = fstarts[j] as number;
+      const b = fstarts[j + 1] as number;
+      out.set(fresh.subarray(a, b), o);
+      o += b - a;
+      by[k] = -1;
+    } else if (k < count) {
+      const a = starts[k] as number;
+      const b = starts[k + 1] as number;
+      out.set(tuple.subarray(a, b), o);
+      o += b - a;
     } else {
       out[o++] = T_NULL;
     }
-    at = end;
   }
   return out;
 }
@@ -328,7 +343,7 @@ export function projectParts(tuple: Uint8Array, positions: readonly (string | nu
   const starts = projStarts;
   let need = -1;
   for (const p of positions) if (typeof p === 'number' && p > need) need = p;
-  if (need >= starts.length) throw new RangeError(`projectParts: position ${need} is beyond ${starts.length - 1}`);
+  if (need > PROJECT_MAX_POSITION) throw new RangeError(`projectParts: position ${need} is beyond ${PROJECT_MAX_POSITION}`);
   let count = 0;
   for (let i = 0; i < tuple.length && count <= need; i = partEnd(tuple, i)) starts[count++] = i;
   let len = suffix === null ? 0 : suffix.length;
@@ -353,7 +368,10 @@ export function projectParts(tuple: Uint8Array, positions: readonly (string | nu
 
 /** Part start offsets for projectParts: positions up to PROJECT_MAX_POSITION. */
 export const PROJECT_MAX_POSITION = 255;
-const projStarts = new Int32Array(PROJECT_MAX_POSITION + 1);
+const projStarts = new Int32Array(PROJECT_MAX_POSITION + 2);
+/** spliceParts' scratch: the stored tuple's part starts, and the value replacing each position (-1: none; left all -1). */
+const spliceStarts = new Int32Array(PROJECT_MAX_POSITION + 2);
+const spliceBy = new Int16Array(PROJECT_MAX_POSITION + 1).fill(-1);
 
 /** A Buffer over the last ArrayBuffer an ASCII string was decoded from (latin1 = ASCII there). */
 let asciiBuffer: ArrayBufferLike | null = null;

@@ -153,6 +153,11 @@ t.test(`decodeParts and spliceParts agree with decode, change, encode (seed ${SE
   t.equal(bad, 0);
   t.same(decodeParts(encodeKey([1, 'a', 2]), [2, 0, 9]), [2, 1, null]);
   t.same(decodeKey(spliceParts(encodeKey([1, 'a']), [3], ['z'])), [1, 'a', null, 'z'], 'extends with nulls');
+  t.same(decodeKey(spliceParts(encodeKey([1, 2]), [0, 0], ['x', 'y'])), ['y', 2], 'the last value named for a position wins');
+  t.same(decodeKey(spliceParts(encodeKey([1, 2]), [1], [3])), [1, 3], 'and the scratch is clean for the next call');
+  t.throws(() => spliceParts(encodeKey([1]), [256], [1]), RangeError);
+  t.throws(() => spliceParts(encodeKey([1]), [0, 1], [1]), RangeError);
+  t.throws(() => spliceParts(encodeKey(new Array<KeyPart>(300).fill(1)), [0], [1]), RangeError);
 });
 
 t.test('bad key parts are refused with REMAPDB_KEY_INVALID', async (t) => {
