@@ -15,8 +15,10 @@
  * Invariants (walkChain checks them):
  *   1. A chain for a value of v bytes has ceil(v / capacity) pages; every page but the last
  *      is full (capacity bytes), the last holds the rest, and its next field is 0.
- *   2. Chains are owned by exactly one leaf cell: written once by writeChain, never
- *      shared, freed whole by freeChain when the cell's value is replaced or deleted.
+ *   2. Chains are owned by exactly one leaf cell: written by writeChain, never shared,
+ *      freed whole by freeChain when the cell's value is replaced by one of another
+ *      length or deleted; a value of the same length is rewritten in place
+ *      (rewriteChain: same pages, only their value bytes, declared ranges).
  *
  * Fixes: every function holds at most one fix at a time and releases it on every path.
  */
@@ -76,6 +78,34 @@ export function writeChain(io: PageIO, value: Uint8Array): number {
     throw err;
   }
   return next;
+}
+
+/**
+ * Overwrite the value bytes of a chain that holds exactly value.length bytes, page by
+ * page in place (ranged write fixes: only the data bytes are logged). YCSB-like records
+ * (1 KB, past the inline limit of 4 KiB pages) are updated this way instead of through a
+ * new chain and a freed one.
+ */
+export function rewriteChain(io: PageIO, first: number, value: Uint8Array): void {
+  let page = first;
+  let done = 0;
+  const limit = chainPages(value.length, io.pageSize);
+  for (let i = 0; i < limit; i++) {
+    const tok = io.fixWrite(page, true);
+    try {
+      const b = io.bytes;
+      const p = io.offset(tok);
+      const used = rd32(b, p + OVF_USED);
+      assert(b[p] === PAGE_TYPE.OVERFLOW && done + used <= value.length, 'overflow page type and length');
+      b.set(value.subarray(done, done + used), p + OVF_DATA);
+      io.noteWrite(page, OVF_DATA, OVF_DATA + used);
+      done += used;
+      page = rd32(b, p + OVF_NEXT);
+    } finally {
+      io.unfix(tok, true);
+    }
+  }
+  assert(done === value.length && page === 0, 'overflow chain holds the value\'s length');
 }
 
 /** Copy a chain's `valueBytes` bytes into dst[dstOff..]. */

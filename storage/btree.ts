@@ -46,7 +46,7 @@ import {
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
 } from './btree-node.js';
-import { freeChain, readChain, writeChain } from './btree-overflow.js';
+import { freeChain, readChain, rewriteChain, writeChain } from './btree-overflow.js';
 import { DB_CODES, dbError } from './errors.js';
 import { PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
 import type { PageIO } from './page-io.js';
@@ -253,8 +253,17 @@ export class BTree {
       const v = rd32(b, c + 2);
       if (valueInline(key.length, v, this.#ps)) sameSize = v === value.length;
       else oldChain = rd32(b, c + CELL_HEADER_BYTES + key.length);
+      if (oldChain !== 0 && v === value.length) {
+        // An overflowed value of the same length: rewrite its chain in place; the leaf cell
+        // (length, first page) stays as it is.
+        io.unfix(this.#leafTok, false);
+        this.#leafTok = -1;
+        rewriteChain(io, oldChain, value);
+        this.#epoch[0] = (this.#epoch[0] as number) + 1;
+        return PUT_REPLACED;
+      }
     } finally {
-      io.unfix(this.#leafTok, false);
+      if (this.#leafTok !== -1) io.unfix(this.#leafTok, false);
     }
     if (sameSize) {
       // The hot update: an inline value of the same length is overwritten where it is.
