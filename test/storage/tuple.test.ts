@@ -92,17 +92,20 @@ t.test(`seeded random tuples order like the reference (seed ${SEED})`, async (t)
   t.equal(bad, 0, 'bytewise order of encodings = tuple order');
 });
 
+/** A random part for the byte-level helpers' tests: every type, strings up to 40 chars with NULs and non-ASCII, bytes with zeros. */
+function randomPart(rng: Prng): KeyPart {
+  switch (rng.int(0, 4)) {
+    case 0: return null;
+    case 1: return rng.next() < 0.5;
+    case 2: return rng.int(-70000, 70000) * (rng.next() < 0.1 ? 2 ** 20 : 1);
+    case 3: return Array.from({ length: rng.int(0, 40) }, () => String.fromCharCode(rng.int(0, 4) === 0 ? 0 : rng.int(32, 0x24f))).join('');
+    default: return Uint8Array.from({ length: rng.int(0, 6) }, () => (rng.int(0, 2) === 0 ? 0 : rng.int(0, 255)));
+  }
+}
+
 t.test(`projectParts and skipParts agree with decode + encode (seed ${SEED})`, async (t) => {
   const rng = new Prng(SEED ^ 0x5eed);
-  const part = (): KeyPart => {
-    switch (rng.int(0, 4)) {
-      case 0: return null;
-      case 1: return rng.next() < 0.5;
-      case 2: return rng.int(-70000, 70000) * (rng.next() < 0.1 ? 2 ** 20 : 1);
-      case 3: return Array.from({ length: rng.int(0, 40) }, () => String.fromCharCode(rng.int(0, 4) === 0 ? 0 : rng.int(32, 0x24f))).join('');
-      default: return Uint8Array.from({ length: rng.int(0, 6) }, () => (rng.int(0, 2) === 0 ? 0 : rng.int(0, 255)));
-    }
-  };
+  const part = (): KeyPart => randomPart(rng);
   let bad = 0;
   for (let i = 0; i < 2000; i++) {
     const tuple = Array.from({ length: rng.int(0, 8) }, part);
@@ -126,15 +129,7 @@ t.test(`projectParts and skipParts agree with decode + encode (seed ${SEED})`, a
 
 t.test(`decodeParts and spliceParts agree with decode, change, encode (seed ${SEED})`, async (t) => {
   const rng = new Prng(SEED ^ 0xc01);
-  const part = (): KeyPart => {
-    switch (rng.int(0, 4)) {
-      case 0: return null;
-      case 1: return rng.next() < 0.5;
-      case 2: return rng.int(-70000, 70000) * (rng.next() < 0.1 ? 2 ** 20 : 1);
-      case 3: return Array.from({ length: rng.int(0, 40) }, () => String.fromCharCode(rng.int(0, 4) === 0 ? 0 : rng.int(32, 0x24f))).join('');
-      default: return Uint8Array.from({ length: rng.int(0, 6) }, () => (rng.int(0, 2) === 0 ? 0 : rng.int(0, 255)));
-    }
-  };
+  const part = (): KeyPart => randomPart(rng);
   let bad = 0;
   for (let i = 0; i < 2000; i++) {
     const tuple = Array.from({ length: rng.int(0, 8) }, part);
