@@ -12,7 +12,7 @@
  */
 
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 import { closeStore, describeStore, type EngineSpec, openStore, type Store, storeBytes } from '../workloads/stores.js';
 import type { CheckResult } from '../workloads/types.js';
@@ -90,6 +90,7 @@ export async function runLoad(job: LoadJob): Promise<ImageManifest> {
   const manifest: ImageManifest = {
     version: IMAGE_VERSION, workload: { name: wl.name, params: params as Record<string, unknown> }, seed: job.seed, kind: job.engine.kind,
     rows, loadSeconds, rowsPerSec: rows / loadSeconds, bytes: storeBytes(job.dir), checks, createdAt: new Date().toISOString(),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
   const failed = failedChecks(checks);
   if (failed !== null) throw new Error(`after the load of ${job.workload.name} on ${job.engine.kind}: ${failed}`);
@@ -110,9 +111,12 @@ export async function runCell(job: RunJob): Promise<CellResult> {
   const result: CellResult = {
     id: job.cell.id, label: job.cell.label, engine: job.cell.engine, describe: '', error: null, warmupSeconds: 0, seconds: 0,
     committed: 0, rolledBack: 0, errors: 0, errorSamples: [], txPerSec: 0, nopm: null, types: [], countersBefore: {}, countersAfter: {},
-    checks: [], kernel: null, samples: [], dbBytes: 0, rssBytes: 0, heapUsedBytes: 0, openMs: 0,
+    checks: [], kernel: null, samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
   };
   copyImage(job.imageDir, job.dir);
+  // GC pauses: the measured loop never yields, so the entries are taken synchronously.
+  const gcs = new PerformanceObserver(() => undefined);
+  gcs.observe({ entryTypes: ['gc'] });
   let store: Store | null = null;
   try {
     const t0 = performance.now();
@@ -129,6 +133,7 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     const m = measure(terminals, wl.txTypes, job.limits, job.cell.label, {
       progress: log,
       startMeasure(): void {
+        gcs.takeRecords();
         before = probe(s);
         last = before === null ? null : faultCounters(before);
       },
@@ -145,6 +150,8 @@ export async function runCell(job: RunJob): Promise<CellResult> {
       },
     });
     const after = probe(store);
+    const gcEntries = gcs.takeRecords();
+    result.gc = { count: gcEntries.length, pauseMs: gcEntries.reduce((a, e) => a + e.duration, 0) };
     result.countersAfter = bound.counters();
     result.samples = samples;
     result.warmupSeconds = m.warmup.seconds;
@@ -175,12 +182,14 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     result.checks = bound.check(committedSinceLoad);
     const mem = process.memoryUsage();
     result.rssBytes = mem.rss;
+    result.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     result.heapUsedBytes = mem.heapUsed;
     result.error = m.aborted ?? failedChecks(result.checks);
   } catch (err) {
     result.error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
     log(`${job.cell.label}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   } finally {
+    gcs.disconnect();
     if (store !== null) {
       try {
         await closeStore(store);

@@ -115,8 +115,8 @@ async function ensureImages(o: MatrixOptions, cells: readonly CellSpec[]): Promi
     const job: LoadJob = { phase: 'load', workload: o.workload, seed: o.seed, dir, engine };
     o.log(`image ${kind}: loading ${o.workload.name} into ${dir}`);
     const m = await runJob<ImageManifest>(job, JOB_GRACE_MS * 4);
-    o.log(`image ${kind}: ${m.rows} rows, ${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${Math.round(m.rowsPerSec)} rows/s); ` +
-      `${m.checks.length} checks passed`);
+    o.log(`image ${kind}: ${m.rows} rows, ${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${Math.round(m.rowsPerSec)} rows/s), ` +
+      `loader peak RSS ${(m.peakRssBytes / 1048576).toFixed(0)} MiB; ${m.checks.length} checks passed`);
     images[kind] = m;
   }
   return images;
@@ -126,7 +126,7 @@ function failedCell(cell: CellSpec, error: string): CellResult {
   return {
     id: cell.id, label: cell.label, engine: cell.engine, describe: '', error, warmupSeconds: 0, seconds: 0, committed: 0, rolledBack: 0,
     errors: 0, errorSamples: [], txPerSec: 0, nopm: null, types: [], countersBefore: {}, countersAfter: {}, checks: [], kernel: null,
-    samples: [], dbBytes: 0, rssBytes: 0, heapUsedBytes: 0, openMs: 0,
+    samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
   };
 }
 

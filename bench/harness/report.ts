@@ -27,8 +27,11 @@ function summaryTable(run: RunResult): TableSpec {
     int(c.committed), int(c.rolledBack), int(c.errors),
     c.checks.length === 0 ? '-' : `${c.checks.filter((x) => x.ok).length}/${c.checks.length}`,
     c.dbBytes > 0 ? bytes(c.dbBytes) : '-',
+    c.peakRssBytes > 0 ? bytes(c.peakRssBytes) : '-',
+    c.gc.count > 0 ? `${c.gc.count} / ${c.gc.pauseMs.toFixed(0)} ms` : '-',
   ]);
-  const columns = ['cell', 'tx/s', tpcc ? 'NOPM' : '', `vs ${base?.label ?? '?'}`, 'committed', 'rolled back', 'errors', 'checks', 'files'];
+  const columns = ['cell', 'tx/s', tpcc ? 'NOPM' : '', `vs ${base?.label ?? '?'}`, 'committed', 'rolled back', 'errors', 'checks', 'files',
+    'peak RSS', 'GCs / pause'];
   const notes = [`baseline: ${base?.label ?? run.baseline}; ${tpcc ? 'NOPM = committed New-Orders per minute (Δ Σ D_NEXT_O_ID)' : 'tx/s = committed transactions per second'}`];
   for (const c of run.cells) {
     if (c.error !== null) notes.push(`${c.label}: ${c.error}`);
@@ -38,7 +41,7 @@ function summaryTable(run: RunResult): TableSpec {
     title: `${run.workload.name} ${JSON.stringify(run.workload.params)}, seed ${run.seed}, sync ${run.sync}, ${run.limits.terminals} terminal(s), ` +
       `${run.limits.durationSeconds > 0 ? `${run.limits.durationSeconds} s` : `${run.limits.transactions} tx`} after ${run.limits.warmupSeconds} s warm-up` +
       `${run.runId !== null ? ` (run ${run.runId})` : ''}`,
-    columns, rightAlign: [1, 2, 3, 4, 5, 6, 7, 8], rows, notes,
+    columns, rightAlign: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rows, notes,
   };
 }
 

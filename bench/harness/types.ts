@@ -110,7 +110,11 @@ export interface CellResult {
   samples: Sample[];
   dbBytes: number;
   rssBytes: number;
+  /** The cell process's peak resident set. */
+  peakRssBytes: number;
   heapUsedBytes: number;
+  /** Garbage collections during the measured phase: how many, and their pauses in all. */
+  gc: { count: number; pauseMs: number };
   openMs: number;
 }
 
@@ -122,6 +126,8 @@ export interface ImageManifest {
   kind: string;
   rows: number;
   loadSeconds: number;
+  /** The load process's peak resident set (the loader's memory stays bounded: it generates a district at a time). */
+  peakRssBytes: number;
   rowsPerSec: number;
   bytes: number;
   checks: CheckResult[];

@@ -54,7 +54,7 @@ function cell(id: string, kind: 'remapdb' | 'sqlite', txPerSec: number, error: s
       swapIns: 0, poolHits: 100, poolMisses: 10, evictions: 8, writebacks: 2, checkpoints: 1, walBytes: 4096, walSyncs: 0, kernelNs: 5000,
       kernelNsByEvent: { ioRead: { count: 1, ns: 4000 }, minorFault: { count: 5, ns: 1000 } },
     } : null,
-    samples: [], dbBytes: 1 << 20, rssBytes: 1 << 26, heapUsedBytes: 1 << 24, openMs: 3,
+    samples: [], dbBytes: 1 << 20, rssBytes: 1 << 26, peakRssBytes: 1 << 27, heapUsedBytes: 1 << 24, gc: { count: 4, pauseMs: 12.5 }, openMs: 3,
   };
 }
 
