@@ -12,7 +12,8 @@
  */
 
 import * as fs from 'node:fs';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
 
 import { closeStore, describeStore, type EngineSpec, openStore, type Store, storeBytes } from '../workloads/stores.js';
 import type { CheckResult } from '../workloads/types.js';
@@ -114,9 +115,9 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     checks: [], kernel: null, samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
   };
   copyImage(job.imageDir, job.dir);
-  // GC pauses: the measured loop never yields, so the entries are taken synchronously.
-  const gcs = new PerformanceObserver(() => undefined);
-  gcs.observe({ entryTypes: ['gc'] });
+  // GC pauses of the measured phase: v8.GCProfiler reports synchronously (the loop never
+  // yields, so 'gc' performance entries would only arrive after it).
+  const gcs = new v8.GCProfiler();
   let store: Store | null = null;
   try {
     const t0 = performance.now();
@@ -133,7 +134,7 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     const m = measure(terminals, wl.txTypes, job.limits, job.cell.label, {
       progress: log,
       startMeasure(): void {
-        gcs.takeRecords();
+        gcs.start();
         before = probe(s);
         last = before === null ? null : faultCounters(before);
       },
@@ -150,8 +151,9 @@ export async function runCell(job: RunJob): Promise<CellResult> {
       },
     });
     const after = probe(store);
-    const gcEntries = gcs.takeRecords();
-    result.gc = { count: gcEntries.length, pauseMs: gcEntries.reduce((a, e) => a + e.duration, 0) };
+    const gcStats = gcs.stop()?.statistics ?? [];
+    // cost is in microseconds.
+    result.gc = { count: gcStats.length, pauseMs: gcStats.reduce((a, e) => a + e.cost, 0) / 1000 };
     result.countersAfter = bound.counters();
     result.samples = samples;
     result.warmupSeconds = m.warmup.seconds;
@@ -189,7 +191,6 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     result.error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
     log(`${job.cell.label}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   } finally {
-    gcs.disconnect();
     if (store !== null) {
       try {
         await closeStore(store);
