@@ -1,6 +1,7 @@
 /**
  * Run a harness job in a child Node process with this process's loader flags (tsx when
- * run from source), its stderr passed through, and read the one JSON line it prints.
+ * run from source): its stderr lines (progress, errors) go to `onLine` — the run's log —
+ * and the one JSON line it prints on stdout is its result.
  */
 
 import { spawn } from 'node:child_process';
@@ -12,14 +13,21 @@ import type { Job } from './cell.js';
 /** A job that takes longer than its limits plus this is killed and reported as failed. */
 export const JOB_GRACE_MS = 15 * 60 * 1000;
 
-export function runJob<T>(job: Job, timeoutMs: number): Promise<T> {
+export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) => void): Promise<T> {
   const self = fileURLToPath(import.meta.url);
   const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => { out += s; });
+    let partial = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      const lines = (partial + s).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -27,6 +35,7 @@ export function runJob<T>(job: Job, timeoutMs: number): Promise<T> {
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
+      if (partial !== '') onLine(partial);
       const last = out.trim().split('\n').pop() ?? '';
       let msg: { ok?: T; error?: string } = {};
       try {

@@ -114,7 +114,7 @@ async function ensureImages(o: MatrixOptions, cells: readonly CellSpec[]): Promi
     const engine: EngineSpec = { ...DEFAULT_SPEC, kind, sync: 'off', poolPages: pool, mlock: o.mlock, ramBytes: o.ramBytes };
     const job: LoadJob = { phase: 'load', workload: o.workload, seed: o.seed, dir, engine };
     o.log(`image ${kind}: loading ${o.workload.name} into ${dir}`);
-    const m = await runJob<ImageManifest>(job, JOB_GRACE_MS * 4);
+    const m = await runJob<ImageManifest>(job, JOB_GRACE_MS * 4, o.log);
     o.log(`image ${kind}: ${m.rows} rows, ${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${Math.round(m.rowsPerSec)} rows/s), ` +
       `loader peak RSS ${(m.peakRssBytes / 1048576).toFixed(0)} MiB; ${m.checks.length} checks passed`);
     images[kind] = m;
@@ -151,7 +151,7 @@ export async function runMatrix(o: MatrixOptions, cells: readonly CellSpec[] = e
     o.log(`cell ${cell.label}: start`);
     let r: CellResult;
     try {
-      r = await runJob<CellResult>(job, limitMs);
+      r = await runJob<CellResult>(job, limitMs, o.log);
     } catch (err) {
       r = failedCell(cell, err instanceof Error ? err.message : String(err));
     }

@@ -47,6 +47,7 @@ t.test('a tiny TPC-B matrix: loaded once per engine, every cell checked, recorde
   t.same(Object.keys(run.images).sort(), ['lmdb', 'remapdb', 'sqlite'], 'one image per engine kind');
   t.equal(run.baseline, 'sqlite-256');
   t.ok(lines.some((l) => /image remapdb: loading tpcb/.test(l)));
+  t.ok(lines.some((l) => /^load tpcb on remapdb: \d+ rows in [\d.]+ s; checking$/.test(l)), "the load child's progress reaches the run's log");
   t.equal(fs.readdirSync(path.join(dir, 'cells')).length, 0, 'cell copies removed');
 
   // A second run reuses the images.
