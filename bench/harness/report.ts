@@ -28,7 +28,8 @@ function summaryTable(run: RunResult): TableSpec {
     c.checks.length === 0 ? '-' : `${c.checks.filter((x) => x.ok).length}/${c.checks.length}`,
     c.dbBytes > 0 ? bytes(c.dbBytes) : '-',
     c.peakRssBytes > 0 ? bytes(c.peakRssBytes) : '-',
-    c.gc.count > 0 ? `${c.gc.count} / ${c.gc.pauseMs.toFixed(0)} ms` : '-',
+    // Runs recorded before GC statistics existed have none.
+    (c.gc as CellResult['gc'] | undefined) !== undefined && c.gc.count > 0 ? `${c.gc.count} / ${c.gc.pauseMs.toFixed(0)} ms` : '-',
   ]);
   const columns = ['cell', 'tx/s', tpcc ? 'NOPM' : '', `vs ${base?.label ?? '?'}`, 'committed', 'rolled back', 'errors', 'checks', 'files',
     'peak RSS', 'GCs / pause'];

@@ -5,8 +5,11 @@
 import type { CliCommand } from '../command.js';
 import { configCommand } from './config.js';
 import { demoCommand } from './demo.js';
+import { compareCommand, runsCommand } from './runs.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
+  runsCommand,
+  compareCommand,
   configCommand,
 ];
