@@ -251,19 +251,17 @@ export class BTree {
     try {
       const c = cellAt(b, io.offset(this.#leafTok), r);
       const v = rd32(b, c + 2);
-      if (valueInline(key.length, v, this.#ps)) sameSize = v === value.length;
-      else oldChain = rd32(b, c + CELL_HEADER_BYTES + key.length);
-      if (oldChain !== 0 && v === value.length) {
-        // An overflowed value of the same length: rewrite its chain in place; the leaf cell
-        // (length, first page) stays as it is.
-        io.unfix(this.#leafTok, false);
-        this.#leafTok = -1;
-        rewriteChain(io, oldChain, value);
-        this.#epoch[0] = (this.#epoch[0] as number) + 1;
-        return PUT_REPLACED;
-      }
+      sameSize = v === value.length;
+      if (!valueInline(key.length, v, this.#ps)) oldChain = rd32(b, c + CELL_HEADER_BYTES + key.length);
     } finally {
-      if (this.#leafTok !== -1) io.unfix(this.#leafTok, false);
+      io.unfix(this.#leafTok, false);
+    }
+    if (sameSize && oldChain !== 0) {
+      // An overflowed value of the same length: rewrite its chain in place; the leaf cell
+      // (length, first page) stays as it is.
+      rewriteChain(io, oldChain, value);
+      this.#epoch[0] = (this.#epoch[0] as number) + 1;
+      return PUT_REPLACED;
     }
     if (sameSize) {
       // The hot update: an inline value of the same length is overwritten where it is.

@@ -15,7 +15,7 @@
  */
 
 import { allocBytes } from './bytes.js';
-import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING } from './btree.js';
+import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree.js';
 import {
   decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
 } from './codec.js';
@@ -72,20 +72,12 @@ export interface RangeOptions {
   columns?: readonly number[];
 }
 
-interface ByteBounds {
-  gt?: Uint8Array;
-  gte?: Uint8Array;
-  lt?: Uint8Array;
-  lte?: Uint8Array;
-  reverse?: boolean;
-  limit?: number;
-}
 
 const EMPTY = new Uint8Array(0);
 
 /** Translate typed bounds (possibly prefixes) into byte bounds; encode(parts) encodes a partial key. */
-function byteBounds(opts: RangeOptions, encode: (k: KeyInput) => Uint8Array): ByteBounds {
-  const b: ByteBounds = {};
+function byteBounds(opts: RangeOptions, encode: (k: KeyInput) => Uint8Array): TreeRange {
+  const b: TreeRange = {};
   const lower = (k: Uint8Array, inclusive: boolean): void => {
     const v = inclusive ? k : prefixEnd(k);
     // prefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
@@ -306,19 +298,27 @@ export class Table<V = unknown> {
 
   /** Insert an absent row and its index entries (unique checks first: nothing changes if one fails). */
   #insertIndexed(k: Uint8Array, v: Uint8Array, value: V): void {
-    const entries = this.indexes.map((ix) => ix.entryOf(k, v, value));
+    const entries = this.#entries(k, v, value);
     this.indexes.forEach((ix, i) => ix.checkUnique(entries[i] as Uint8Array, null));
     this.#tree.put(k, v, 'insert');
     this.indexes.forEach((ix, i) => ix.add(entries[i] as Uint8Array, k));
   }
 
+  /**
+   * The index entries of row k, whose encoded value is `encoded` (and decoded `value`, if
+   * at hand): tuple rows' entries are projected from the bytes — an update that leaves
+   * the indexed columns alone decodes nothing (TPC-C's Payment and Delivery) — others
+   * are built from the value, decoded at most once.
+   */
+  #entries(k: Uint8Array, encoded: Uint8Array, value: V | undefined): Uint8Array[] {
+    let decoded = value;
+    return this.indexes.map((ix) => (ix.projects ? ix.projected(k, encoded) :
+      ix.entry(k, (decoded ??= decodeValue(this.valueEncoding, encoded) as V))));
+  }
+
   #replace(k: Uint8Array, v: Uint8Array, value: V | undefined, old: Uint8Array): void {
-    // Tuple rows: entries are projected from the encoded rows, so an update that leaves
-    // the indexed columns alone decodes nothing (TPC-C's Payment and Delivery).
-    let oldValue: V | undefined;
-    const olds = this.indexes.map((ix) => (ix.projects ? ix.entryOf(k, old, undefined) :
-      ix.entry(k, (oldValue ??= decodeValue(this.valueEncoding, old) as V))));
-    const news = this.indexes.map((ix) => ix.entryOf(k, v, value));
+    const olds = this.#entries(k, old, undefined);
+    const news = this.#entries(k, v, value);
     this.indexes.forEach((ix, i) => {
       if (Buffer.compare(olds[i] as Uint8Array, news[i] as Uint8Array) !== 0) ix.checkUnique(news[i] as Uint8Array, k);
     });
@@ -340,9 +340,7 @@ export class Table<V = unknown> {
       if (this.indexes.length === 0) return this.#tree.delete(k);
       const old = this.#tree.get(k);
       if (old === undefined) return false;
-      let oldValue: V | undefined;
-      const entries = this.indexes.map((ix) => (ix.projects ? ix.entryOf(k, old, undefined) :
-        ix.entry(k, (oldValue ??= decodeValue(this.valueEncoding, old) as V))));
+      const entries = this.#entries(k, old, undefined);
       this.#tree.delete(k);
       this.indexes.forEach((ix, i) => ix.remove(entries[i] as Uint8Array));
       return true;
@@ -471,10 +469,9 @@ export class Index<V = unknown> {
     return out;
   }
 
-  /** @internal the index key of a row given its encoded value (and, if at hand, the value). */
-  entryOf(pk: Uint8Array, encoded: Uint8Array, value: V | undefined): Uint8Array {
-    if (this.projects) return projectParts(encoded, this.fields, this.unique ? null : pk);
-    return this.entry(pk, value ?? (decodeValue(this.#table.valueEncoding, encoded) as V));
+  /** @internal the index key of a row projected from its encoded tuple (an index that `projects`). */
+  projected(pk: Uint8Array, encoded: Uint8Array): Uint8Array {
+    return projectParts(encoded, this.fields, this.unique ? null : pk);
   }
 
   /** @internal throw REMAPDB_UNIQUE_VIOLATION if another row has this entry. */

@@ -258,15 +258,10 @@ export function spliceParts(tuple: Uint8Array, positions: readonly number[], val
   const fresh = encodeKey(values);
   // Part boundaries of the stored tuple and of the fresh values, one walk each.
   const starts = spliceStarts;
-  let count = 0;
-  for (let at = 0; at < tuple.length; at = partEnd(tuple, at)) {
-    if (count === PROJECT_MAX_POSITION + 1) throw new RangeError(`spliceParts: tuples of more than ${PROJECT_MAX_POSITION + 1} parts`);
-    starts[count++] = at;
-  }
-  starts[count] = tuple.length;
+  const count = partStarts(tuple, starts, PROJECT_MAX_POSITION + 1);
+  if ((starts[count] as number) < tuple.length) throw new RangeError(`spliceParts: tuples of more than ${PROJECT_MAX_POSITION + 1} parts`);
   const fstarts = projStarts;
-  for (let j = 0, at = 0; j < values.length; j++, at = partEnd(fresh, at)) fstarts[j] = at;
-  fstarts[values.length] = fresh.length;
+  partStarts(fresh, fstarts, values.length);
   // Which value replaces position k (the last one named wins), -1: kept.
   const by = spliceBy;
   let parts = count;
@@ -344,18 +339,17 @@ export function projectParts(tuple: Uint8Array, positions: readonly (string | nu
   let need = -1;
   for (const p of positions) if (typeof p === 'number' && p > need) need = p;
   if (need > PROJECT_MAX_POSITION) throw new RangeError(`projectParts: position ${need} is beyond ${PROJECT_MAX_POSITION}`);
-  let count = 0;
-  for (let i = 0; i < tuple.length && count <= need; i = partEnd(tuple, i)) starts[count++] = i;
+  const count = partStarts(tuple, starts, need + 1);
   let len = suffix === null ? 0 : suffix.length;
   for (const p of positions) {
-    len += typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < count ? partEnd(tuple, starts[p] as number) - (starts[p] as number) : 1;
+    len += typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < count ? (starts[p + 1] as number) - (starts[p] as number) : 1;
   }
   const out = allocBytes(len);
   let o = 0;
   for (const p of positions) {
     if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < count) {
       const s = starts[p] as number;
-      const e = partEnd(tuple, s);
+      const e = starts[p + 1] as number;
       out.set(tuple.subarray(s, e), o);
       o += e - s;
     } else {
@@ -364,6 +358,21 @@ export function projectParts(tuple: Uint8Array, positions: readonly (string | nu
   }
   if (suffix !== null) out.set(suffix, o);
   return out;
+}
+
+/**
+ * Where each of the first `max` parts of `tuple` starts (starts[0..count)) and where the
+ * last of them ends (starts[count]); returns count. `starts` has room for max + 1.
+ */
+function partStarts(tuple: Uint8Array, starts: Int32Array, max: number): number {
+  let count = 0;
+  let at = 0;
+  while (at < tuple.length && count < max) {
+    starts[count++] = at;
+    at = partEnd(tuple, at);
+  }
+  starts[count] = at;
+  return count;
 }
 
 /** Part start offsets for projectParts: positions up to PROJECT_MAX_POSITION. */

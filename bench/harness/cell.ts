@@ -109,11 +109,7 @@ function copyImage(from: string, to: string): void {
 export async function runCell(job: RunJob): Promise<CellResult> {
   const wl = workloadByName(job.workload.name);
   const params = wl.params(job.workload.params);
-  const result: CellResult = {
-    id: job.cell.id, label: job.cell.label, engine: job.cell.engine, describe: '', error: null, warmupSeconds: 0, seconds: 0,
-    committed: 0, rolledBack: 0, errors: 0, errorSamples: [], txPerSec: 0, nopm: null, types: [], countersBefore: {}, countersAfter: {},
-    checks: [], kernel: null, samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
-  };
+  const result = emptyResult(job.cell, null);
   copyImage(job.imageDir, job.dir);
   // GC pauses of the measured phase: v8.GCProfiler reports synchronously (the loop never
   // yields, so 'gc' performance entries would only arrive after it).
@@ -202,6 +198,15 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     if (!job.keep) fs.rmSync(job.dir, { recursive: true, force: true });
   }
   return result;
+}
+
+/** A cell's result before it ran (or when it could not run: `error`). */
+export function emptyResult(cell: CellSpec, error: string | null): CellResult {
+  return {
+    id: cell.id, label: cell.label, engine: cell.engine, describe: '', error, warmupSeconds: 0, seconds: 0, committed: 0, rolledBack: 0,
+    errors: 0, errorSamples: [], txPerSec: 0, nopm: null, types: [], countersBefore: {}, countersAfter: {}, checks: [], kernel: null,
+    samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
+  };
 }
 
 /** New-Orders committed during the warm-up (the 'new-order' type's count), to take out of Δ Σ D_NEXT_O_ID. */

@@ -17,7 +17,7 @@ import { environment, packageVersions } from '../lib/env.js';
 import {
   type Arch, DEFAULT_SPEC, type EngineKind, type EngineSpec, type Personality, type StrategyName, type SyncMode,
 } from '../workloads/stores.js';
-import type { LoadJob, RunJob } from './cell.js';
+import { emptyResult, type LoadJob, type RunJob } from './cell.js';
 import { JOB_GRACE_MS, runJob } from './child.js';
 import { existingImage, imageDir } from './images.js';
 import { workloadByName } from './registry.js';
@@ -122,14 +122,6 @@ async function ensureImages(o: MatrixOptions, cells: readonly CellSpec[]): Promi
   return images;
 }
 
-function failedCell(cell: CellSpec, error: string): CellResult {
-  return {
-    id: cell.id, label: cell.label, engine: cell.engine, describe: '', error, warmupSeconds: 0, seconds: 0, committed: 0, rolledBack: 0,
-    errors: 0, errorSamples: [], txPerSec: 0, nopm: null, types: [], countersBefore: {}, countersAfter: {}, checks: [], kernel: null,
-    samples: [], dbBytes: 0, rssBytes: 0, peakRssBytes: 0, heapUsedBytes: 0, gc: { count: 0, pauseMs: 0 }, openMs: 0,
-  };
-}
-
 /** Run the whole matrix; cells that fail are in the result with their error. */
 export async function runMatrix(o: MatrixOptions, cells: readonly CellSpec[] = expandCells(o)): Promise<RunResult> {
   const wl = workloadByName(o.workload.name);
@@ -153,7 +145,7 @@ export async function runMatrix(o: MatrixOptions, cells: readonly CellSpec[] = e
     try {
       r = await runJob<CellResult>(job, limitMs, o.log);
     } catch (err) {
-      r = failedCell(cell, err instanceof Error ? err.message : String(err));
+      r = emptyResult(cell, err instanceof Error ? err.message : String(err));
     }
     o.log(`cell ${cell.label}: ${r.error !== null ? `FAILED: ${r.error}` : `${Math.round(r.txPerSec)} tx/s` +
       `${r.nopm !== null ? `, NOPM ${Math.round(r.nopm)}` : ''}, ${r.rolledBack} rolled back, ${r.errors} errors, ${r.checks.length} checks passed`}`);
