@@ -674,7 +674,7 @@ export class BufferPool {
         slot: s, pageId, pins: this.#pins[s] as number, dirty: isDirty, usage,
         pageLsn: lsn < 0 ? null : lsn, shadowed, working: this.#work[s] !== -1, pending: this.#pend[s] !== -1,
         retired: this.#retired[s] as number,
-        pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1,
+        pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1, addr, pgoff: pte?.pgoff ?? -1,
       });
     }
     const c = this.#counters;
@@ -697,6 +697,7 @@ export class BufferPool {
         HIT_RATE: fixes === 0 ? 0 : (c[C_HITS] as number) / fixes,
       },
       slots,
+      window: this.#strategy.name === 'nonlinear' ? { addr: this.#strategy.slotAddr(0), pages: this.slotCount } : null,
     };
   }
 

@@ -119,6 +119,10 @@ export interface SlotSnapshot {
   retired: number;
   pte: PteState;
   frame: number;
+  /** Virtual address of the slot's page (-1: none). */
+  addr: number;
+  /** The file page the slot's PTE maps or, as a file PTE, holds (-1: none or not a file page). */
+  pgoff: number;
 }
 
 export interface PoolSummary {
@@ -143,4 +147,6 @@ export interface PoolSummary {
 export interface PoolSnapshot {
   summary: PoolSummary;
   slots: SlotSnapshot[];
+  /** The nonlinear strategy's window, or null. */
+  window: { addr: number; pages: number } | null;
 }

@@ -116,6 +116,36 @@ export function treePageIds(io: PageIO, root: number): number[] {
   return out;
 }
 
+/**
+ * The tree's nodes, internal and leaf, without reading a leaf: only internal nodes are
+ * fixed (they are few and usually resident), so `remapdb inspect` can name the owner of a
+ * resident page without dragging the tree's leaves through the pool. Overflow pages are
+ * not listed (they hang off leaves).
+ */
+export function treeNodeIds(io: PageIO, root: number): number[] {
+  const out = [root];
+  const stack = [root];
+  while (stack.length > 0) {
+    const page = stack.pop() as number;
+    const tok = io.fixRead(page);
+    try {
+      const b = io.bytes;
+      const p = io.offset(tok);
+      if (isLeaf(b, p)) continue;
+      const childrenAreLeaves = b[p + H_LEVEL] === 1;
+      const n = cellCount(b, p);
+      for (let j = 0; j <= n; j++) {
+        const c = childAt(b, p, j);
+        out.push(c);
+        if (!childrenAreLeaves) stack.push(c);
+      }
+    } finally {
+      io.unfix(tok, false);
+    }
+  }
+  return out;
+}
+
 /** A private copy of a page, so the walk holds no fix while it recurses. */
 function pageImage(io: PageIO, page: number): Uint8Array {
   const tok = io.fixRead(page);

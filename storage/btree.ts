@@ -39,7 +39,7 @@
  */
 
 import { allocBytes, copyBytes } from './bytes.js';
-import { checkTree, treePageIds, type BTreeStats } from './btree-check.js';
+import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './btree-check.js';
 import {
   allocCell, assert, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
@@ -355,6 +355,12 @@ export class BTree {
   pageIds(): number[] {
     this.#live();
     return treePageIds(this.#io, this.#root);
+  }
+
+  /** The tree's nodes without reading its leaves (btree-check.ts treeNodeIds); no overflow pages. */
+  nodeIds(): number[] {
+    this.#live();
+    return treeNodeIds(this.#io, this.#root);
   }
 
   /** Verify the invariants (btree-check.ts); throws an Error naming the page and the rule broken. */

@@ -44,6 +44,7 @@ import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import { PAGE_SIZES, putSuperField, SB, sealFilePage, verifyFilePage } from './format.js';
+import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
 import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, WAL_FILE } from './recovery.js';
@@ -171,6 +172,7 @@ export class Database implements TableHost {
   readonly #schema: BTree;
   readonly #tables = new Map<string, Table>();
   readonly #onClose: (() => void) | undefined;
+  readonly #closeHooks: (() => void)[] = [];
   #closed = false;
   #failed: Error | null = null;
   #poison: Poison | null = null;
@@ -588,23 +590,64 @@ export class Database implements TableHost {
     };
   }
 
-  /** Store the buffer pool's snapshot (per slot, and the summary) in meta.sqlite for `remapdb inspect`. */
-  saveSnapshot(label = 'manual'): number {
+  /**
+   * The engine as `remapdb inspect` shows it (storage/introspect.ts): pool summary and
+   * occupied slots with their owners, database counters, the simulated machine's views.
+   * `owners: false` skips naming owners (a cheaper picture for views that do not show them).
+   */
+  inspectState(label = 'live', opts: { owners?: boolean } = {}): InspectState {
     this.checkOpen();
     const snap = this.pool.snapshot();
-    // Columnar, occupied slots only: a 64K-slot pool would otherwise store ~10 MB of JSON objects.
-    const used = snap.slots.filter((s) => s.pageId >= 0);
-    const col = <K extends keyof (typeof used)[number]>(k: K): (typeof used)[number][K][] => used.map((s) => s[k]);
-    const slots = {
-      format: 'columns', count: used.length, slot: col('slot'), pageId: col('pageId'), pins: col('pins'), dirty: col('dirty'),
-      usage: col('usage'), pageLsn: col('pageLsn'), shadowed: col('shadowed'), working: col('working'), pending: col('pending'),
-      retired: col('retired'), pte: col('pte'), frame: col('frame'),
+    const owners = opts.owners === false ? null : this.#ownerIndex();
+    const stats = this.stats();
+    const w = this.wal.stats();
+    const cfg = this.kernel.config;
+    return {
+      version: INSPECT_STATE_VERSION, takenAt: Date.now(), label, strategy: this.options.strategy, pid: process.pid,
+      summary: { ...snap.summary, ...stats.pool },
+      db: {
+        dir: this.dir, pageSize: this.options.pageSize, sync: this.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,
+        commits: stats.commits, rollbacks: stats.rollbacks, checkpoints: stats.checkpoints, walBytes: this.wal.sizeBytes,
+        walSyncs: w.syncs, tables: stats.tables,
+      },
+      slots: slotColumns(snap.slots, (id) => (owners === null ? '' : owners.get(id) ?? (id === 0 ? 'superblock' : OTHER_OWNER))),
+      kernel: {
+        personality: cfg.personality, arch: cfg.arch, meminfo: this.kernel.meminfoFields(), vmstat: this.kernel.vmstatFields(),
+        kernelMemory: this.kernel.kernelMemory(), kernelTime: this.kernel.kernelTime(), maps: this.proc.maps(), smaps: this.proc.smaps(),
+        window: snap.window,
+      },
     };
-    return this.catalog.saveSnapshot({
-      label, strategy: this.options.strategy, summary: { ...snap.summary, ...this.pool.stats() }, slots,
-      kernel: { meminfo: this.kernel.meminfoFields(), vmstat: this.kernel.vmstatFields(), kernelMemory: this.kernel.kernelMemory(),
-        kernelTime: this.kernel.kernelTime() },
-    });
+  }
+
+  /** Owner of each page: every tree's nodes; overflow pages too when the database is small. */
+  #ownerIndex(): Map<number, string> {
+    const m = new Map<number, string>();
+    const full = this.#pager.pageCount <= FULL_OWNER_WALK_PAGES;
+    const add = (ids: number[], who: string): void => {
+      for (const id of ids) m.set(id, who);
+    };
+    add(full ? this.#schema.pageIds() : this.#schema.nodeIds(), 'schema');
+    for (const t of this.#tables.values()) {
+      add(full ? t.tree.pageIds() : t.tree.nodeIds(), t.name);
+      for (const ix of t.indexes) add(full ? ix.tree.pageIds() : ix.tree.nodeIds(), ix.name);
+    }
+    return m;
+  }
+
+  /** Store inspectState() in meta.sqlite as a snapshot for `remapdb inspect DIR`; returns its id. */
+  saveSnapshot(label = 'manual'): number {
+    const st = this.inspectState(label);
+    const { summary, slots, ...rest } = st;
+    return this.catalog.saveSnapshot({ label, strategy: st.strategy, summary, slots, kernel: rest });
+  }
+
+  /** Run `fn` once the database has closed (after the machine is shut down); e.g. an inspection server's close. */
+  onClosed(fn: () => void): void {
+    if (this.#closed) {
+      fn();
+      return;
+    }
+    this.#closeHooks.push(fn);
   }
 
   /**
@@ -635,6 +678,7 @@ export class Database implements TableHost {
         () => this.catalog.close(),
         () => this.#lock.release(),
         () => this.#onClose?.(),
+        ...this.#closeHooks.splice(0),
       ];
       let first: unknown = null;
       for (const s of steps) {
@@ -702,49 +746,103 @@ export class Database implements TableHost {
   /**
    * Check every layer: the pager (free list), every tree (order, fill, links), the
    * catalog against the schema tree, free-page accounting (every page is the superblock,
-   * in exactly one tree, or free), the buffer pool and the kernel.
+   * in exactly one tree, or free), the buffer pool and the kernel. Throws on the first
+   * failure, naming it (integrityReport() reports them all instead).
    */
   checkInvariants(): { pages: number; freePages: number; treePages: number } {
+    const report = this.integrityReport({ checksums: false });
+    const bad = report.checks.find((c) => !c.ok);
+    if (bad !== undefined) throw new Error(`Database invariant: ${bad.id}: ${bad.detail}`);
+    if (!this.#pager.inTransaction) this.pool.checkInvariants();
+    this.kernel.checkInvariants();
+    return { pages: this.#pager.pageCount, freePages: report.freePages, treePages: report.treePages };
+  }
+
+  /**
+   * Every structural check, each reported rather than thrown (for `remapdb check`):
+   * page checksums in the file (unless `checksums: false`), the free list, each tree's
+   * invariants and an index's entry count against its table's rows, page accounting,
+   * the catalog against the schema tree, and the WAL.
+   */
+  integrityReport(opts: { checksums?: boolean } = {}): { checks: IntegrityCheck[]; freePages: number; treePages: number } {
     this.checkOpen();
-    const fail = (msg: string): never => {
-      throw new Error(`Database invariant: ${msg}`);
+    const checks: IntegrityCheck[] = [];
+    const run = (id: string, fn: () => string): boolean => {
+      try {
+        checks.push({ id, ok: true, detail: fn() });
+        return true;
+      } catch (err) {
+        checks.push({ id, ok: false, detail: err instanceof Error ? err.message : String(err) });
+        return false;
+      }
     };
-    const { freePages } = this.#pager.checkInvariants();
+    if (opts.checksums !== false) {
+      run('page checksums', () => {
+        const v = this.verifyFile();
+        if (v.errors.length > 0) {
+          throw new Error(`${v.errors.length} of ${v.pages} pages fail: ${v.errors.slice(0, 3).map((e) => `page ${e.page} ${e.code}: ${e.message}`).join('; ')}`);
+        }
+        return `${v.pages} pages read from the file and verified`;
+      });
+    }
+    let freePages = 0;
+    const freeOk = run('free list', () => {
+      freePages = this.#pager.checkInvariants().freePages;
+      return `${freePages} free pages, each once`;
+    });
     const owner = new Map<number, string>();
     const claim = (ids: number[], who: string): void => {
       for (const id of ids) {
         const prev = owner.get(id);
-        if (prev !== undefined) fail(`page ${id} belongs to both ${prev} and ${who}`);
+        if (prev !== undefined) throw new Error(`page ${id} belongs to both ${prev} and ${who}`);
         owner.set(id, who);
       }
     };
-    this.#schema.checkInvariants();
-    claim(this.#schema.pageIds(), 'the schema tree');
+    let treesOk = true;
+    const tree = (id: string, t: BTree, extra?: () => void): void => {
+      treesOk = run(id, () => {
+        const st = t.checkInvariants();
+        claim(t.pageIds(), id);
+        extra?.();
+        return `${st.rows} rows, depth ${st.depth}, ${st.pages} pages (${st.leaves} leaves, ${st.internals} internal, ${st.overflowPages} overflow)`;
+      }) && treesOk;
+    };
+    tree('schema tree', this.#schema);
     for (const t of this.#tables.values()) {
-      t.tree.checkInvariants();
-      claim(t.tree.pageIds(), `table "${t.name}"`);
+      tree(`table ${t.name}`, t.tree);
       for (const ix of t.indexes) {
-        ix.tree.checkInvariants();
-        claim(ix.tree.pageIds(), `index "${ix.name}"`);
-        if (ix.tree.count !== t.tree.count) fail(`index "${ix.name}" has ${ix.tree.count} entries, its table ${t.tree.count} rows`);
+        tree(`index ${ix.name}`, ix.tree, () => {
+          if (ix.tree.count !== t.tree.count) throw new Error(`index "${ix.name}" has ${ix.tree.count} entries, its table ${t.tree.count} rows`);
+        });
       }
     }
-    const treePages = owner.size;
-    if (1 + treePages + freePages !== this.#pager.pageCount) {
-      fail(`${this.#pager.pageCount} pages = 1 superblock + ${treePages} in trees + ${freePages} free? (${1 + treePages + freePages}): ` +
-        'pages leaked or double-counted');
+    if (freeOk && treesOk) {
+      run('page accounting', () => {
+        const n = this.#pager.pageCount;
+        if (1 + owner.size + freePages !== n) {
+          throw new Error(`${n} pages = 1 superblock + ${owner.size} in trees + ${freePages} free? (${1 + owner.size + freePages}): ` +
+            'pages leaked or double-counted');
+        }
+        return `${n} pages = 1 superblock + ${owner.size} in trees + ${freePages} free`;
+      });
     }
-    const truth = this.#schemaObjects();
-    const mirror = new Map(this.catalog.list().map((o) => [o.name, o]));
-    for (const o of truth) {
-      const m = mirror.get(o.name);
-      if (m === undefined || m.rootPage !== o.rootPage || m.kind !== o.kind) fail(`catalog disagrees with the schema tree on "${o.name}"`);
-      mirror.delete(o.name);
-    }
-    if (mirror.size > 0) fail(`catalog has objects the schema tree does not: ${[...mirror.keys()].join(', ')}`);
-    if (!this.#pager.inTransaction) this.pool.checkInvariants();
-    this.kernel.checkInvariants();
-    return { pages: this.#pager.pageCount, freePages, treePages };
+    run('catalog', () => {
+      this.catalog.checkInvariants();
+      const truth = this.#schemaObjects();
+      const mirror = new Map(this.catalog.list().map((o) => [o.name, o]));
+      for (const o of truth) {
+        const m = mirror.get(o.name);
+        if (m === undefined || m.rootPage !== o.rootPage || m.kind !== o.kind) throw new Error(`catalog disagrees with the schema tree on "${o.name}"`);
+        mirror.delete(o.name);
+      }
+      if (mirror.size > 0) throw new Error(`catalog has objects the schema tree does not: ${[...mirror.keys()].join(', ')}`);
+      return `${truth.length} objects agree with the schema tree`;
+    });
+    run('WAL', () => {
+      this.wal.checkInvariants();
+      return `${this.wal.sizeBytes} bytes, end LSN ${this.wal.endLsn}, durable LSN ${this.wal.durableLsn}`;
+    });
+    return { checks, freePages, treePages: owner.size };
   }
 
   /** The pages of every tree, by owner (for `remapdb check`). */
@@ -776,6 +874,12 @@ export class Database implements TableHost {
     }
     return { pages: this.#pager.pageCount, errors };
   }
+}
+
+export interface IntegrityCheck {
+  id: string;
+  ok: boolean;
+  detail: string;
 }
 
 /** Errors a table operation raises before it changes anything: they do not abort the transaction. */

@@ -16,3 +16,5 @@ export { Index, type RangeOptions, type Row, Table } from './table.js';
 export {
   DATA_FILE, Database, type DatabaseStats, META_FILE, type StorageOptions, SYNC_MODES, WAL_FILE,
 } from './database.js';
+export * from './introspect.js';
+export { readSnapshots, type Snapshot } from './catalog.js';

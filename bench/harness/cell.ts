@@ -15,11 +15,14 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 
+import { serveInspection } from '../../src/inspect/serve.js';
+import type { InspectServer } from '../../src/inspect/socket.js';
 import { closeStore, describeStore, type EngineSpec, openStore, type Store, storeBytes } from '../workloads/stores.js';
 import type { CheckResult } from '../workloads/types.js';
 import { encodeHistogram, type Histogram, summarize } from './histogram.js';
 import { IMAGE_VERSION, readManifest, writeManifest } from './images.js';
 import { measure } from './measure.js';
+import { emitProgress, PROGRESS_EVERY_MS } from './progress.js';
 import { faultCounters, kernelFigures, probe } from './probe.js';
 import { workloadByName } from './registry.js';
 import type { CellResult, CellSpec, ImageManifest, RunLimits, Sample, WorkloadSpec } from './types.js';
@@ -43,6 +46,8 @@ export interface RunJob {
   keep: boolean;
   cell: CellSpec;
   limits: RunLimits;
+  /** Serve the remapdb engine's inspection views on this Unix socket during the cell (remapdb cells only). */
+  inspectSocket?: string;
 }
 
 export type Job = LoadJob | RunJob;
@@ -72,9 +77,14 @@ export async function runLoad(job: LoadJob): Promise<ImageManifest> {
     const total = wl.loadRows(params);
     const start = performance.now();
     let nextLine = start + 5000;
+    let nextEvent = start + PROGRESS_EVERY_MS;
     bound.load((done) => {
       rows = done;
       const now = performance.now();
+      if (now >= nextEvent) {
+        emitProgress({ kind: 'load', workload: job.workload.name, engine: job.engine.kind, done, total });
+        nextEvent = now + PROGRESS_EVERY_MS;
+      }
       if (now >= nextLine) {
         log(`load ${job.workload.name} on ${job.engine.kind}: ${done} of ${total} rows (${Math.round((100 * done) / total)} %), ` +
           `${Math.round(done / ((now - start) / 1000))} rows/s`);
@@ -111,15 +121,20 @@ export async function runCell(job: RunJob): Promise<CellResult> {
   const params = wl.params(job.workload.params);
   const result = emptyResult(job.cell, null);
   copyImage(job.imageDir, job.dir);
-  // GC pauses of the measured phase: v8.GCProfiler reports synchronously (the loop never
-  // yields, so 'gc' performance entries would only arrive after it).
+  // GC pauses of the measured phase: v8.GCProfiler reports synchronously ('gc' performance
+  // entries would only arrive when the loop yields, which it does rarely).
   const gcs = new v8.GCProfiler();
   let store: Store | null = null;
+  let server: InspectServer | null = null;
   try {
     const t0 = performance.now();
     store = openStore(job.dir, job.cell.engine, false);
     result.openMs = performance.now() - t0;
     result.describe = describeStore(store);
+    if (job.inspectSocket !== undefined && store.kind === 'remapdb') {
+      server = await serveInspection(store.db, job.inspectSocket);
+      log(`${job.cell.label}: live inspection on ${job.inspectSocket} (remapdb inspect --live ${job.inspectSocket})`);
+    }
     const bound = wl.bind(store, params);
     result.countersBefore = bound.counters();
     const terminals = bound.terminals(job.limits.terminals, job.seed);
@@ -127,8 +142,19 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     const s = store;
     let before: ReturnType<typeof probe> = null;
     let last: ReturnType<typeof faultCounters> | null = null;
-    const m = measure(terminals, wl.txTypes, job.limits, job.cell.label, {
+    let nextEvent = 0;
+    const lim = job.limits;
+    const m = await measure(terminals, wl.txTypes, job.limits, job.cell.label, {
       progress: log,
+      tick(phase, seconds, transactions): void {
+        const now = performance.now();
+        if (now < nextEvent) return;
+        nextEvent = now + PROGRESS_EVERY_MS;
+        emitProgress({
+          kind: 'cell', label: job.cell.label, phase, seconds, transactions,
+          phaseSeconds: phase === 'warmup' ? lim.warmupSeconds : lim.durationSeconds, maxTransactions: phase === 'run' ? lim.transactions : 0,
+        });
+      },
       startMeasure(): void {
         gcs.start();
         before = probe(s);
@@ -187,6 +213,7 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     result.error = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
     log(`${job.cell.label}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   } finally {
+    if (server !== null) await server.close();
     if (store !== null) {
       try {
         await closeStore(store);

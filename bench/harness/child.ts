@@ -1,7 +1,8 @@
 /**
  * Run a harness job in a child Node process with this process's loader flags (tsx when
  * run from source): its stderr lines (progress, errors) go to `onLine` — the run's log —
- * and the one JSON line it prints on stdout is its result.
+ * except progress events (progress.ts), which go to `onProgress`; the one JSON line it
+ * prints on stdout is its result.
  */
 
 import { spawn } from 'node:child_process';
@@ -9,11 +10,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Job } from './cell.js';
+import { type ProgressEvent, PROGRESS_PREFIX, parseProgress } from './progress.js';
 
 /** A job that takes longer than its limits plus this is killed and reported as failed. */
 export const JOB_GRACE_MS = 15 * 60 * 1000;
 
-export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) => void): Promise<T> {
+export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) => void, onProgress?: (e: ProgressEvent) => void): Promise<T> {
   const self = fileURLToPath(import.meta.url);
   const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
   return new Promise((resolve, reject) => {
@@ -26,7 +28,13 @@ export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) =>
     child.stderr.on('data', (s: string) => {
       const lines = (partial + s).split('\n');
       partial = lines.pop() ?? '';
-      for (const l of lines) onLine(l);
+      for (const l of lines) {
+        if (!l.startsWith(PROGRESS_PREFIX)) onLine(l);
+        else {
+          const e = parseProgress(l);
+          if (e !== null) onProgress?.(e);
+        }
+      }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {

@@ -19,6 +19,7 @@ import {
 } from '../workloads/stores.js';
 import { emptyResult, type LoadJob, type RunJob } from './cell.js';
 import { JOB_GRACE_MS, runJob } from './child.js';
+import type { ProgressEvent } from './progress.js';
 import { existingImage, imageDir } from './images.js';
 import { workloadByName } from './registry.js';
 import type { CellResult, CellSpec, ImageManifest, RunLimits, RunResult, WorkloadSpec } from './types.js';
@@ -45,6 +46,10 @@ export interface MatrixOptions {
   /** Keep the cells' working copies (for `inspect`). */
   keep: boolean;
   log: (line: string) => void;
+  /** Progress events of the loads and cells (progress bars). */
+  progress?: (e: ProgressEvent) => void;
+  /** Serve each remapdb cell's inspection views on this Unix socket while it runs. */
+  inspectSocket?: string;
 }
 
 export const DEFAULT_WORK_DIR = path.join(os.tmpdir(), 'remapdb-bench');
@@ -114,7 +119,7 @@ async function ensureImages(o: MatrixOptions, cells: readonly CellSpec[]): Promi
     const engine: EngineSpec = { ...DEFAULT_SPEC, kind, sync: 'off', poolPages: pool, mlock: o.mlock, ramBytes: o.ramBytes };
     const job: LoadJob = { phase: 'load', workload: o.workload, seed: o.seed, dir, engine };
     o.log(`image ${kind}: loading ${o.workload.name} into ${dir}`);
-    const m = await runJob<ImageManifest>(job, JOB_GRACE_MS * 4, o.log);
+    const m = await runJob<ImageManifest>(job, JOB_GRACE_MS * 4, o.log, o.progress);
     o.log(`image ${kind}: ${m.rows} rows, ${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${Math.round(m.rowsPerSec)} rows/s), ` +
       `loader peak RSS ${(m.peakRssBytes / 1048576).toFixed(0)} MiB; ${m.checks.length} checks passed`);
     images[kind] = m;
@@ -139,11 +144,12 @@ export async function runMatrix(o: MatrixOptions, cells: readonly CellSpec[] = e
     const kindImage = imageDir(path.join(o.workDir, 'images'), workload, cell.engine.kind);
     const job: RunJob = {
       phase: 'run', workload, seed: o.seed, imageDir: kindImage, dir: path.join(o.workDir, 'cells', cell.id), keep: o.keep, cell, limits: o.limits,
+      ...(o.inspectSocket !== undefined && cell.engine.kind === 'remapdb' ? { inspectSocket: o.inspectSocket } : {}),
     };
     o.log(`cell ${cell.label}: start`);
     let r: CellResult;
     try {
-      r = await runJob<CellResult>(job, limitMs, o.log);
+      r = await runJob<CellResult>(job, limitMs, o.log, o.progress);
     } catch (err) {
       r = emptyResult(cell, err instanceof Error ? err.message : String(err));
     }

@@ -92,8 +92,8 @@ export function runTables(run: RunResult): TableSpec[] {
   return t;
 }
 
-export function renderRun(run: RunResult): string {
-  return runTables(run).map(renderTable).join('\n\n');
+export function renderRun(run: RunResult, style: { box?: boolean } = {}): string {
+  return runTables(run).map((t) => renderTable(t, style)).join('\n\n');
 }
 
 /** Cells of several runs side by side, each against the first run's cell of the same id (or the first cell). */

@@ -1,6 +1,10 @@
 /**
- * Plain-text output for the benchmarks: padded tables and number formats.
+ * Text output for the benchmarks and the CLI: tables and number formats. Recorded
+ * results use the plain style (diffable, pastes into Markdown); the CLI draws boxes
+ * with cli-table3 for people at a terminal.
  */
+
+import Table from 'cli-table3';
 
 import type { TableSpec } from './harness.js';
 
@@ -42,8 +46,12 @@ export function ratio(a: number, b: number): string {
   return `${r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(r >= 10 ? 1 : 2)}×`;
 }
 
-/** Render a table: a title line, a header, a rule, rows, then notes. A cell may hold several lines. */
-export function renderTable(t: TableSpec): string {
+/**
+ * Render a table: a title line, a header, a rule, rows, then notes. A cell may hold
+ * several lines. `box` draws it with cli-table3 (no colours: output may be piped).
+ */
+export function renderTable(t: TableSpec, style: { box?: boolean } = {}): string {
+  if (style.box === true) return renderBox(t);
   const right = new Set(t.rightAlign ?? []);
   const split = (r: readonly string[]): string[][] => t.columns.map((_, i) => (r[i] ?? '').split('\n'));
   const rows = t.rows.map(split);
@@ -58,6 +66,21 @@ export function renderTable(t: TableSpec): string {
     const height = Math.max(...r.map((c) => c.length));
     for (let k = 0; k < height; k++) out.push(line(r.map((c) => c[k] ?? '')));
   }
+  for (const n of t.notes ?? []) out.push(`  ${n}`);
+  return out.join('\n');
+}
+
+function renderBox(t: TableSpec): string {
+  const right = new Set(t.rightAlign ?? []);
+  const table = new Table({
+    head: [...t.columns], style: { head: [], border: [], compact: false },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    colAligns: t.columns.map((_, i) => (right.has(i) ? 'right' : 'left')),
+  });
+  for (const r of t.rows) table.push(t.columns.map((_, i) => r[i] ?? ''));
+  const out: string[] = [];
+  if (t.title !== '') out.push(t.title);
+  out.push(table.toString());
   for (const n of t.notes ?? []) out.push(`  ${n}`);
   return out.join('\n');
 }

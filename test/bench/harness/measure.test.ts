@@ -24,10 +24,10 @@ function fake(rollEvery: number, failEvery: number, tellType = true): Terminal &
   return term;
 }
 
-t.test('a count-limited run puts every step in exactly one outcome of one type', (t) => {
+t.test('a count-limited run puts every step in exactly one outcome of one type', async (t) => {
   const a = fake(5, 7);
   const b = fake(0, 0);
-  const m = measure([a, b], TYPES, limits({ transactions: 1000 }), 'test');
+  const m = await measure([a, b], TYPES, limits({ transactions: 1000 }), 'test');
   t.equal(m.run.transactions, 1000);
   t.equal(a.steps + b.steps, 1000);
   const sum = (xs: Float64Array): number => xs.reduce((x, y) => x + y, 0);
@@ -41,9 +41,9 @@ t.test('a count-limited run puts every step in exactly one outcome of one type',
   t.end();
 });
 
-t.test('a warm-up runs but is not measured', (t) => {
+t.test('a warm-up runs but is not measured', async (t) => {
   const a = fake(0, 0);
-  const m = measure([a], TYPES, limits({ warmupSeconds: 0.05, transactions: 100 }), 'test');
+  const m = await measure([a], TYPES, limits({ warmupSeconds: 0.05, transactions: 100 }), 'test');
   t.ok(m.warmup.transactions > 0);
   t.equal(m.run.transactions, 100);
   t.equal(a.steps, m.warmup.transactions + 100);
@@ -51,10 +51,10 @@ t.test('a warm-up runs but is not measured', (t) => {
   t.end();
 });
 
-t.test('a duration-limited run stops on time and samples every second', (t) => {
+t.test('a duration-limited run stops on time and samples every second', async (t) => {
   const seconds: number[] = [];
   const lines: string[] = [];
-  const m = measure([fake(0, 0)], TYPES, limits({ durationSeconds: 1.2, progressSeconds: 0.5 }), 'test',
+  const m = await measure([fake(0, 0)], TYPES, limits({ durationSeconds: 1.2, progressSeconds: 0.5 }), 'test',
     { sample: (s) => seconds.push(s), progress: (l) => lines.push(l) });
   t.ok(m.run.seconds >= 1.2 && m.run.seconds < 2, `ran ${m.run.seconds} s`);
   t.same(seconds, [1]);
@@ -63,26 +63,26 @@ t.test('a duration-limited run stops on time and samples every second', (t) => {
   t.end();
 });
 
-t.test('a terminal that cannot say its type counts as unattributed', (t) => {
-  const m = measure([fake(0, 2, false)], TYPES, limits({ transactions: 10 }), 'test');
+t.test('a terminal that cannot say its type counts as unattributed', async (t) => {
+  const m = await measure([fake(0, 2, false)], TYPES, limits({ transactions: 10 }), 'test');
   t.equal(m.run.unattributed, 5);
   t.end();
 });
 
-t.test('a run that mostly fails stops itself', (t) => {
-  const m = measure([fake(0, 1)], TYPES, limits({ durationSeconds: 30 }), 'test');
+t.test('a run that mostly fails stops itself', async (t) => {
+  const m = await measure([fake(0, 1)], TYPES, limits({ durationSeconds: 30 }), 'test');
   t.ok(m.aborted !== null);
   t.match(m.aborted, /errors in \d+ transactions \(first: E_FAKE: boom 1\)/);
   t.ok(m.run.transactions >= MAX_ERRORS && m.run.transactions < 10_000);
   t.end();
 });
 
-t.test('no terminals is refused', (t) => {
-  t.throws(() => measure([], TYPES, limits({ transactions: 1 }), 'x'), RangeError);
+t.test('no terminals is refused', async (t) => {
+  await t.rejects(measure([], TYPES, limits({ transactions: 1 }), 'x'), RangeError);
   t.end();
 });
 
-t.test('histogram summary in microseconds, and its encoding round-trips', (t) => {
+t.test('histogram summary in microseconds, and its encoding round-trips', async (t) => {
   const h = newHistogram();
   for (let i = 1; i <= 1000; i++) h.recordValue(i * 1000);
   const s = summarize(h);

@@ -1,0 +1,98 @@
+/**
+ * One picture of a running engine for `remapdb inspect` and `remapdb kernel`: the buffer
+ * pool (summary and every occupied slot), which table or index owns each resident page,
+ * the database's counters and the simulated machine (meminfo, vmstat, kernel memory and
+ * time, the process's maps and smaps). The same object is stored as a snapshot in
+ * meta.sqlite (at close, or on request) and served live over the inspection socket, so
+ * the CLI renders both with one code path.
+ *
+ * Slots are columnar and only occupied slots are listed: a 64K-slot pool would otherwise
+ * store ~10 MB of JSON objects per snapshot.
+ *
+ * Owners: the nodes of every tree are found by walking internal nodes only (they are few
+ * and hot), so a resident leaf or internal node is named without reading the trees'
+ * leaves through the pool — which would disturb the very state being inspected. Overflow
+ * and free-list pages are named only when the database is small enough (≤
+ * FULL_OWNER_WALK_PAGES) for a full walk; otherwise they show as OTHER_OWNER.
+ */
+
+import type { BufferPoolStats, PoolSummary, SlotSnapshot } from '../bufferpool/index.js';
+import type { MeminfoFields } from '../sim-kernel/index.js';
+
+export const INSPECT_STATE_VERSION = 1;
+/** Databases up to this many pages get a full owner walk (overflow pages named too). */
+export const FULL_OWNER_WALK_PAGES = 16384;
+/** The owner shown for a resident page that is no tree's node (overflow, or not resolved). */
+export const OTHER_OWNER = '(overflow)';
+
+export interface SlotColumns {
+  format: 'columns';
+  count: number;
+  slot: number[];
+  pageId: number[];
+  pins: number[];
+  dirty: boolean[];
+  usage: number[];
+  pageLsn: (number | null)[];
+  shadowed: boolean[];
+  working: boolean[];
+  pending: boolean[];
+  retired: number[];
+  pte: SlotSnapshot['pte'][];
+  frame: number[];
+  /** Window address of the slot (hex in views), -1 for none. */
+  addr: number[];
+  /** The file page a window PTE maps or holds (a file PTE's offset), -1 for none. */
+  pgoff: number[];
+  /** Owning table or index, 'schema', or OTHER_OWNER. */
+  owner: string[];
+}
+
+export interface DatabaseFigures {
+  dir: string;
+  pageSize: number;
+  sync: string;
+  pageCount: number;
+  freePages: number;
+  commits: number;
+  rollbacks: number;
+  checkpoints: number;
+  walBytes: number;
+  walSyncs: number;
+  tables: Record<string, number>;
+}
+
+export interface InspectState {
+  version: number;
+  takenAt: number;
+  label: string;
+  strategy: string;
+  pid: number;
+  summary: PoolSummary & BufferPoolStats;
+  db: DatabaseFigures;
+  slots: SlotColumns;
+  kernel: {
+    personality: string;
+    arch: string;
+    meminfo: MeminfoFields;
+    vmstat: Record<string, number>;
+    kernelMemory: { vmaBytes: number; pageTableBytes: number; totalBytes: number };
+    kernelTime: Record<string, { count: number; ns: number }>;
+    maps: string;
+    smaps: string;
+    /** The window (nonlinear), or null for strategies without one. */
+    window: { addr: number; pages: number } | null;
+  };
+}
+
+/** Turn per-slot rows (occupied ones only) into columns, naming each page's owner. */
+export function slotColumns(rows: readonly SlotSnapshot[], owner: (pageId: number) => string): SlotColumns {
+  const used = rows.filter((s) => s.pageId >= 0);
+  const col = <K extends keyof SlotSnapshot>(k: K): SlotSnapshot[K][] => used.map((s) => s[k]);
+  return {
+    format: 'columns', count: used.length, slot: col('slot'), pageId: col('pageId'), pins: col('pins'), dirty: col('dirty'),
+    usage: col('usage'), pageLsn: col('pageLsn'), shadowed: col('shadowed'), working: col('working'), pending: col('pending'),
+    retired: col('retired'), pte: col('pte'), frame: col('frame'), addr: col('addr'), pgoff: col('pgoff'),
+    owner: used.map((s) => owner(s.pageId)),
+  };
+}
