@@ -84,6 +84,11 @@ export interface StorageOptions {
    * such page. The engine's tests turn it on.
    */
   checkDeclaredWrites?: boolean;
+  /**
+   * Store a buffer-pool snapshot in meta.sqlite at close (default true), for `remapdb
+   * inspect DIR`. `remapdb check` turns it off so the snapshot stays the workload's.
+   */
+  snapshotOnClose?: boolean;
 }
 
 export interface DatabaseStats {
@@ -133,6 +138,7 @@ function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
     verifyChecksums: o.verifyChecksums ?? true,
     seed: o.seed ?? 1,
     checkDeclaredWrites: o.checkDeclaredWrites ?? false,
+    snapshotOnClose: o.snapshotOnClose ?? true,
   };
 }
 
@@ -660,7 +666,7 @@ export class Database implements TableHost {
       if (this.#pager.inTransaction) this.#pager.rollback();
       if (this.#failed === null) {
         this.checkpoint();
-        this.saveSnapshot('close');
+        if (this.options.snapshotOnClose) this.saveSnapshot('close');
         const w = this.wal.stats();
         const p = this.pool.stats();
         this.catalog.putStats({

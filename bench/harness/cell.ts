@@ -22,7 +22,7 @@ import type { CheckResult } from '../workloads/types.js';
 import { encodeHistogram, type Histogram, summarize } from './histogram.js';
 import { IMAGE_VERSION, readManifest, writeManifest } from './images.js';
 import { measure } from './measure.js';
-import { emitProgress, PROGRESS_EVERY_MS } from './progress.js';
+import { emitProgress, PROGRESS_EVERY_MS, type ProgressEvent } from './progress.js';
 import { faultCounters, kernelFigures, probe } from './probe.js';
 import { workloadByName } from './registry.js';
 import type { CellResult, CellSpec, ImageManifest, RunLimits, Sample, WorkloadSpec } from './types.js';
@@ -63,8 +63,12 @@ export function failedChecks(checks: readonly CheckResult[]): string | null {
     `${bad.length > 5 ? ` (and ${bad.length - 5} more)` : ''}`;
 }
 
-/** Load an image; throws if a consistency check fails after the load. */
-export async function runLoad(job: LoadJob): Promise<ImageManifest> {
+/**
+ * Load an image; throws if a consistency check fails after the load. Progress goes to
+ * `hooks` — by default to stderr as the child process's events and log lines.
+ */
+export async function runLoad(job: LoadJob, hooks: { progress: (e: ProgressEvent) => void; log: (line: string) => void } =
+  { progress: emitProgress, log }): Promise<ImageManifest> {
   const wl = workloadByName(job.workload.name);
   const params = wl.params(job.workload.params);
   if (fs.existsSync(job.dir)) throw new Error(`image directory ${job.dir} already exists`);
@@ -82,18 +86,18 @@ export async function runLoad(job: LoadJob): Promise<ImageManifest> {
       rows = done;
       const now = performance.now();
       if (now >= nextEvent) {
-        emitProgress({ kind: 'load', workload: job.workload.name, engine: job.engine.kind, done, total });
+        hooks.progress({ kind: 'load', workload: job.workload.name, engine: job.engine.kind, done, total });
         nextEvent = now + PROGRESS_EVERY_MS;
       }
       if (now >= nextLine) {
-        log(`load ${job.workload.name} on ${job.engine.kind}: ${done} of ${total} rows (${Math.round((100 * done) / total)} %), ` +
+        hooks.log(`load ${job.workload.name} on ${job.engine.kind}: ${done} of ${total} rows (${Math.round((100 * done) / total)} %), ` +
           `${Math.round(done / ((now - start) / 1000))} rows/s`);
         nextLine = now + 5000;
       }
     });
     loadSeconds = (performance.now() - start) / 1000;
     rows = Math.max(rows, total);
-    log(`load ${job.workload.name} on ${job.engine.kind}: ${rows} rows in ${loadSeconds.toFixed(1)} s; checking`);
+    hooks.log(`load ${job.workload.name} on ${job.engine.kind}: ${rows} rows in ${loadSeconds.toFixed(1)} s; checking`);
     checks = bound.check();
   } finally {
     await closeStore(store);

@@ -74,13 +74,15 @@ function renderBox(t: TableSpec): string {
   const right = new Set(t.rightAlign ?? []);
   const table = new Table({
     head: [...t.columns], style: { head: [], border: [], compact: false },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     colAligns: t.columns.map((_, i) => (right.has(i) ? 'right' : 'left')),
   });
   for (const r of t.rows) table.push(t.columns.map((_, i) => r[i] ?? ''));
   const out: string[] = [];
   if (t.title !== '') out.push(t.title);
-  out.push(table.toString());
+  // cli-table3 rules off every row; keep only the rule under the header.
+  const lines = table.toString().split('\n');
+  const rule = lines[2];
+  out.push(lines.filter((l, i) => i <= 2 || l !== rule).join('\n'));
   for (const n of t.notes ?? []) out.push(`  ${n}`);
   return out.join('\n');
 }

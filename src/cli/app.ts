@@ -112,10 +112,17 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
     .wrap(Math.min(100, yargs().terminalWidth()));
 
   for (const cmd of COMMANDS) {
-    parser.command(cmd.command, cmd.describe, cmd.builder as (y: Argv) => Argv, async (argv) => {
+    // Examples show in the command's own --help; the top-level help shows each command's first.
+    const builder = (y: Argv): Argv => {
+      const b = (cmd.builder as (y: Argv) => Argv)(y);
+      for (const [example, description] of cmd.examples) b.example(example, description);
+      return b;
+    };
+    parser.command(cmd.command, cmd.describe, builder, async (argv) => {
       await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
     });
-    for (const [example, description] of cmd.examples) parser.example(example, description);
+    const first = cmd.examples[0];
+    if (first !== undefined) parser.example(first[0], first[1]);
   }
   // Without a command: strict validation reports unknown flags first, then this.
   parser.command('$0', false, (y) => y, () => {

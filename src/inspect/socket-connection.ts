@@ -27,7 +27,13 @@ export function endThenDestroy(socket: net.Socket, lastLine?: string): void {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   if (socket.destroyed) return;
-  socket.end(lastLine ?? '', () => socket.destroy());
+  const destroy = () => socket.destroy();
+  if (socket.writableEnded) {
+    // Already ending (the peer finished first): let what is queued flush, then go.
+    if (socket.writableFinished) destroy();
+    else socket.once('finish', destroy);
+  } else if (lastLine === undefined) socket.end(destroy);
+  else socket.end(lastLine, destroy);
 }
 
 /** One served socket: reads lines, answers them in order, applies backpressure. */

@@ -1,131 +1,172 @@
 /**
- * `remapdb demo`: what nonlinear mappings buy, shown on the simulated kernel.
+ * `remapdb demo` — the main job (`npm start`): the project's point in about three minutes.
  *
- * 1. Ingo Molnar's remap_file_pages01 scenario: a 16-page window over a 1024-page file
- *    on /dev/shm, remapped in reversed pairs, under linux-2.6 (one VMA, file PTEs) and
- *    linux-4.0 (the emulation: a VMA per remap) — maps, PTEs and kernel memory printed.
- * 2. The seed's scenario: the same window on a machine with less RAM than the file;
- *    pages swap out, the window's PTEs keep their offsets as file PTEs, every page
- *    comes back right.
- * Later issues replace this with the buffer-pool and workload demonstration.
+ *  1. Loads a small TPC-C-like (1 warehouse) and TPC-B-like (scale 1) database into
+ *     remapdb, SQLite and LMDB (images are kept in the work directory and reused next time).
+ *  2. Runs both on remapdb's three buffer-pool strategies — the nonlinear window
+ *     (remap_file_pages), one mmap per page, pread/pwrite — and on both peers, at the same
+ *     durability, with a pool smaller than the TPC-C data so pages come and go.
+ *  3. Prints the side-by-side table with the kernel figures (VMAs, kernel memory, faults,
+ *     remaps, simulated kernel time), records both runs in remapdb-results/runs.sqlite,
+ *     writes the HTML report, and leaves the nonlinear TPC-C database in
+ *     remapdb-results/demo-db for `remapdb inspect`, `remapdb kernel` and `remapdb check`.
+ *  While a remapdb cell runs, its engine serves live inspection on --inspect-socket.
+ *
+ * `--window` runs the older, database-free scenario instead (demo-window.ts).
  */
 
-import {
-  Kernel, type KernelConfig, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, formatPtes,
-} from '../../../sim-kernel/index.js';
-import { toKernelConfig } from '../../config/index.js';
-import { CodedError, REMAPDB_CODES } from '../../errors.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { expandCells, type MatrixOptions, runMatrix } from '../../../bench/harness/matrix.js';
+import { headline, renderRun } from '../../../bench/harness/report.js';
+import { DEFAULT_RESULTS_DB, ResultsDb } from '../../../bench/harness/results-db.js';
+import type { CellResult, RunResult } from '../../../bench/harness/types.js';
+import { bytes, duration, int, ratio, renderTable, si } from '../../../bench/lib/format.js';
+import { ENGINE_KINDS, STRATEGIES, SYNC_MODES, type SyncMode } from '../../../bench/workloads/stores.js';
+import { UsageError } from '../../errors.js';
 import { defineCommand } from '../command.js';
+import { createProgress, wantBars } from '../progress.js';
+import { quietLog, runsFailure, writeHtml } from './bench.js';
+import { windowDemo } from './demo-window.js';
 
-const WINDOW_PAGES = 16;
-const FILE_PAGES = 1024;
+export const DEMO_RESULTS_DIR = 'remapdb-results';
+export const DEMO_DB = 'demo-db';
+export const DEMO_REPORT = 'demo-report.html';
+export const DEMO_SOCKET = path.join(os.tmpdir(), 'remapdb-demo.sock');
+/** The demo's pool: 64 MiB, smaller than TPC-C's warehouse (~75 MiB), so misses and evictions happen. */
+export const DEMO_POOL_PAGES = 16384;
 
-interface WindowRun {
-  personality: string;
-  correct: boolean;
-  vmas: number;
-  maps: string;
-  ptes: string;
-  /** Window PTEs that were file PTEs before the final touch. */
-  filePtes: number;
-  kernelBytes: { vmaBytes: number; pageTableBytes: number; totalBytes: number };
-  kernelNs: number;
-  vmstat: Record<string, number>;
-  meminfo: string;
-}
-
-/** Window slot i shows file page target(i, round): reversed pairs walking through the file. */
-function target(i: number, round: number): number {
-  const base = (round * WINDOW_PAGES * 3) % (FILE_PAGES - WINDOW_PAGES);
-  return base + (i % 2 === 0 ? i + 1 : i - 1);
-}
-
-function runWindow(cfg: KernelConfig, pressure: boolean): WindowRun {
-  const k = new Kernel(pressure ? { ...cfg, ramBytes: 256 * cfg.pageSize, tlbEntries: 16, readaheadPages: 4,
-    watermarkMinPages: 0, watermarkLowPages: 0, watermarkHighPages: 0, swapBytes: 2 * FILE_PAGES * cfg.pageSize } : cfg);
-  const p = k.spawn();
-  const ps = cfg.pageSize;
-  const fd = p.open('/dev/shm/remapdb-demo', O_RDWR | O_CREAT, 0o600);
-  const page = new Uint8Array(ps);
-  for (let i = 0; i < FILE_PAGES; i++) {
-    page.fill(i & 0xff);
-    new DataView(page.buffer).setUint32(0, i, true);
-    p.pwrite(fd, page, i * ps);
-  }
-  const win = p.mmap(0, WINDOW_PAGES * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  let correct = true;
-  const rounds = pressure ? 8 : 4;
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < WINDOW_PAGES; i++) p.remap_file_pages(win + i * ps, ps, 0, target(i, round), 0);
-    for (let i = 0; i < WINDOW_PAGES; i++) if (p.load32(win + i * ps) !== target(i, round)) correct = false;
-    if (pressure) for (let j = 0; j < FILE_PAGES; j += 3) p.pread(fd, page, j * ps);
-  }
-  const pteList = p.ptes(win, WINDOW_PAGES * ps);
-  const ptes = formatPtes(pteList);
-  const filePtes = pteList.filter((x) => x.kind === 'file').length;
-  for (let i = 0; i < WINDOW_PAGES; i++) if (p.load32(win + i * ps) !== target(i, rounds - 1)) correct = false;
-  k.checkInvariants();
-  const run: WindowRun = {
-    personality: cfg.personality,
-    correct,
-    vmas: p.mm.mapCount,
-    maps: p.maps(),
-    ptes,
-    filePtes,
-    kernelBytes: k.kernelMemory(),
-    kernelNs: k.kernelNs,
-    vmstat: k.vmstatFields(),
-    meminfo: k.meminfo(),
-  };
-  k.shutdown();
-  return run;
-}
-
-function section(title: string, body: string): string {
-  return `\n== ${title}\n${body.trimEnd()}\n`;
+/** One row per engine/strategy across the demo's runs: throughput of each, kernel figures of TPC-C. */
+export function demoTable(runs: readonly RunResult[]): ReturnType<typeof renderTable> {
+  const labels = [...new Set(runs.flatMap((r) => r.cells.map((c) => c.label)))];
+  const cellOf = (r: RunResult, label: string): CellResult | undefined => r.cells.find((c) => c.label === label);
+  const base = (r: RunResult): CellResult | undefined => r.cells.find((c) => c.id === r.baseline);
+  const tpcc = runs.find((r) => r.workload.name === 'tpcc');
+  const rows = labels.map((label) => {
+    const perRun = runs.flatMap((r) => {
+      const c = cellOf(r, label);
+      const b = base(r);
+      if (c === undefined) return ['', ''];
+      if (c.error !== null) return ['FAILED', ''];
+      return [si(headline(c)), b === undefined ? '' : ratio(headline(c), headline(b))];
+    });
+    const k = tpcc === undefined ? undefined : cellOf(tpcc, label);
+    const kf = k?.kernel ?? null;
+    const tx = k === undefined ? 0 : Math.max(1, k.committed + k.rolledBack);
+    return [label, ...perRun,
+      kf === null ? '' : int(kf.vmas), kf === null ? '' : bytes(kf.kernelBytes), kf === null ? '' : (kf.majorFaults / tx).toFixed(2),
+      kf === null ? '' : (kf.remaps / tx).toFixed(2), kf === null ? '' : duration(kf.kernelNs / tx)];
+  });
+  const runCols = runs.flatMap((r) => {
+    const unit = r.workload.name === 'tpcc' ? 'NOPM' : 'tx/s';
+    return [`${r.workload.name} ${unit}`, 'vs SQLite'];
+  });
+  return renderTable({
+    title: 'remapdb demo — side by side (kernel figures: TPC-C-like, per transaction, simulated kernel)',
+    columns: ['engine', ...runCols, 'VMAs', 'kernel memory', 'major faults/tx', 'remaps/tx', 'kernel time/tx'],
+    rightAlign: [...runCols.map((_, i) => i + 1), runCols.length + 1, runCols.length + 2, runCols.length + 3, runCols.length + 4, runCols.length + 5],
+    rows,
+    notes: [
+      'One process per cell, same durability, same seed, every cell passed its consistency checks unless marked FAILED.',
+      'VMAs and kernel memory: the process at the end of the run; the nonlinear window is one VMA however many pages it remaps.',
+    ],
+  }, { box: true });
 }
 
 export const demoCommand = defineCommand({
   command: 'demo',
-  describe: 'Show nonlinear mappings at work on the simulated kernel (the main job of `npm start`)',
+  describe: 'The main job (npm start): load small TPC-C-like and TPC-B-like databases, run three strategies and both peers, report',
   examples: [
-    ['$0 demo', 'remap a 16-page window over a 1024-page file under linux-2.6 and linux-4.0, then under memory pressure'],
-    ['$0 demo --profile i386-vlm', 'the same on a 32-bit VLM-like machine'],
-    ['$0 demo --json', 'the figures as JSON'],
+    ['remapdb demo', 'about three minutes: tables here, HTML report and a database to inspect in remapdb-results/'],
+    ['remapdb demo --duration 20 --sync full', 'longer cells, every commit durable'],
+    ['remapdb demo --window', 'the one-second scenario: a 16-page window remapped over a file, under 2.6 and 4.0'],
   ],
-  builder: (y) => y,
-  run: (args, ctx) => {
-    const base = toKernelConfig(ctx.config().config);
-    const log = ctx.log();
-    const runs: WindowRun[] = [];
-    for (const personality of ['linux-2.6', 'linux-4.0'] as const) {
-      for (const pressure of [false, true]) {
-        log.info({ personality, pressure }, 'demo run');
-        runs.push(runWindow({ ...base, personality }, pressure));
-      }
-    }
-    if (args.json) {
-      ctx.out(`${JSON.stringify({ kernel: base, runs: runs.map(({ meminfo: _m, ...r }) => r) }, null, 2)}\n`);
+  builder: (y) => y
+    .option('duration', { type: 'number', default: 6, requiresArg: true, describe: 'measured seconds per cell (1..3600)' })
+    .option('warmup', { type: 'number', default: 2, requiresArg: true, describe: 'warm-up seconds per cell (0..600)' })
+    .option('sync', { choices: SYNC_MODES, default: 'normal' as SyncMode, requiresArg: true, describe: 'durability for every engine' })
+    .option('seed', { type: 'number', default: 20261126, requiresArg: true, describe: 'run seed' })
+    .option('out-dir', { type: 'string', default: DEMO_RESULTS_DIR, requiresArg: true, describe: 'results, report and demo database go here' })
+    .option('work-dir', { type: 'string', default: path.join(os.tmpdir(), 'remapdb-demo'), requiresArg: true, describe: 'loaded images (reused) and cell copies' })
+    .option('inspect-socket', { type: 'string', default: DEMO_SOCKET, requiresArg: true, describe: 'serve each remapdb cell live here ("" = off)' })
+    .option('window', { type: 'boolean', default: false, describe: 'run the database-free window scenario instead' }),
+  async run(args, ctx) {
+    if (args.window) {
+      windowDemo(args, ctx);
       return;
     }
-    const [r26, r26p, r40, r40p] = runs as [WindowRun, WindowRun, WindowRun, WindowRun];
-    let out = `remapdb demo — ${base.arch}, ${base.ramBytes / 1048576} MiB RAM, page ${base.pageSize} B\n`;
-    out += `A ${WINDOW_PAGES}-page window over a ${FILE_PAGES}-page /dev/shm file, remapped in reversed pairs.\n`;
-    out += section('linux-2.6: /proc/PID/maps (one VMA, however many remaps)', r26.maps);
-    out += section('linux-2.6: the window\'s PTEs', r26.ptes);
-    out += section('linux-4.0 (emulated remap_file_pages): /proc/PID/maps', r40.maps);
-    out += section('Under memory pressure (RAM 256 pages < file 1024 pages), linux-2.6: the window\'s PTEs', r26p.ptes);
-    out += section('Under memory pressure: /proc/meminfo (linux-2.6)', r26p.meminfo);
-    const row = (name: string, r: WindowRun): string =>
-      `${name.padEnd(24)} ${String(r.correct).padEnd(8)} ${String(r.vmas).padStart(5)} ${String(r.kernelBytes.totalBytes).padStart(12)} ` +
-      `${(r.kernelNs / 1e6).toFixed(3).padStart(14)} ${String(r.vmstat.pswpout).padStart(8)} ${String(r.filePtes).padStart(10)}`;
-    out += section('Summary', [
-      `${'run'.padEnd(24)} ${'correct'.padEnd(8)} ${'VMAs'.padStart(5)} ${'kernel bytes'.padStart(12)} ${'kernel ms (sim)'.padStart(14)} ${'pswpout'.padStart(8)} ${'file PTEs'.padStart(10)}`,
-      row('linux-2.6', r26), row('linux-2.6 + pressure', r26p), row('linux-4.0', r40), row('linux-4.0 + pressure', r40p),
-    ].join('\n'));
-    ctx.out(out);
-    if (!runs.every((r) => r.correct)) {
-      throw new CodedError(REMAPDB_CODES.CHECK_FAILED, 'demo: a window page read back the wrong file page');
+    if (!(Number.isFinite(args.duration) && args.duration >= 1 && args.duration <= 3600)) throw new UsageError(`--duration ${String(args.duration)}: seconds from 1 to 3600`);
+    if (!(Number.isFinite(args.warmup) && args.warmup >= 0 && args.warmup <= 600)) throw new UsageError(`--warmup ${String(args.warmup)}: seconds from 0 to 600`);
+    if (!(Number.isInteger(args.seed) && args.seed >= 1 && args.seed < 2 ** 31)) throw new UsageError(`--seed ${String(args.seed)}: an integer from 1 to 2147483647`);
+    const t0 = performance.now();
+    const outDir = args.outDir;
+    fs.mkdirSync(outDir, { recursive: true });
+    const bars = createProgress(wantBars(args.json), quietLog(args.logLevel));
+    const say = (line: string): void => bars.log(line);
+    const socket = args.inspectSocket === '' ? undefined : args.inspectSocket;
+    say(`remapdb demo: TPC-C-like (1 warehouse) and TPC-B-like (scale 1), sync ${args.sync}, ${args.warmup} s warm-up + ${args.duration} s per cell, seed ${args.seed}`);
+    if (socket !== undefined) say(`watch a remapdb cell live from another terminal: npm run remapdb -- inspect --live ${socket} --watch`);
+    const runs: RunResult[] = [];
+    const workloads = [{ name: 'tpcc', params: { warehouses: 1 } }, { name: 'tpcb', params: { scale: 1 } }];
+    try {
+      for (const workload of workloads) {
+        const o: MatrixOptions = {
+          workload, seed: args.seed, sync: args.sync, engines: ENGINE_KINDS, strategies: STRATEGIES, poolPages: [DEMO_POOL_PAGES],
+          personalities: ['linux-2.6'], archs: ['x86_64'], mlock: true, ramBytes: 0, baseline: '', workDir: args.workDir, freshLoad: false,
+          keep: workload.name === 'tpcc', log: say, progress: (e) => bars.event(e),
+          limits: { terminals: 1, warmupSeconds: args.warmup, durationSeconds: args.duration, transactions: 0, progressSeconds: 0 },
+          ...(socket !== undefined ? { inspectSocket: socket } : {}),
+        };
+        const cells = expandCells(o);
+        const run = await runMatrix(o, cells);
+        const results = new ResultsDb(path.join(outDir, path.basename(DEFAULT_RESULTS_DB)));
+        try {
+          results.record(run);
+        } finally {
+          results.close();
+        }
+        if (workload.name === 'tpcc') keepDemoDb(args.workDir, cells.find((c) => c.engine.kind === 'remapdb' && c.engine.strategy === 'nonlinear')?.id,
+          path.join(outDir, DEMO_DB));
+        runs.push(run);
+      }
+    } finally {
+      bars.stop();
     }
+    const report = await writeHtml(runs, path.join(outDir, DEMO_REPORT), 'remapdb demo — TPC-C-like and TPC-B-like, three strategies and two peers');
+    const demoDb = path.resolve(outDir, DEMO_DB);
+    const seconds = (performance.now() - t0) / 1000;
+    if (args.json) {
+      ctx.out(`${JSON.stringify({ seconds, report, database: demoDb, runs: runs.map((r) => r.runId), results: runs }, null, 2)}\n`);
+    } else {
+      for (const r of runs) ctx.out(`${renderRun(r, { box: true })}\n\n`);
+      ctx.out(`${demoTable(runs)}\n\n`);
+      ctx.out([
+        `Done in ${seconds.toFixed(0)} s. Runs ${runs.map((r) => r.runId).join(' and ')} are recorded in ${path.resolve(outDir, path.basename(DEFAULT_RESULTS_DB))}.`,
+        `HTML report: ${report}`,
+        `A database to look into: ${demoDb} (remapdb on the nonlinear window, after its TPC-C-like run)`,
+        `  npm run remapdb -- inspect ${path.join(outDir, DEMO_DB)}                 buffer-pool summary from its last snapshot`,
+        `  npm run remapdb -- inspect ${path.join(outDir, DEMO_DB)} --view slots    resident pages, owners, PTEs`,
+        `  npm run remapdb -- kernel maps ${path.join(outDir, DEMO_DB)}             its process's VMAs`,
+        `  npm run remapdb -- check ${path.join(outDir, DEMO_DB)}                   checksums, B+trees, catalog, TPC-C consistency`,
+        `  npm run remapdb -- bench tpcc --engines remapdb --strategies nonlinear --duration 60 --inspect-socket /tmp/rdb.sock`,
+        '  npm run remapdb -- inspect --live /tmp/rdb.sock --watch         (in a second terminal: the pool live)',
+        '',
+      ].join('\n'));
+    }
+    const failure = runsFailure(runs);
+    if (failure !== null) throw failure;
   },
 });
+
+/** Move the kept cell copy of `cellId` to `dest` and drop the other kept copies. */
+function keepDemoDb(workDir: string, cellId: string | undefined, dest: string): void {
+  const cellsDir = path.join(workDir, 'cells');
+  if (cellId !== undefined && fs.existsSync(path.join(cellsDir, cellId))) {
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.cpSync(path.join(cellsDir, cellId), dest, { recursive: true });
+  }
+  fs.rmSync(cellsDir, { recursive: true, force: true });
+}

@@ -3,13 +3,27 @@
  */
 
 import type { CliCommand } from '../command.js';
+import { benchCommand } from './bench.js';
+import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { demoCommand } from './demo.js';
+import { initCommand } from './init.js';
+import { inspectCommand } from './inspect.js';
+import { kernelCommand } from './kernel.js';
+import { loadCommand } from './load.js';
+import { reportCommand } from './report.js';
 import { compareCommand, runsCommand } from './runs.js';
 
 export const COMMANDS: readonly CliCommand[] = [
-  demoCommand,
-  runsCommand,
+  initCommand,
+  loadCommand,
+  benchCommand,
   compareCommand,
+  runsCommand,
+  inspectCommand,
+  kernelCommand,
+  checkCommand,
+  reportCommand,
+  demoCommand,
   configCommand,
 ];

@@ -12,14 +12,14 @@ import { renderTable } from '../../../bench/lib/format.js';
 import { CodedError, UsageError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 
-function openResults(file: string): ResultsDb {
+export function openResults(file: string): ResultsDb {
   if (!fs.existsSync(file)) {
     throw new CodedError('ENOENT', `no results database at ${file}: run a benchmark first (npm run workload -- tpcb --scale 1) or pass --results FILE`);
   }
   return new ResultsDb(file, { create: false });
 }
 
-const RESULTS_OPTION = { type: 'string', default: DEFAULT_RESULTS_DB, requiresArg: true, describe: 'results database (SQLite)' } as const;
+export const RESULTS_OPTION = { type: 'string', default: DEFAULT_RESULTS_DB, requiresArg: true, describe: 'results database (SQLite)' } as const;
 
 export const runsCommand = defineCommand({
   command: 'runs',
@@ -61,7 +61,7 @@ export const runsCommand = defineCommand({
   },
 });
 
-function getRun(db: ResultsDb, id: number): ReturnType<ResultsDb['get']> {
+export function getRun(db: ResultsDb, id: number): ReturnType<ResultsDb['get']> {
   if (!(Number.isInteger(id) && id >= 1)) throw new UsageError(`run id ${String(id)}: a positive integer (remapdb runs lists them)`);
   try {
     return db.get(id);
