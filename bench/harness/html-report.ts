@@ -215,7 +215,8 @@ export async function renderHtmlReport(runs: readonly RunResult[], opts: HtmlRep
     (runs.length > 0 ? ` · workloads: ${[...new Set(runs.map((r) => r.workload.name))].join(', ')}` : ''))}</p></header>`);
   if (runs.length === 0) parts.push('<p class="nodata">No runs to report.</p>');
   runs.forEach((run, i) => parts.push(runSection(run, keys[i] ?? '')));
-  if (runs.length > 1) parts.push(`<section class="compare"><h2>Runs side by side</h2>${tableSpecHtml(compareRuns(runs))}</section>`);
+  // Ratios between runs mean something only when they ran the same workload.
+  if (runs.length > 1 && new Set(runs.map((r) => r.workload.name)).size === 1) parts.push(`<section class="compare"><h2>Runs side by side</h2>${tableSpecHtml(compareRuns(runs))}</section>`);
   if (runs.length > 0) {
     parts.push('<section class="charts"><h2>Charts</h2>');
     // One at a time: a chart's scenegraph is large, and there is nothing to overlap in a CPU-bound render.

@@ -3,16 +3,15 @@
  * (cli-table3) for people; `--json` prints the view objects themselves instead.
  */
 
-import { bytes, duration, int } from '../../bench/lib/format.js';
-import { renderTable } from '../../bench/lib/format.js';
+import { bytes, duration, int, joinWrapped, renderTable } from '../../bench/lib/format.js';
 import type { PtesView, SlotsView, SummaryView } from '../inspect/views.js';
 
 const box = { box: true };
 const hex = (n: number): string => (n < 0 ? '-' : `0x${n.toString(16).padStart(8, '0')}`);
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
-function kv(title: string, rows: [string, string][]): string {
-  return renderTable({ title, columns: ['field', 'value'], rows, rightAlign: [1] }, box);
+function kv(title: string, rows: [string, string][], numeric = true): string {
+  return renderTable({ title, columns: ['field', 'value'], rows, rightAlign: numeric ? [1] : [] }, box);
 }
 
 export function renderSummary(v: SummaryView): string {
@@ -45,10 +44,10 @@ export function renderSummary(v: SummaryView): string {
       ['kernel time per miss', duration(k.kernelNsPerMiss)],
     ]),
     kv('Database', [
-      ['directory', d.dir], ['page size', `${d.pageSize} B`], ['sync', d.sync], ['pages', `${int(d.pageCount)} (${int(d.freePages)} free)`],
+      ['directory (when taken)', d.dir], ['page size', `${d.pageSize} B`], ['sync', d.sync], ['pages', `${int(d.pageCount)} (${int(d.freePages)} free)`],
       ['commits / rollbacks', `${int(d.commits)} / ${int(d.rollbacks)}`], ['checkpoints', int(d.checkpoints)], ['WAL', bytes(d.walBytes)],
-      ['tables and indexes', Object.entries(d.tables).map(([t, rows]) => `${t} ${int(rows)}`).join(', ') || 'none'],
-    ]),
+      ['tables (rows)', joinWrapped(Object.entries(d.tables).map(([t, rows]) => `${t} ${int(rows)}`), 72) || 'none'],
+    ], false),
   ].join('\n\n');
 }
 

@@ -4,28 +4,17 @@
  * side, and one clear line with the right exit code for each bad input.
  */
 
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import t, { type Test } from 'tap';
+import t from 'tap';
 
 import { ResultsDb } from '../../bench/harness/results-db.js';
 import type { CellResult, RunResult } from '../../bench/harness/types.js';
 import { environment } from '../../bench/lib/env.js';
 import { DEFAULT_SPEC } from '../../bench/workloads/stores.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'src/cli/main.ts');
-const TSX = import.meta.resolve('tsx');
-
-function remapdb(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REMAPDB_')));
-  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { oneLine, remapdb } from './helpers/cli.js';
 
 function cell(id: string, kind: 'remapdb' | 'sqlite', txPerSec: number): CellResult {
   return {
@@ -44,11 +33,6 @@ function runOf(remap: number, sqlite: number, seed: number): RunResult {
     seed, sync: 'off', limits: { terminals: 1, warmupSeconds: 1, durationSeconds: 10, transactions: 0, progressSeconds: 0 }, baseline: 'sqlite',
     environment: environment(), versions: {}, images: {}, cells: [cell('remapdb-nonlinear', 'remapdb', remap), cell('sqlite', 'sqlite', sqlite)],
   };
-}
-
-function oneLine(t: Test, r: { stdout: string; stderr: string }): void {
-  t.equal(r.stdout, '');
-  t.match(r.stderr, /^remapdb: [^\n]+\n$/);
 }
 
 t.test('runs and compare over a results database', async (t) => {
