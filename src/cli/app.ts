@@ -116,7 +116,7 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
     const builder = (y: Argv): Argv => {
       const b = (cmd.builder as (y: Argv) => Argv)(y);
       for (const [example, description] of cmd.examples) b.example(example, description);
-      return b;
+      return b.epilogue(epilogue());
     };
     parser.command(cmd.command, cmd.describe, builder, async (argv) => {
       await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));

@@ -1,0 +1,232 @@
+/**
+ * Every `remapdb` command end to end through the real binary at tiny scale: init, load,
+ * check (sound, corrupted, foreign, missing), inspect and kernel from a snapshot, bench
+ * with its results, runs and report, demo --window, help with examples for every
+ * command — exit codes, --json shapes, and one clear line for each bad input.
+ */
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+
+import t, { type Test } from 'tap';
+
+import { oneLine, remapdb } from './helpers/cli.js';
+
+const TINY_TPCB = ['--scale', '1', '--param', 'accountsPerBranch=2000'];
+
+function tmp(t: Test, name: string): string {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), `remapdb-${name}-`));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+type Json = Record<string, unknown>;
+const json = (s: string): Json => JSON.parse(s) as Json;
+
+t.test('every command has help with examples', async (t) => {
+  for (const cmd of ['init', 'load', 'bench', 'compare', 'runs', 'inspect', 'kernel', 'check', 'report', 'demo', 'config']) {
+    const r = remapdb([cmd, '--help']);
+    t.equal(r.status, 0, `${cmd} --help exits 0`);
+    t.match(r.stdout, /Examples:\n\s+remapdb /, `${cmd} --help shows examples`);
+    t.match(r.stdout, /Exit codes:/, `${cmd} --help shows the exit-code table`);
+  }
+});
+
+t.test('init: a new database, refusals for an existing one and bad flags', async (t) => {
+  const root = tmp(t, 'init');
+  const dir = join(root, 'db');
+  const r = remapdb(['init', dir, '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const out = json(r.stdout);
+  t.equal(out.pageSize, 4096);
+  t.ok((out.files as string[]).includes('meta.sqlite'), 'meta.sqlite created');
+  const again = remapdb(['init', dir]);
+  t.equal(again.status, 4, 'an existing database: IO/EEXIST');
+  oneLine(t, again);
+  t.match(again.stderr, /already holds a remapdb database/);
+  fs.writeFileSync(join(root, 'other.txt'), 'x');
+  const notEmpty = remapdb(['init', root]);
+  t.equal(notEmpty.status, 4);
+  t.match(notEmpty.stderr, /is not empty \(/);
+  const bad = remapdb(['init', join(root, 'x'), '--page-size', '1000']);
+  t.equal(bad.status, 2);
+  oneLine(t, bad);
+  t.match(bad.stderr, /--page-size 1000: one of 4096, 8192, 16384/);
+  const big = remapdb(['init', join(root, 'big'), '--page-size', '16384', '--json']);
+  t.equal(json(big.stdout).pageSize, 16384);
+});
+
+t.test('load, check, inspect and kernel on a TPC-B-like database', async (t) => {
+  const root = tmp(t, 'load');
+  const dir = join(root, 'tpcb');
+  const r = remapdb(['load', 'tpcb', dir, ...TINY_TPCB, '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const m = json(r.stdout);
+  t.equal(m.kind, 'remapdb');
+  t.equal(m.rows, 1 + 10 + 2000, 'branches + tellers + accounts');
+  t.ok((m.checks as unknown[]).length > 0, 'consistency checks ran');
+  t.ok(fs.existsSync(join(dir, 'image.json')), 'image.json says what was loaded');
+
+  const again = remapdb(['load', 'tpcb', dir, ...TINY_TPCB]);
+  t.equal(again.status, 4, 'loading into a database again is refused');
+  const badParam = remapdb(['load', 'tpcb', join(root, 'bad'), '--scale', '0']);
+  t.equal(badParam.status, 2);
+  oneLine(t, badParam);
+  t.match(badParam.stderr, /scale/);
+  const badWl = remapdb(['load', 'tpcx', join(root, 'bad')]);
+  t.equal(badWl.status, 2);
+  t.match(badWl.stderr, /tpcx/);
+
+  const check = remapdb(['check', dir, '--json']);
+  t.equal(check.status, 0, check.stderr);
+  const c = json(check.stdout);
+  t.equal(c.ok, true);
+  const checks = c.checks as { id: string; ok: boolean; group: string }[];
+  for (const id of ['page checksums', 'free list', 'schema tree', 'table pgbench_accounts', 'page accounting', 'catalog', 'WAL']) {
+    t.ok(checks.some((x) => x.id === id && x.ok), `check "${id}" passed`);
+  }
+  t.ok(checks.some((x) => x.group === 'workload'), "the workload's consistency checks ran");
+  const text = remapdb(['check', dir]);
+  t.match(text.stdout, /all \d+ checks passed/);
+
+  const sum = remapdb(['inspect', dir, '--json']);
+  t.equal(sum.status, 0, sum.stderr);
+  const s = json(sum.stdout);
+  t.equal(s.strategy, 'nonlinear');
+  t.match(s, { buffercache: { buffers_used: Number }, innodb: { POOL_SIZE: 16384 }, kernel: { vmaCount: Number, kernelBytes: Number } });
+  t.equal((s.kernel as Json).window !== null, true, 'the nonlinear window is shown');
+
+  const slots = json(remapdb(['inspect', dir, '--view', 'slots', '--table', 'pgbench_accounts', '--limit', '5', '--json']).stdout);
+  const rows = slots.rows as { owner: string; pgoff: number; pageId: number }[];
+  t.ok(rows.length > 0 && rows.length <= 5, 'at most --limit rows');
+  t.ok(rows.every((x) => x.owner === 'pgbench_accounts'), 'only the table asked for');
+  t.ok(rows.every((x) => x.pgoff === x.pageId), "each window PTE names the slot's page");
+  const usage = json(remapdb(['inspect', dir, '--view', 'usage', '--json']).stdout) as unknown as { usage_count: number; buffers: number }[];
+  t.equal(usage.reduce((a, u) => a + u.buffers, 0), 16384, 'usage counts cover the pool');
+  const all = json(remapdb(['inspect', dir, '--view', 'all', '--json']).stdout);
+  t.same(Object.keys(all).sort(), ['maps', 'ptes', 'slots', 'source', 'summary', 'usage']);
+  const list = remapdb(['inspect', dir, '--list-snapshots', '--json']);
+  t.ok((json(`{"l":${list.stdout}}`).l as unknown[]).length >= 1, 'snapshots listed');
+  t.match(remapdb(['inspect', dir, '--view', 'slots']).stdout, /occupied slots match/);
+
+  const maps = remapdb(['kernel', 'maps', dir]);
+  t.equal(maps.status, 0);
+  t.match(maps.stdout, /rw-s .*data\.rdb/, 'the window maps the page file shared');
+  const meminfo = json(remapdb(['kernel', 'meminfo', dir, '--json']).stdout);
+  t.type(meminfo.MemTotal, 'number');
+  t.match(remapdb(['kernel', 'time', dir]).stdout, /Simulated kernel time by event/);
+  const ptes = json(remapdb(['kernel', 'ptes', dir, '--json', '--limit', '3']).stdout);
+  t.equal(ptes.mismatched, 0);
+  t.match(remapdb(['kernel', 'vmstat', dir]).stdout, /^nr_free_pages \d+/m);
+  t.match(remapdb(['kernel', 'smaps', dir]).stdout, /Rss:/);
+
+  for (const [args, status, msg] of [
+    [['inspect', dir, '--pages', '9-3'], 2, /--pages 9-3/],
+    [['inspect', dir, '--view', 'nope'], 2, /nope/],
+    [['inspect', dir, '--limit', '-1'], 2, /--limit -1/],
+    [['inspect', dir, '--snapshot', '999'], 2, /--snapshot 999: no such snapshot/],
+    [['inspect', dir, '--interval', '0', '--watch'], 2, /--interval 0/],
+    [['inspect'], 2, /give a database directory/],
+    [['inspect', join(root, 'none')], 4, /no such directory/],
+    [['inspect', root], 4, /not a remapdb database/],
+    [['kernel', 'bogus', dir], 2, /bogus/],
+    [['inspect', '--live', join(root, 'no.sock')], 4, /no engine is serving/],
+  ] as const) {
+    const e = remapdb([...args]);
+    t.equal(e.status, status, `${args.join(' ')}: exit ${status}`);
+    oneLine(t, e);
+    t.match(e.stderr, msg);
+  }
+});
+
+t.test('check finds corruption, refuses what is not a database', async (t) => {
+  const root = tmp(t, 'check');
+  const dir = join(root, 'tpcb');
+  t.equal(remapdb(['load', 'tpcb', dir, ...TINY_TPCB]).status, 0);
+  const file = join(dir, 'data.rdb');
+  const fd = fs.openSync(file, 'r+');
+  // Scribble over the middle of page 30, an accounts leaf (not its header): only its checksum can tell.
+  fs.writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, 30 * 4096 + 2048);
+  fs.closeSync(fd);
+  const r = remapdb(['check', dir, '--json']);
+  t.equal(r.status, 5, 'corruption: CHECK_FAILED');
+  const rep = JSON.parse(r.stdout) as { ok: boolean; checks: { id: string; ok: boolean; detail: string }[] };
+  t.equal(rep.ok, false);
+  const sums = rep.checks.find((c) => c.id === 'page checksums');
+  t.equal(sums?.ok, false, 'the page checksum check fails');
+  t.match(sums?.detail, /page \d+/, 'naming the page');
+  t.match(r.stderr, /^remapdb: .*check\(s\) failed/);
+  const text = remapdb(['check', dir]);
+  t.match(text.stdout, /FAIL/);
+  const notDb = remapdb(['check', root]);
+  t.equal(notDb.status, 5);
+  oneLine(t, notDb);
+  t.match(notDb.stderr, /not a remapdb database/);
+  const missing = remapdb(['check', join(root, 'nope')]);
+  t.equal(missing.status, 4);
+  const foreign = join(root, 'foreign');
+  fs.mkdirSync(foreign);
+  fs.writeFileSync(join(foreign, 'data.rdb'), Buffer.alloc(8192, 7));
+  const f = remapdb(['check', foreign]);
+  t.equal(f.status, 5, 'a foreign page file: CHECK_FAILED');
+  oneLine(t, f);
+});
+
+t.test('bench, runs and report at tiny scale', async (t) => {
+  const root = tmp(t, 'bench');
+  const results = join(root, 'runs.sqlite');
+  const common = ['--work-dir', join(root, 'work'), '--results', results, '--warmup', '0', '--duration', '0', '--count', '300'];
+  const r = remapdb(['bench', 'tpcb', ...TINY_TPCB, '--engines', 'remapdb,sqlite', '--strategies', 'nonlinear,pread', '--pool-pages', '256', ...common,
+    '--json', '--out', join(root, 'run.json'), '--csv', join(root, 'run.csv'), '--html', join(root, 'run.html')], { timeoutMs: 300_000 });
+  t.equal(r.status, 0, r.stderr);
+  const run = json(r.stdout);
+  const cells = run.cells as { label: string; error: string | null; committed: number; kernel: unknown }[];
+  t.same(cells.map((c) => c.label), ['remapdb nonlinear', 'remapdb pread', 'SQLite']);
+  t.ok(cells.every((c) => c.error === null && c.committed === 300), 'every cell ran its 300 transactions');
+  t.ok(cells[0]?.kernel !== null, 'remapdb cells carry kernel figures');
+  t.type(run.runId, 'number');
+  t.ok(fs.statSync(join(root, 'run.json')).size > 0 && fs.statSync(join(root, 'run.csv')).size > 0, 'JSON and CSV written');
+  t.match(fs.readFileSync(join(root, 'run.html'), 'utf8'), /<svg/, 'HTML report written');
+
+  const runs = remapdb(['runs', '--results', results, '--json']);
+  t.equal((JSON.parse(runs.stdout) as unknown[]).length, 1);
+  const rep = remapdb(['report', '--results', results, '--out', join(root, 'r.html'), '--json']);
+  t.equal(rep.status, 0, rep.stderr);
+  t.same(json(rep.stdout).runs, [run.runId]);
+  t.match(fs.readFileSync(join(root, 'r.html'), 'utf8'), /^<!doctype html>/i);
+  const repText = remapdb(['report', '--results', results, '--out', join(root, 'r2.html')]);
+  t.match(repText.stdout, /HTML report: .*r2\.html/);
+  t.match(repText.stdout, /remapdb nonlinear/, 'the terminal tables too');
+
+  for (const [args, msg] of [
+    [['bench', 'tpcx'], /workload tpcx: not one of/],
+    [['bench', 'tpcb', '--pool-pages', '10'], /--pool-pages 10: an integer from 64/],
+    [['bench', 'tpcb', '--sync', 'sometimes'], /--sync sometimes: not one of off, normal, full/],
+    [['bench', 'tpcb', '--engines', 'oracle'], /--engines oracle/],
+    [['bench', 'tpcb', '--duration', '0'], /--duration 0 needs --count/],
+    [['bench', 'tpcb', '--warehouses', '-3'], /--warehouses -3/],
+    [['bench', 'tpcb', '--frobnicate'], /frobnicate/],
+    [['report', '99'], /no run 99/],
+  ] as const) {
+    const e = remapdb([...args, '--results', results]);
+    t.equal(e.status, 2, `${args.join(' ')}: exit 2`);
+    oneLine(t, e);
+    t.match(e.stderr, msg);
+  }
+  const noResults = remapdb(['report', '--results', join(root, 'none.sqlite')]);
+  t.equal(noResults.status, 4);
+  t.match(noResults.stderr, /no results database/);
+});
+
+t.test('demo --window: the database-free scenario', async (t) => {
+  const r = remapdb(['demo', '--window', '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const out = json(r.stdout);
+  const runs = out.runs as { personality: string; correct: boolean; vmas: number }[];
+  t.equal(runs.length, 4);
+  t.ok(runs.every((x) => x.correct), 'every page read back right');
+  const bad = remapdb(['demo', '--duration', '0']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--duration 0: seconds from 1 to 3600/);
+});
