@@ -6,8 +6,6 @@
  * instead of phoning home) and can be mailed or archived next to the run's JSON.
  */
 
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 
 import { bytes, int, ratio, si } from '../lib/format.js';
@@ -42,6 +40,8 @@ export function escapeHtml(s: string): string {
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<{ svg: string; warnings: string[] }> {
   const warnings: string[] = [];
+  // Loaded on first use: vega takes ~0.5 s to import, which every CLI command would pay.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const logger = vega.logger(vega.Warn, undefined, (_method, _level, args) => {
     warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
   });
