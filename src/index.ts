@@ -25,3 +25,6 @@ export {
 } from '../bufferpool/index.js';
 export { type KeyPart, compareBytes, decodeKey, encodeKey } from '../storage/index.js';
 export { loadConfig, toKernelConfig } from './config/index.js';
+export { serveInspection, LIVE_METHODS } from './inspect/serve.js';
+export { InspectClient, InspectServer, inspectOnce, INSPECT_CODES } from './inspect/socket.js';
+export { VIEW_NAMES, type ViewName } from './inspect/views.js';

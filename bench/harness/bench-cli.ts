@@ -48,6 +48,18 @@ function inRange(flag: string, v: number | undefined, min: number, max: number, 
   }
 }
 
+/** `--param key=value` flags as workload parameters: numbers and booleans typed, the rest strings. */
+export function parseParams(list: readonly string[]): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const p of list) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param ${p}: expected key=value`);
+    const v = p.slice(eq + 1);
+    params[p.slice(0, eq)] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  return params;
+}
+
 export function addBenchOptions<T>(y: Argv<T>) {
   return y
     .option('engines', { type: 'string', default: ENGINE_KINDS.join(','), requiresArg: true, describe: `engines to run: ${ENGINE_KINDS.join(', ')}` })
@@ -114,13 +126,7 @@ export function planBench(workloadList: string, a: BenchArgs): BenchPlan {
   inRange('seed', a.seed, 1, 2 ** 31 - 1, true);
   inRange('progress', a.progress, 0, 3600, false);
   if (a.duration === 0 && a.count === 0) throw new UsageError('--duration 0 needs --count N (measured transactions per cell)');
-  const params: Record<string, unknown> = {};
-  for (const p of a.param) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param ${p}: expected key=value`);
-    const v = p.slice(eq + 1);
-    params[p.slice(0, eq)] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
-  }
+  const params = parseParams(a.param);
   const seed = a.seed ?? randomInt(1, 2 ** 31);
   const runs: BenchPlan['runs'] = [];
   for (const name of workloads) {

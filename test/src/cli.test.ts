@@ -34,8 +34,8 @@ t.test('--help teaches: usage, commands, examples, exit codes', async (t) => {
   t.equal(r.status, 0);
   t.equal(r.stderr, '');
   t.match(r.stdout, /^Usage: remapdb <command> \[options\]/);
-  t.match(r.stdout, /Commands:\n\s+remapdb demo[^]*remapdb config/);
-  t.match(r.stdout, /Examples:\n[^]*remapdb config --profiles/);
+  t.match(r.stdout, /Commands:\n\s+remapdb init[^]*remapdb inspect[^]*remapdb demo[^]*remapdb config/);
+  t.match(r.stdout, /Examples:\n[^]*remapdb demo [^]*remapdb config/);
   t.match(r.stdout, /REMAPDB_PROFILE/);
   t.match(r.stdout, /Exit codes:\n[^]*3 {2}CONFIG/);
 });
@@ -87,7 +87,7 @@ t.test('bad command lines: one stderr line, exit 2', async (t) => {
   const command = remapdb(['frobnicate']);
   t.equal(command.status, 2);
   oneLine(t, command);
-  t.match(command.stderr, /unknown command "frobnicate"; commands: demo, runs, compare, config/);
+  t.match(command.stderr, /unknown command "frobnicate"; commands: init, load, bench, compare, runs, inspect, kernel, check, report, demo, config/);
 
   const level = remapdb(['config', '--log-level', 'verbose']);
   t.equal(level.status, 2);

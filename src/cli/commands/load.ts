@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { parseParams } from '../../../bench/harness/bench-cli.js';
 import { runLoad } from '../../../bench/harness/cell.js';
 import { WORKLOAD_NAMES, workloadByName } from '../../../bench/harness/registry.js';
 import { DEFAULT_SPEC, type EngineKind } from '../../../bench/workloads/stores.js';
@@ -39,13 +40,7 @@ export const loadCommand = defineCommand({
     .option('pool-pages', { type: 'number', default: 16384, requiresArg: true, describe: 'buffer-pool slots during the load (64..4194303)' }),
   async run(args, ctx) {
     const wl = workloadByName(args.workload);
-    const p: Record<string, unknown> = {};
-    for (const kv of args.param) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--param ${kv}: expected key=value`);
-      const v = kv.slice(eq + 1);
-      p[kv.slice(0, eq)] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
-    }
+    const p = parseParams(args.param);
     if (args.warehouses !== undefined) p.warehouses = args.warehouses;
     if (args.scale !== undefined) p.scale = args.scale;
     if (args.records !== undefined) p.recordCount = args.records;
