@@ -7,6 +7,8 @@
  */
 
 import { randomInt } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import type { Argv } from 'yargs';
 
@@ -19,6 +21,9 @@ import type { ProgressEvent } from './progress.js';
 import { WORKLOAD_NAMES } from './registry.js';
 import { DEFAULT_RESULTS_DB, ResultsDb } from './results-db.js';
 import type { RunResult } from './types.js';
+
+/** Where a benchmark's remapdb cells serve live inspection unless told otherwise. */
+export const DEFAULT_INSPECT_SOCKET = path.join(os.tmpdir(), 'remapdb-bench.sock');
 
 export const YCSB_ALL = ['ycsb-a', 'ycsb-b', 'ycsb-c', 'ycsb-d', 'ycsb-e', 'ycsb-f'];
 
@@ -86,8 +91,8 @@ export function addBenchOptions<T>(y: Argv<T>) {
     .option('keep', { type: 'boolean', default: false, describe: "keep each cell's database after the run (for remapdb inspect)" })
     .option('results', { type: 'string', default: DEFAULT_RESULTS_DB, requiresArg: true, describe: 'results database (SQLite); "" to skip' })
     .option('progress', { type: 'number', default: 5, requiresArg: true, describe: 'seconds between progress lines in the log (0: none)' })
-    .option('inspect-socket', { type: 'string', requiresArg: true,
-      describe: 'serve each remapdb cell live on this Unix socket (remapdb inspect --live PATH from another terminal)' });
+    .option('inspect-socket', { type: 'string', default: DEFAULT_INSPECT_SOCKET, requiresArg: true,
+      describe: 'serve each remapdb cell live on this Unix socket for remapdb inspect --live PATH ("" = off)' });
 }
 
 /** The parsed options addBenchOptions() declares. */
@@ -140,7 +145,7 @@ export function planBench(workloadList: string, a: BenchArgs): BenchPlan {
         workload: { name, params: p }, seed, sync, engines, strategies, poolPages, personalities, archs, mlock: a.mlock,
         ramBytes: Math.round(a['ram-mib'] * 1024 * 1024), baseline: a.baseline, workDir: a['work-dir'], freshLoad: a['fresh-load'], keep: a.keep,
         limits: { terminals, warmupSeconds: a.warmup, durationSeconds: a.count > 0 ? 0 : a.duration, transactions: a.count, progressSeconds: a.progress },
-        ...(a['inspect-socket'] !== undefined ? { inspectSocket: a['inspect-socket'] } : {}),
+        ...(a['inspect-socket'] !== undefined && a['inspect-socket'] !== '' ? { inspectSocket: a['inspect-socket'] } : {}),
       });
     }
   }

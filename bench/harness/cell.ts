@@ -136,8 +136,13 @@ export async function runCell(job: RunJob): Promise<CellResult> {
     result.openMs = performance.now() - t0;
     result.describe = describeStore(store);
     if (job.inspectSocket !== undefined && store.kind === 'remapdb') {
-      server = await serveInspection(store.db, job.inspectSocket);
-      log(`${job.cell.label}: live inspection on ${job.inspectSocket} (remapdb inspect --live ${job.inspectSocket})`);
+      // Live inspection is a convenience: a socket in use (another benchmark) must not fail the cell.
+      try {
+        server = await serveInspection(store.db, job.inspectSocket);
+        log(`${job.cell.label}: live inspection on ${job.inspectSocket} (remapdb inspect --live ${job.inspectSocket})`);
+      } catch (err) {
+        log(`${job.cell.label}: no live inspection: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     const bound = wl.bind(store, params);
     result.countersBefore = bound.counters();

@@ -176,7 +176,7 @@ t.test('check finds corruption, refuses what is not a database', async (t) => {
 t.test('bench, runs and report at tiny scale', async (t) => {
   const root = tmp(t, 'bench');
   const results = join(root, 'runs.sqlite');
-  const common = ['--work-dir', join(root, 'work'), '--results', results, '--warmup', '0', '--duration', '0', '--count', '300'];
+  const common = ['--work-dir', join(root, 'work'), '--results', results, '--warmup', '0', '--duration', '0', '--count', '300', '--inspect-socket', ''];
   const r = remapdb(['bench', 'tpcb', ...TINY_TPCB, '--engines', 'remapdb,sqlite', '--strategies', 'nonlinear,pread', '--pool-pages', '256', ...common,
     '--json', '--out', join(root, 'run.json'), '--csv', join(root, 'run.csv'), '--html', join(root, 'run.html')], { timeoutMs: 300_000 });
   t.equal(r.status, 0, r.stderr);

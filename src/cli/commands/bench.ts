@@ -68,6 +68,10 @@ export const benchCommand = defineCommand({
     const plan = planBench(String(args.workloads), args as unknown as BenchArgs);
     const bars = createProgress(wantBars(args.json), quietLog(args.logLevel));
     bars.log(`seed ${plan.seed} (replay with --seed ${plan.seed})`);
+    const live = plan.runs[0]?.inspectSocket;
+    if (live !== undefined && plan.runs.some((r) => r.engines.includes('remapdb'))) {
+      bars.log(`watch each remapdb cell live from another terminal: remapdb inspect --live ${live} --watch`);
+    }
     let runs: RunResult[];
     try {
       runs = await runPlan(plan, {
