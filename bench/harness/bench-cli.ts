@@ -7,12 +7,11 @@
  */
 
 import { randomInt } from 'node:crypto';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import type { Argv } from 'yargs';
 
 import { UsageError } from '../../src/errors.js';
+import { defaultSocketPath } from '../../src/inspect/paths.js';
 import {
   type Arch, ENGINE_KINDS, type EngineKind, type Personality, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode,
 } from '../workloads/stores.js';
@@ -23,7 +22,7 @@ import { DEFAULT_RESULTS_DB, ResultsDb } from './results-db.js';
 import type { RunResult } from './types.js';
 
 /** Where a benchmark's remapdb cells serve live inspection unless told otherwise. */
-export const DEFAULT_INSPECT_SOCKET = path.join(os.tmpdir(), 'remapdb-bench.sock');
+export const DEFAULT_INSPECT_SOCKET = defaultSocketPath('bench');
 
 export const YCSB_ALL = ['ycsb-a', 'ycsb-b', 'ycsb-c', 'ycsb-d', 'ycsb-e', 'ycsb-f'];
 

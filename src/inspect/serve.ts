@@ -13,7 +13,10 @@
  * the benchmark harness yields every 50 ms.
  */
 
+import * as path from 'node:path';
+
 import type { Database } from '../../storage/database.js';
+import { ensureRuntimeDir, runtimeDir } from './paths.js';
 import { InspectServer, type InspectServerOptions } from './socket.js';
 import { VIEW_NAMES, type ViewName, view } from './views.js';
 
@@ -25,6 +28,7 @@ function isView(m: string): m is ViewName {
 
 /** Start serving `db` on `socketPath` (created 0600); the server closes when the database does. */
 export async function serveInspection(db: Database, socketPath: string, opts: InspectServerOptions = {}): Promise<InspectServer> {
+  if (path.dirname(path.resolve(socketPath)) === path.resolve(runtimeDir())) ensureRuntimeDir(runtimeDir());
   const server = await InspectServer.listen(socketPath, (method, params) => {
     if (isView(method)) return view(db.inspectState('live', { owners: method === 'slots' }), method, params);
     if (method === 'state') return db.inspectState('live', { owners: params.owners !== false });

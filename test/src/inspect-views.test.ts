@@ -19,6 +19,7 @@ import { loadSnapshotState } from '../../src/cli/inspect-source.js';
 import { createProgress, wantBars } from '../../src/cli/progress.js';
 import type { Database } from '../../storage/database.js';
 import { FULL_OWNER_WALK_PAGES, OTHER_OWNER } from '../../storage/introspect.js';
+import { defaultSocketPath, ensureRuntimeDir, runtimeDir } from '../../src/inspect/paths.js';
 
 function fill(db: Database, rows: number, bigValues: boolean): void {
   const a = db.createTable<Uint8Array>('alpha', { key: ['int'], value: 'bytes' });
@@ -167,4 +168,20 @@ t.test('progress bars only for a person at a terminal', async (t) => {
     process.stderr.write = write;
   }
   t.same(lines, ['a log line\n'], 'without bars: log lines as they come, events dropped, quiet is quiet');
+});
+
+t.test('default sockets live in a per-user 0700 directory', async (t) => {
+  const root = fs.mkdtempSync(join(os.tmpdir(), 'rdb-rt-'));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  t.equal(runtimeDir({ XDG_RUNTIME_DIR: '/run/user/7' }), '/run/user/7/remapdb');
+  t.match(runtimeDir({}), new RegExp(`remapdb-${os.userInfo().uid}$`));
+  t.equal(defaultSocketPath('bench', { XDG_RUNTIME_DIR: root }), join(root, 'remapdb', 'bench.sock'));
+  const dir = join(root, 'remapdb');
+  ensureRuntimeDir(dir);
+  t.equal(fs.statSync(dir).mode & 0o777, 0o700, 'created owner-only');
+  fs.chmodSync(dir, 0o755);
+  t.throws(() => ensureRuntimeDir(dir), { code: 'EACCES', message: /mode 755: others can reach sockets in it/ });
+  fs.rmdirSync(dir);
+  fs.writeFileSync(dir, '');
+  t.throws(() => ensureRuntimeDir(dir), { code: /EEXIST|ENOTDIR/ });
 });

@@ -27,6 +27,7 @@ import type { CellResult, RunResult } from '../../../bench/harness/types.js';
 import { bytes, duration, int, ratio, renderTable, si } from '../../../bench/lib/format.js';
 import { ENGINE_KINDS, STRATEGIES, SYNC_MODES, type SyncMode } from '../../../bench/workloads/stores.js';
 import { UsageError } from '../../errors.js';
+import { defaultSocketPath } from '../../inspect/paths.js';
 import { defineCommand } from '../command.js';
 import { createProgress, wantBars } from '../progress.js';
 import { quietLog, runsFailure, writeHtml } from './bench.js';
@@ -35,7 +36,7 @@ import { windowDemo } from './demo-window.js';
 export const DEMO_RESULTS_DIR = 'remapdb-results';
 export const DEMO_DB = 'demo-db';
 export const DEMO_REPORT = 'demo-report.html';
-export const DEMO_SOCKET = path.join(os.tmpdir(), 'remapdb-demo.sock');
+export const DEMO_SOCKET = defaultSocketPath('demo');
 /** The demo's pool: 64 MiB, smaller than TPC-C's warehouse (~75 MiB), so misses and evictions happen. */
 export const DEMO_POOL_PAGES = 16384;
 
