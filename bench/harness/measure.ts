@@ -65,6 +65,8 @@ export interface MeasureHooks {
   progress?: (line: string) => void;
   /** Called between transactions about every CLOCK_EVERY steps with the phase and its elapsed seconds and transactions. */
   tick?: (phase: 'warmup' | 'run', seconds: number, transactions: number) => void;
+  /** Checked with the clock: true ends the phase early (Ctrl-C in `remapdb serve`). Not an abort. */
+  stop?: () => boolean;
   /** Called once after the warm-up, just before the measured phase starts. */
   startMeasure?: () => void;
 }
@@ -121,7 +123,7 @@ export async function measure(terminals: readonly Terminal[], types: readonly Tx
         nextYield = now + YIELD_MS;
       }
       hooks.tick?.(record ? 'run' : 'warmup', (now - start) / 1000, i);
-      if (now >= endMs) break;
+      if (now >= endMs || hooks.stop?.() === true) break;
       const errs = errorsOf(c);
       if (errs >= MAX_ERRORS && errs > i / 100) {
         m.aborted = `${errs} errors in ${i} transactions (first: ${c.errorSamples[0] ?? '?'})`;

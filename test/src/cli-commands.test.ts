@@ -25,7 +25,7 @@ type Json = Record<string, unknown>;
 const json = (s: string): Json => JSON.parse(s) as Json;
 
 t.test('every command has help with examples', async (t) => {
-  for (const cmd of ['init', 'load', 'bench', 'compare', 'runs', 'inspect', 'kernel', 'check', 'report', 'demo', 'config']) {
+  for (const cmd of ['init', 'load', 'bench', 'compare', 'runs', 'inspect', 'serve', 'kernel', 'check', 'report', 'demo', 'config']) {
     const r = remapdb([cmd, '--help']);
     t.equal(r.status, 0, `${cmd} --help exits 0`);
     t.match(r.stdout, /Examples:\n\s+remapdb /, `${cmd} --help shows examples`);
@@ -120,6 +120,20 @@ t.test('load, check, inspect and kernel on a TPC-B-like database', async (t) => 
   t.equal(ptes.mismatched, 0);
   t.match(remapdb(['kernel', 'vmstat', dir]).stdout, /^nr_free_pages \d+/m);
   t.match(remapdb(['kernel', 'smaps', dir]).stdout, /Rss:/);
+
+  const served = remapdb(['serve', dir, '--run', '--duration', '2', '--socket', join(root, 's.sock'), '--json']);
+  t.equal(served.status, 0, served.stderr);
+  const sv = json(served.stdout);
+  t.equal(sv.workload, 'tpcb');
+  t.ok((sv.committed as number) > 0, 'serve --run ran the loaded workload');
+  t.ok((sv.checks as { ok: boolean }[]).every((c) => c.ok), 'and its checks passed');
+  t.notOk(fs.existsSync(join(root, 's.sock')), 'the socket is removed when serve stops');
+  t.equal((json(remapdb(['inspect', dir, '--json']).stdout) as { label: string }).label, 'close', 'serve stored a snapshot at close');
+  const bare = join(root, 'bare');
+  t.equal(remapdb(['init', bare]).status, 0);
+  const noWl = remapdb(['serve', bare, '--run', '--duration', '1']);
+  t.equal(noWl.status, 2);
+  t.match(noWl.stderr, /--run needs the workload/);
 
   for (const [args, status, msg] of [
     [['inspect', dir, '--pages', '9-3'], 2, /--pages 9-3/],

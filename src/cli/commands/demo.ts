@@ -152,8 +152,8 @@ export const demoCommand = defineCommand({
         `  npm run remapdb -- inspect ${path.join(outDir, DEMO_DB)} --view slots    resident pages, owners, PTEs`,
         `  npm run remapdb -- kernel maps ${path.join(outDir, DEMO_DB)}             its process's VMAs`,
         `  npm run remapdb -- check ${path.join(outDir, DEMO_DB)}                   checksums, B+trees, catalog, TPC-C consistency`,
-        `  npm run remapdb -- bench tpcc --engines remapdb --strategies nonlinear --duration 60 --inspect-socket /tmp/rdb.sock`,
-        '  npm run remapdb -- inspect --live /tmp/rdb.sock --watch         (in a second terminal: the pool live)',
+        `  npm run remapdb -- serve ${path.join(outDir, DEMO_DB)} --run              run TPC-C-like on it and serve it live; then,`,
+        `  npm run remapdb -- inspect --live ${defaultSocketPath('serve')} --watch   in a second terminal: the pool live`,
         '',
       ].join('\n'));
     }

@@ -13,6 +13,7 @@ import { kernelCommand } from './kernel.js';
 import { loadCommand } from './load.js';
 import { reportCommand } from './report.js';
 import { compareCommand, runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   initCommand,
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   runsCommand,
   inspectCommand,
+  serveCommand,
   kernelCommand,
   checkCommand,
   reportCommand,
