@@ -231,7 +231,14 @@ export class BufferPool {
     (this.#pins[slot] as number)++;
     let pinBit = 0;
     if (this.#work[slot] === -1 && this.#pend[slot] === -1 && this.#strategy.pinsOnFix) {
-      this.#strategy.resolve(slot, false);
+      try {
+        this.#strategy.resolve(slot, false);
+      } catch (err) {
+        // No token is returned, so nobody would unfix: give the pin back (a read error paging
+        // the slot in, SIGBUS, leaked it and close() then refused; found by the fault sweep).
+        (this.#pins[slot] as number)--;
+        throw err;
+      }
       (this.#kernelPins[slot] as number)++;
       pinBit = 1;
     }
@@ -463,7 +470,15 @@ export class BufferPool {
       const from = this.#shadowOff[pd] as number;
       this.bytes.copyWithin(this.#shadowOff[sh] as number, from, from + ps);
     } else {
-      const src = this.#strategy.resolve(slot, false);
+      let src: number;
+      try {
+        src = this.#strategy.resolve(slot, false);
+      } catch (err) {
+        // Nothing owns the shadow yet: give it back (a read error paging the slot in, SIGBUS,
+        // leaked one per failure until the pool ran out; found by the fault sweep).
+        this.#shadowFree[this.#shadowTop++] = sh;
+        throw err;
+      }
       this.bytes.copyWithin(this.#shadowOff[sh] as number, src, src + ps);
       if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
     }

@@ -511,8 +511,11 @@ export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, off
     core.markDirty(f);
     core.acct.charge(EV.pageCopy, n / ps);
     pos += n;
+    // i_size grows page by page (generic_write_end), not after the loop: the next page's
+    // allocation may reclaim, and write-back skips what lies past i_size — it would mark
+    // this page clean unwritten and drop it (found by bench/reliability/sim.ts, seed 51).
+    if (pos > inode.size) inode.size = pos;
   }
-  if (end > inode.size) inode.size = end;
   return buf.length;
 }
 

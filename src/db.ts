@@ -14,7 +14,7 @@ import * as path from 'node:path';
 
 import { Kernel, type KernelConfigInput } from '../sim-kernel/index.js';
 import { DATA_FILE, Database, type StorageOptions } from '../storage/index.js';
-import { PAGE_SIZES } from '../storage/format.js';
+import { PAGE_SIZES, readSuperblock } from '../storage/format.js';
 
 export interface OpenOptions extends StorageOptions {
   /**
@@ -26,9 +26,11 @@ export interface OpenOptions extends StorageOptions {
 }
 
 /**
- * The page size recorded in an existing page file's superblock (bytes 12..15), read
- * before the machine exists because the machine's page size must match it; undefined if
- * there is no readable page file. The real validation happens when the database opens.
+ * The page size recorded in an existing page file's superblock, read before the machine
+ * exists because the machine's page size must match it; undefined if there is no readable
+ * superblock. Taken from an intact copy (readSuperblock), not blindly from copy A's bytes
+ * 12..15: a damaged copy A must not pick the wrong page size and so keep copy B from
+ * rescuing it. The real validation happens when the database opens.
  */
 function recordedPageSize(dir: string): number | undefined {
   const file = path.join(dir, DATA_FILE);
@@ -39,10 +41,11 @@ function recordedPageSize(dir: string): number | undefined {
     return undefined;
   }
   try {
-    const buf = Buffer.alloc(16);
-    if (fs.readSync(fd, buf, 0, 16, 0) < 16) return undefined;
-    const ps = buf.readUInt32LE(12);
-    return (PAGE_SIZES as readonly number[]).includes(ps) ? ps : undefined;
+    const buf = new Uint8Array(Math.max(...PAGE_SIZES));
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return readSuperblock(buf, 0, n, Number.MAX_SAFE_INTEGER).pageSize;
+  } catch {
+    return undefined;
   } finally {
     fs.closeSync(fd);
   }

@@ -21,7 +21,7 @@
  *     as their values (btree-overflow 1).
  */
 
-import { PAGE_TYPE } from './format.js';
+import { corruptPage, PAGE_TYPE } from './format.js';
 import type { PageIO } from './page-io.js';
 import {
   CELL_HEADER_BYTES, H_CONTENT, H_FRAG, H_LEFT, H_LEFTMOST, H_LEVEL, H_RIGHT, NODE_HEADER_END, SLOT_BYTES, cellAt, cellBytes,
@@ -81,7 +81,8 @@ export function treePageIds(io: PageIO, root: number): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
   const add = (id: number): void => {
-    if (seen.has(id)) throw new Error(`B+tree ${root}: page ${id} is reachable twice`);
+    // Not an invariant check but a walk callers rely on (pageIds at close, drop): damage is REMAPDB_CORRUPT.
+    if (seen.has(id)) throw corruptPage(id, `B+tree ${root} reaches it twice`);
     seen.add(id);
     out.push(id);
   };

@@ -23,7 +23,7 @@
  * Fixes: every function holds at most one fix at a time and releases it on every path.
  */
 
-import { PAGE_TYPE } from './format.js';
+import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from './format.js';
 import type { PageIO } from './page-io.js';
 import { assert, rd32, wr32 } from './btree-node.js';
 
@@ -96,7 +96,7 @@ export function rewriteChain(io: PageIO, first: number, value: Uint8Array): void
       const b = io.bytes;
       const p = io.offset(tok);
       const used = rd32(b, p + OVF_USED);
-      assert(b[p] === PAGE_TYPE.OVERFLOW && done + used <= value.length, 'overflow page type and length');
+      checkOverflowPage(b, p, page, used, done, value.length, io.pageSize);
       b.set(value.subarray(done, done + used), p + OVF_DATA);
       io.noteWrite(page, OVF_DATA, OVF_DATA + used);
       done += used;
@@ -105,7 +105,7 @@ export function rewriteChain(io: PageIO, first: number, value: Uint8Array): void
       io.unfix(tok, true);
     }
   }
-  assert(done === value.length && page === 0, 'overflow chain holds the value\'s length');
+  if (done !== value.length || page !== 0) throw corruptPage(first, `overflow chain holds ${done} of ${value.length} bytes, then links to ${page}`);
 }
 
 /** Copy a chain's `valueBytes` bytes into dst[dstOff..]. */
@@ -119,7 +119,7 @@ export function readChain(io: PageIO, first: number, valueBytes: number, dst: Ui
       const b = io.bytes;
       const p = io.offset(tok);
       const used = rd32(b, p + OVF_USED);
-      assert(b[p] === PAGE_TYPE.OVERFLOW && done + used <= valueBytes, 'overflow page type and length');
+      checkOverflowPage(b, p, page, used, done, valueBytes, io.pageSize);
       dst.set(b.subarray(p + OVF_DATA, p + OVF_DATA + used), dstOff + done);
       done += used;
       page = rd32(b, p + OVF_NEXT);
@@ -127,7 +127,15 @@ export function readChain(io: PageIO, first: number, valueBytes: number, dst: Ui
       io.unfix(tok, false);
     }
   }
-  assert(done === valueBytes && page === 0, 'overflow chain holds the recorded length');
+  if (done !== valueBytes || page !== 0) throw corruptPage(first, `overflow chain holds ${done} of ${valueBytes} bytes, then links to ${page}`);
+}
+
+/** An overflow page as read from the file, before its bytes are used: REMAPDB_CORRUPT if it cannot be one. */
+function checkOverflowPage(b: Uint8Array, p: number, page: number, used: number, done: number, valueBytes: number, pageSize: number): void {
+  if (b[p] !== PAGE_TYPE.OVERFLOW) throw corruptPage(page, `overflow chain reaches a page of type ${b[p]}, not OVERFLOW`);
+  if (used > overflowCapacity(pageSize) || done + used > valueBytes) {
+    throw corruptPage(page, `overflow page holds ${used} bytes; the chain has ${valueBytes - done} left to hold`);
+  }
 }
 
 /** Give every page of a chain back to the PageIO. */
@@ -135,7 +143,7 @@ export function freeChain(io: PageIO, first: number): void {
   let page = first;
   // Bounded: no chain is longer than the largest value allows (MAX_VALUE_BYTES in btree.ts).
   for (let guard = 0; page !== 0; guard++) {
-    assert(guard < (1 << 21), 'overflow chain terminates');
+    if (guard >= (1 << 21)) throw corruptPage(first, 'overflow chain does not end (a cycle)');
     const tok = io.fixRead(page);
     let next: number;
     try {
@@ -149,15 +157,16 @@ export function freeChain(io: PageIO, first: number): void {
 }
 
 /**
- * Walk a chain, validating invariant 1, and report each page to `visit`. Throws an Error
- * naming `where` (the owning leaf and key) and the page that breaks the rule.
+ * Walk a chain, validating invariant 1, and report each page to `visit`. Throws
+ * REMAPDB_CORRUPT naming `where` (the owning leaf and key) and the page that breaks the
+ * rule: the walk also lists a tree's pages (pageIds, at close), so this is damage found.
  */
 export function walkChain(io: PageIO, first: number, valueBytes: number, where: string, visit: (page: number) => void): void {
   const cap = overflowCapacity(io.pageSize);
   const pages = chainPages(valueBytes, io.pageSize);
   let page = first;
   for (let i = 0; i < pages; i++) {
-    if (page === 0) throw new Error(`${where}: overflow chain ends after ${i} pages; a ${valueBytes}-byte value needs ${pages}`);
+    if (page === 0) throw chainError(page, `${where}: overflow chain ends after ${i} pages; a ${valueBytes}-byte value needs ${pages}`);
     visit(page);
     const tok = io.fixRead(page);
     let type: number;
@@ -173,9 +182,13 @@ export function walkChain(io: PageIO, first: number, valueBytes: number, where: 
       io.unfix(tok, false);
     }
     const want = i < pages - 1 ? cap : valueBytes - cap * (pages - 1);
-    if (type !== PAGE_TYPE.OVERFLOW) throw new Error(`${where}: overflow page ${page} has page type ${type}, not OVERFLOW`);
-    if (used !== want) throw new Error(`${where}: overflow page ${page} (#${i}) holds ${used} bytes; expected ${want}`);
-    if (i === pages - 1 && next !== 0) throw new Error(`${where}: overflow page ${page} is the last but links to ${next}`);
+    if (type !== PAGE_TYPE.OVERFLOW) throw chainError(page, `${where}: overflow page ${page} has page type ${type}, not OVERFLOW`);
+    if (used !== want) throw chainError(page, `${where}: overflow page ${page} (#${i}) holds ${used} bytes; expected ${want}`);
+    if (i === pages - 1 && next !== 0) throw chainError(page, `${where}: overflow page ${page} is the last but links to ${next}`);
     page = next;
   }
+}
+
+function chainError(page: number, message: string): StorageError {
+  return new StorageError(STORAGE_CODES.CORRUPT, message, { details: { page } });
 }

@@ -48,7 +48,7 @@ import {
 } from './btree-node.js';
 import { freeChain, readChain, rewriteChain, writeChain } from './btree-overflow.js';
 import { DB_CODES, dbError } from './errors.js';
-import { PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
+import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
 import type { PageIO } from './page-io.js';
 
 export const PUT_INSERTED = 1;
@@ -197,7 +197,11 @@ export class BTree {
     try {
       if (r < 0) return undefined;
       const b = this.#io.bytes;
-      return this.#readValue(b, cellAt(b, this.#io.offset(tok), r));
+      const p = this.#io.offset(tok);
+      const page = this.#pathPage[this.#leafDepth] as number;
+      const c = cellAt(b, p, r);
+      this.#checkCell(b, p, c, page);
+      return this.#readValue(b, c, page);
     } finally {
       this.#io.unfix(tok, false);
     }
@@ -316,7 +320,13 @@ export class BTree {
     this.#live();
     const tok = this.#io.fixRead(this.#root);
     try {
-      return rowCount(this.#io.bytes, this.#io.offset(tok));
+      const b = this.#io.bytes;
+      const p = this.#io.offset(tok);
+      const rows = rowCount(b, p);
+      if ((b[p] !== LEAF && b[p] !== INTERNAL) || !Number.isSafeInteger(rows)) {
+        throw corruptPage(this.#root, `the root of a B+tree has page type ${b[p]} and row count ${rows}`);
+      }
+      return rows;
     } finally {
       this.#io.unfix(tok, false);
     }
@@ -388,7 +398,7 @@ export class BTree {
     let page = this.#root;
     let right = 1;
     for (let d = 0; ; d++) {
-      assert(d < MAX_DEPTH, 'tree depth within MAX_DEPTH');
+      if (d >= MAX_DEPTH) throw corruptPage(page, `B+tree ${this.#root} is deeper than ${MAX_DEPTH} levels (a cycle of child links)`);
       const tok = io.fixRead(page);
       let keep = false;
       try {
@@ -409,7 +419,7 @@ export class BTree {
           }
           return r;
         }
-        assert(b[p] === INTERNAL, 'a page on the descent is a node');
+        if (b[p] !== INTERNAL) throw corruptPage(page, `page type ${b[p]} on the descent of B+tree ${this.#root}, not a node`);
         const j = key !== null ? searchInternal(b, p, key) : last ? n : 0;
         if (j !== n) right = 0;
         this.#pathIdx[d] = j;
@@ -420,11 +430,20 @@ export class BTree {
     }
   }
 
-  /** A copy of the value of the leaf cell at b[c] (reading its overflow chain if it has one). */
-  #readValue(b: Uint8Array, c: number): Uint8Array {
+  /** The leaf cell at b[c] lies within its page at b[p], as read: REMAPDB_CORRUPT if its slot or lengths are damaged. */
+  #checkCell(b: Uint8Array, p: number, c: number, page: number): void {
+    const k = rd16(b, c);
+    if (c < p + NODE_HEADER_END || k > maxKeyBytes(this.#ps) || c + cellBytes(b, c, true, this.#ps) > p + this.#ps) {
+      throw corruptPage(page, `the leaf cell at offset ${c - p} (a ${k}-byte key) does not fit the page`);
+    }
+  }
+
+  /** A copy of the value of the leaf cell at b[c] of page `page` (reading its overflow chain if it has one). */
+  #readValue(b: Uint8Array, c: number, page: number): Uint8Array {
     const k = rd16(b, c);
     const v = rd32(b, c + 2);
     const vo = c + CELL_HEADER_BYTES + k;
+    if (v > MAX_VALUE_BYTES) throw corruptPage(page, `a leaf cell records a ${v}-byte value, over the ${MAX_VALUE_BYTES}-byte limit`);
     if (valueInline(k, v, this.#ps)) return copyBytes(b, vo, vo + v);
     const out = allocBytes(v);
     readChain(this.#io, rd32(b, vo), v, out, 0);
@@ -821,6 +840,11 @@ export class BTree {
         const value = vals[i] as Uint8Array;
         i++;
         remaining--;
+        // Keys strictly ascend (descend) along a scan; a page that breaks the order would
+        // make the re-seek after it revisit rows forever.
+        if (lastLen >= 0 && (compareKeyAt(last, 0, lastLen, key) < 0) === reverse) {
+          throw corruptPage(this.#root, `a scan of B+tree ${this.#root} met its keys out of order`);
+        }
         last.set(key);
         lastLen = key.length;
         yield [key, value];
@@ -842,6 +866,7 @@ export class BTree {
     const b = io.bytes;
     const r = this.#descend(from, reverse);
     let tok = this.#leafTok;
+    let page = this.#pathPage[this.#leafDepth] as number;
     try {
       let p = io.offset(tok);
       let n = cellCount(b, p);
@@ -855,20 +880,22 @@ export class BTree {
         const next = io.fixRead(sib);
         io.unfix(tok, false);
         tok = next;
+        page = sib;
         p = io.offset(tok);
         n = cellCount(b, p);
-        assert(n > 0, 'a non-root leaf has rows');
+        if (b[p] !== LEAF || n === 0) throw corruptPage(sib, `a leaf's sibling link reaches a page of type ${b[p]} with ${n} cells`);
         i = reverse ? n - 1 : 0;
       }
       for (; i >= 0 && i < n && keys.length < max; i += reverse ? -1 : 1) {
         const c = cellAt(b, p, i);
         const k = rd16(b, c);
+        this.#checkCell(b, p, c, page);
         if (stop !== null) {
           const cmp = compareKeyAt(b, c + CELL_HEADER_BYTES, k, stop);
           if (reverse ? cmp < 0 || (cmp === 0 && !stopIncl) : cmp > 0 || (cmp === 0 && !stopIncl)) return true;
         }
         keys.push(copyBytes(b, c + CELL_HEADER_BYTES, c + CELL_HEADER_BYTES + k));
-        vals.push(this.#readValue(b, c));
+        vals.push(this.#readValue(b, c, page));
         p = io.offset(tok); // reading an overflow chain fixed other pages
       }
       if (keys.length >= max) return false;

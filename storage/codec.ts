@@ -9,7 +9,9 @@
  * secondary indexes name columns by position).
  */
 
+import { CodedError } from '../sim-kernel/index.js';
 import { DB_CODES, dbError } from './errors.js';
+import { STORAGE_CODES, StorageError } from './format.js';
 import { decodeKey, encodeKey, type KeyPart } from './tuple.js';
 
 export type KeyType = 'int' | 'string' | 'bytes' | 'bool' | 'any';
@@ -99,12 +101,19 @@ export function encodeValue(table: string, enc: ValueEncoding, value: unknown): 
   }
 }
 
+/** A stored value as the API returns it; REMAPDB_CORRUPT if its bytes cannot be one (they passed their page's checksum). */
 export function decodeValue(enc: ValueEncoding, bytes: Uint8Array): unknown {
-  switch (enc) {
-    case 'bytes': return bytes;
-    case 'string': return utf8d.decode(bytes);
-    case 'json': return JSON.parse(utf8d.decode(bytes)) as unknown;
-    case 'tuple': return decodeKey(bytes);
+  try {
+    switch (enc) {
+      case 'bytes': return bytes;
+      case 'string': return utf8d.decode(bytes);
+      case 'json': return JSON.parse(utf8d.decode(bytes)) as unknown;
+      case 'tuple': return decodeKey(bytes);
+    }
+  } catch (err) {
+    if (err instanceof CodedError) throw err;
+    throw new StorageError(STORAGE_CODES.CORRUPT, `a stored ${enc} value of ${bytes.length} bytes does not decode ` +
+      `(${(err as Error).message}): the database is damaged (remapdb check shows where)`, { cause: err });
   }
 }
 

@@ -38,12 +38,12 @@ import * as path from 'node:path';
 import {
   type BufferPool, BufferPoolError, openBufferPool, POOL_ERROR_CODES, type PolicyName, type StrategyName,
 } from '../bufferpool/index.js';
-import { type Kernel, type Process, Prng } from '../sim-kernel/index.js';
+import { BUS_OBJERR, BusError, type Kernel, KernelError, type Process, Prng } from '../sim-kernel/index.js';
 import { BTree } from './btree.js';
 import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
-import { PAGE_SIZES, putSuperField, SB, sealFilePage, verifyFilePage } from './format.js';
+import { corruptPage, PAGE_SIZES, putSuperField, repairSuperblock, SB, sealFilePage, verifyFilePage } from './format.js';
 import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
@@ -230,7 +230,9 @@ export class Database implements TableHost {
         mlock: opts.mlock,
         wal: { durableLsn: () => this.wal.durableLsn, flushLog: (lsn) => this.wal.flush(lsn) },
         onLoad: (pageId, bytes, off) => {
-          if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId);
+          // One damaged superblock copy is rescued by the other here, not only at open (format.ts).
+          if (pageId === 0) repairSuperblock(bytes, off, opts.pageSize);
+          else if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId);
         },
         beforeWriteBack: (pageId, bytes, off, lsn) => sealFilePage(bytes, off, opts.pageSize, pageId, lsn),
       }, sb.pageCount);
@@ -277,7 +279,7 @@ export class Database implements TableHost {
   #schemaObjects(): CatalogObject[] {
     const out: CatalogObject[] = [];
     for (const [, v] of this.#schema.range({})) {
-      const def = JSON.parse(utf8d.decode(v)) as TableDef | IndexDef;
+      const def = schemaDef(v, this.#pager.pageCount);
       const obj: CatalogObject = {
         name: def.name, kind: def.kind, tableName: def.kind === 'index' ? def.table : null, rootPage: def.root,
         definition: def as unknown as Record<string, unknown>, rowCount: 0,
@@ -553,6 +555,8 @@ export class Database implements TableHost {
       const t = this.pool.fix(0, 'exclusive');
       const off = this.pool.offset(t);
       putSuperField(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), off, this.options.pageSize, SB.CHECKPOINT_LSN, end);
+      // Sealed before it is installed: the kernel may write a mapped page 0 back before flush() would seal it (pager.ts).
+      sealFilePage(this.pool.bytes, off, this.options.pageSize, 0, end);
       this.pool.unfix(t, true);
       this.pool.markLsn(0, end);
       this.pool.flush();
@@ -664,7 +668,7 @@ export class Database implements TableHost {
     if (this.#closed) return;
     try {
       if (this.#pager.inTransaction) this.#pager.rollback();
-      if (this.#failed === null) {
+      if (this.#failure() === null) {
         this.checkpoint();
         if (this.options.snapshotOnClose) this.saveSnapshot('close');
         const w = this.wal.stats();
@@ -721,6 +725,18 @@ export class Database implements TableHost {
 
   /** The first failed write or sync, if any (the database then refuses changes). */
   get failed(): Error | null {
+    return this.#failure();
+  }
+
+  /**
+   * The first failure, the WAL's and the pool's included: they fail sticky on their own
+   * when a write or sync fails under a transaction (the pool forcing the log for the WAL
+   * rule, a schema change's WAL flush, a write-back at eviction), and the database must
+   * then refuse changes as REMAPDB_FAILED and say so in `failed` (found by the fault
+   * sweep: test/storage/fault-sweep.test.ts).
+   */
+  #failure(): Error | null {
+    this.#failed ??= this.wal.failure ?? this.pool.failed;
     return this.#failed;
   }
 
@@ -735,9 +751,10 @@ export class Database implements TableHost {
   }
 
   #checkWritable(): void {
-    if (this.#failed !== null) {
-      throw dbError(DB_CODES.FAILED, `the database refuses changes after a failed write: ${this.#failed.message}; close and ` +
-        'reopen it (recovery redoes every committed transaction)', {}, this.#failed);
+    const failed = this.#failure();
+    if (failed !== null) {
+      throw dbError(DB_CODES.FAILED, `the database refuses changes after a failed write: ${failed.message}; close and ` +
+        'reopen it (recovery redoes every committed transaction)', {}, failed);
     }
   }
 
@@ -756,9 +773,11 @@ export class Database implements TableHost {
    * failure, naming it (integrityReport() reports them all instead).
    */
   checkInvariants(): { pages: number; freePages: number; treePages: number } {
-    const report = this.integrityReport({ checksums: false });
+    const ioErrors = new Map<string, Error>();
+    const report = this.#integrity({ checksums: false }, ioErrors);
     const bad = report.checks.find((c) => !c.ok);
-    if (bad !== undefined) throw new Error(`Database invariant: ${bad.id}: ${bad.detail}`);
+    // A read that failed while checking breaks no invariant: it is thrown as the coded I/O error it is.
+    if (bad !== undefined) throw ioErrors.get(bad.id) ?? new Error(`Database invariant: ${bad.id}: ${bad.detail}`);
     if (!this.#pager.inTransaction) this.pool.checkInvariants();
     this.kernel.checkInvariants();
     return { pages: this.#pager.pageCount, freePages: report.freePages, treePages: report.treePages };
@@ -771,6 +790,11 @@ export class Database implements TableHost {
    * the catalog against the schema tree, and the WAL.
    */
   integrityReport(opts: { checksums?: boolean } = {}): { checks: IntegrityCheck[]; freePages: number; treePages: number } {
+    return this.#integrity(opts, null);
+  }
+
+  /** integrityReport(); `ioErrors` collects, by check id, the I/O errors that failed checks. */
+  #integrity(opts: { checksums?: boolean }, ioErrors: Map<string, Error> | null): ReturnType<Database['integrityReport']> {
     this.checkOpen();
     const checks: IntegrityCheck[] = [];
     const run = (id: string, fn: () => string): boolean => {
@@ -778,6 +802,7 @@ export class Database implements TableHost {
         checks.push({ id, ok: true, detail: fn() });
         return true;
       } catch (err) {
+        if (ioErrors !== null && isIoError(err)) ioErrors.set(id, err as Error);
         checks.push({ id, ok: false, detail: err instanceof Error ? err.message : String(err) });
         return false;
       }
@@ -886,6 +911,33 @@ export interface IntegrityCheck {
   id: string;
   ok: boolean;
   detail: string;
+}
+
+/** A failed read or write as the kernel or the pool reports it (coded), not a broken structure. */
+function isIoError(err: unknown): boolean {
+  return err instanceof KernelError || (err instanceof BusError && err.siCode === BUS_OBJERR) ||
+    (err instanceof BufferPoolError && (err.code === POOL_ERROR_CODES.KERNEL || err.code === POOL_ERROR_CODES.FAILED));
+}
+
+/**
+ * A schema-tree value as a definition. Its page passed its checksum, yet it may be
+ * another database's page or damage redo resealed: anything but a well-formed definition
+ * is REMAPDB_CORRUPT, never an assertion further on.
+ */
+function schemaDef(v: Uint8Array, pageCount: number): TableDef | IndexDef {
+  let d: Partial<TableDef> & Partial<Omit<IndexDef, 'kind'>> & { kind?: unknown };
+  try {
+    d = JSON.parse(utf8d.decode(v)) as typeof d;
+  } catch (err) {
+    throw corruptPage(SCHEMA_ROOT_PAGE, `the schema tree holds a definition that is not JSON (${(err as Error).message})`);
+  }
+  const ok = typeof d === 'object' && d !== null && typeof d.name === 'string' && d.name.length > 0 &&
+    Number.isSafeInteger(d.root) && (d.root as number) > SCHEMA_ROOT_PAGE && (d.root as number) < pageCount &&
+    (d.kind === 'table' ? Array.isArray(d.key) && d.key.length > 0 && d.key.every((k) => KEY_TYPES.includes(k)) &&
+      VALUE_ENCODINGS.includes(d.value as ValueEncoding)
+      : d.kind === 'index' && typeof d.table === 'string' && Array.isArray(d.fields) && typeof d.unique === 'boolean');
+  if (!ok) throw corruptPage(SCHEMA_ROOT_PAGE, `the schema tree holds a malformed definition ${JSON.stringify(d).slice(0, 200)}`);
+  return d as TableDef | IndexDef;
 }
 
 /** Errors a table operation raises before it changes anything: they do not abort the transaction. */

@@ -63,6 +63,17 @@ export const STORAGE_CODES = {
 
 export class StorageError extends CodedError {}
 
+/**
+ * REMAPDB_CORRUPT for a page whose checksum holds but whose content cannot be right (a
+ * structure check on bytes read from the file failed): content that passed its checksum
+ * can still be wrong — another database's page of the same number, or damage that WAL
+ * redo carried into a resealed page — and must end in this error, never an assertion.
+ */
+export function corruptPage(pageId: number, what: string): StorageError {
+  return new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: ${what}: the database is damaged (remapdb check shows where)`,
+    { details: { page: pageId } });
+}
+
 export interface Superblock {
   formatVersion: number;
   pageSize: number;
@@ -203,6 +214,16 @@ function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: 
       `${Math.floor(fileBytes / sb.pageSize) - 1}`, { details: { page: Math.floor(fileBytes / sb.pageSize), fileBytes } });
   }
   return sb;
+}
+
+/**
+ * Rewrite a page-0 image so both copies hold the superblock readSuperblock picks (the
+ * rest of the page zero). Page 0 must enter the buffer pool this way: its fields are read
+ * at copy A's offset, and a checkpoint reseals both copies of the image it finds, so a
+ * damaged copy A left in place would be used, then made a valid but wrong superblock.
+ */
+export function repairSuperblock(bytes: Uint8Array, off: number, pageSize: number): void {
+  writeSuperblock(bytes, off, readSuperblock(bytes, off, pageSize, Number.MAX_SAFE_INTEGER, pageSize));
 }
 
 /** Field offsets in the superblock, for code that edits a superblock image in place. */

@@ -38,7 +38,7 @@
 import type { BufferPool } from '../bufferpool/index.js';
 import { invalidateTrees } from './btree.js';
 import { DB_CODES, dbError } from './errors.js';
-import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB } from './format.js';
+import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './format.js';
 import type { PageIO } from './page-io.js';
 import type { Wal } from './wal.js';
 
@@ -304,15 +304,16 @@ export class Pager implements PageIO {
     if (this.#savepoints.length !== 0) throw dbError(DB_CODES.TXN_STATE, 'commit with savepoints still open (an engine bug)');
     const sb = this.#sb;
     const c = this.#committed;
-    if (sb.pageCount !== c.pageCount || sb.freeHead !== c.freeHead || sb.freeCount !== c.freeCount) this.#writeSuperFields();
-    if (this.#txnCount === 0) {
-      this.#inTxn = false;
-      return -1;
-    }
     const ps = this.pageSize;
     const wal = this.#wal;
     let lsn: number;
     try {
+      // Inside the try: fixing page 0 may fail (a read error), and must then roll back.
+      if (sb.pageCount !== c.pageCount || sb.freeHead !== c.freeHead || sb.freeCount !== c.freeCount) this.#writeSuperFields();
+      if (this.#txnCount === 0) {
+        this.#inTxn = false;
+        return -1;
+      }
       for (let i = 0; i < this.#txnCount; i++) {
         const pageId = this.#txnPages[i] as number;
         const t = this.pool.fix(pageId, 'shared');
@@ -337,15 +338,21 @@ export class Pager implements PageIO {
       this.rollback();
       throw err;
     }
-    for (let i = 0; i < this.#txnCount; i++) {
+    // The transaction is in the log: leave it before the pool installs its pages. An install
+    // can fail (paging a slot back in hits a read error: SIGBUS); the database then fails,
+    // but a pager left inside the transaction would run the next one as a savepoint of it
+    // and acknowledge it without a commit (found by the fault sweep:
+    // test/storage/fault-sweep.test.ts).
+    const n = this.#txnCount;
+    for (let i = 0; i < n; i++) {
       const pageId = this.#txnPages[i] as number;
       this.#changed[pageId] = 1;
       this.#txnIndex[pageId] = -1;
-      this.pool.markLsn(pageId, lsn);
     }
     this.#txnCount = 0;
     this.#committed = { ...sb };
     this.#inTxn = false;
+    for (let i = 0; i < n; i++) this.pool.markLsn(this.#txnPages[i] as number, lsn);
     return lsn;
   }
 
@@ -442,6 +449,11 @@ export class Pager implements PageIO {
     putSuperField(this.#dv, off, this.pageSize, SB.PAGE_COUNT, this.#sb.pageCount);
     putSuperField(this.#dv, off, this.pageSize, SB.FREE_HEAD, this.#sb.freeHead);
     putSuperField(this.#dv, off, this.pageSize, SB.FREE_COUNT, this.#sb.freeCount);
+    // Sealed now, not only when the pool writes it back: once installed, a page mapped
+    // MAP_SHARED (multi-mmap, nonlinear without mlock) may be written by reclaim at any
+    // time, and page 0 is checksum-verified at open, before redo could repair it (found
+    // by the fault sweep: test/storage/fault-sweep.test.ts).
+    sealSuperblock(this.bytes, off, this.pageSize);
     this.pool.unfix(t, true);
   }
 

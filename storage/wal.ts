@@ -479,6 +479,13 @@ export class Wal {
               `page records but ${staged} precede it (checksums intact: written by a faulty writer)`, { offset: pos, count, staged });
           }
           const commitLsn = this.#lsnOf(pos + total);
+          // What recovery reads is the log's content (see below), durable up to here already
+          // while the transaction is applied: the pool may then install and evict each
+          // redone page. Else redo of more pages than the pool has slots or shadow frames
+          // failed REMAPDB_POOL_EXHAUSTED: no redone page was ever installable (found by the
+          // fault sweep: test/storage/fault-sweep.test.ts).
+          this.#bufFileOff = pos + total;
+          this.#syncedOff = pos + total;
           this.#replayStaged(apply, commitLsn);
           transactions++;
           records += staged;
