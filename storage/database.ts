@@ -423,7 +423,11 @@ export class Database implements TableHost {
       throw dbError(DB_CODES.TXN_STATE, `${what} inside a transaction: schema changes run on their own, outside transactions`);
     }
     const r = this.#run(fn);
-    if (this.#failed === null) this.wal.flush(this.wal.endLsn, true);
+    // Unconditionally: an automatic checkpoint after the commit may have failed (#commit
+    // swallows it) and skipping the flush then acknowledged a schema change the log did
+    // not hold at sync 'normal' (found by the fault sweep: test/storage/fault-sweep.test.ts).
+    // A failed WAL throws REMAPDB_FAILED here; a healthy one makes the change durable.
+    this.wal.flush(this.wal.endLsn, true);
     return r;
   }
 

@@ -20,7 +20,7 @@ import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
 import { DB_CODES, dbError } from './errors.js';
 import { FORMAT_VERSION, get64, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock } from './format.js';
-import { Wal } from './wal.js';
+import { Wal, WAL_HEADER_BYTES } from './wal.js';
 
 export const DATA_FILE = 'data.rdb';
 export const WAL_FILE = 'wal.rdb';
@@ -93,12 +93,27 @@ export interface Redone {
   recovered: { transactions: number; records: number; tornTailBytes: number };
 }
 
-/** Redo committed transactions past the checkpoint through the pool. */
+/**
+ * Redo committed transactions past the checkpoint through the pool. The log must fit the
+ * page file: it starts at the checkpoint LSN (reset after each checkpoint), or before it
+ * when a crash came between a checkpoint's superblock write and the reset — then the
+ * checkpoint LSN is the end of a commit in it, and the log reaches at least that far.
+ * Anything else is a page file and a WAL that do not belong together (a page file restored
+ * from an older copy, a damaged checkpoint LSN): redo would apply changes to pages that
+ * lack the ones before them, so it is refused with REMAPDB_WAL_CORRUPT before any change.
+ */
 export function redo(pool: BufferPool, wal: Wal, sb: Superblock): Redone {
   const ps = pool.pageSize;
+  const base = wal.baseLsn;
+  const cp = sb.checkpointLsn;
+  const logEnd = base + Math.max(0, wal.sizeBytes - WAL_HEADER_BYTES);
+  if (base > cp || logEnd < cp) throw logMismatch(wal, sb, base > cp ? 'the log starts after the checkpoint' : 'the log ends before it');
   let records = 0;
+  let sawCheckpoint = base === cp;
   const r = wal.recover((pageId, kind, payload, off, len, commitLsn) => {
-    if (commitLsn <= sb.checkpointLsn) return;
+    if (commitLsn === cp) sawCheckpoint = true;
+    if (commitLsn <= cp) return;
+    if (!sawCheckpoint) throw logMismatch(wal, sb, 'no commit in the log ends at the checkpoint');
     records++;
     while (pool.pageCount <= pageId) pool.allocate();
     const t = pool.fix(pageId, 'exclusive');
@@ -114,4 +129,10 @@ export function redo(pool: BufferPool, wal: Wal, sb: Superblock): Redone {
   pool.unfix(t, false);
   pool.setPageCount(superblock.pageCount);
   return { superblock, recovered };
+}
+
+function logMismatch(wal: Wal, sb: Superblock, why: string): Error {
+  return dbError(DB_CODES.WAL_CORRUPT, `the WAL ${wal.path} (base LSN ${wal.baseLsn}, ${wal.sizeBytes} bytes) does not fit the page ` +
+    `file's checkpoint LSN ${sb.checkpointLsn}: ${why} (a page file restored from another copy, or a damaged superblock); ` +
+    'move the WAL away to open the page file as it is (changes only in the WAL are lost)', { baseLsn: wal.baseLsn, checkpointLsn: sb.checkpointLsn });
 }

@@ -12,10 +12,8 @@ import * as path from 'node:path';
 
 import type { IoKind } from '../../sim-kernel/faults.js';
 import type { SyncMode } from '../../storage/wal.js';
-import {
-  copyBase, type FaultCase, type FaultOutcome, KINDS, OUTCOMES, type RunResult, runWorkload, type Strategy, verifyRecovery,
-  type Workload,
-} from './fault-workload.js';
+import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from './fault-run.js';
+import { copyBase, type FaultOutcome, KINDS, OUTCOMES, type Strategy, type Workload } from './fault-workload.js';
 
 export interface CellTally {
   strategy: Strategy;
@@ -48,6 +46,8 @@ export interface SweepOptions {
   onFailure: (label: string, problems: string[]) => void;
   /** Stop the sweep after this many failures (default 5). */
   maxFailures?: number;
+  /** Only these kinds of I/O (default all). */
+  kinds?: readonly IoKind[];
 }
 
 export interface SweepReport {
@@ -93,7 +93,9 @@ export function runCase(o: SweepOptions, fault: FaultCase | null, name: string):
   try {
     const result = runWorkload(dir, o.workload, o.strategy, o.sync, fault);
     const problems = [...result.problems];
-    if (fault !== null && result.injected === 0) problems.push(`the fault never fired (${result.seen[fault.kind]} ${fault.kind} I/Os seen)`);
+    if (fault !== null && result.injected === 0) {
+      problems.push(`the fault never fired (${result.seen[fault.kind]} ${fault.kind} I/Os seen)`);
+    }
     if (fault === null && result.ending !== 'ok') problems.push(`the dry run ended ${result.ending}: ${String(result.error)}`);
     problems.push(...verifyRecovery(dir, o.workload, o.strategy, o.sync, result));
     return { result, problems };
@@ -108,7 +110,7 @@ export function sweep(o: SweepOptions): SweepReport {
   const report: SweepReport = { dry: dry.result, dryProblems: dry.problems, cells: [] };
   if (dry.problems.length > 0) return report;
   let failures = 0;
-  for (const kind of KINDS) {
+  for (const kind of o.kinds ?? KINDS) {
     const count = dry.result.seen[kind];
     if (count === 0) continue;
     OUTCOMES[kind].forEach((outcome, i) => {

@@ -7,7 +7,7 @@
  * fault-sweep-lib.ts. test/storage/fault-sweep.test.ts runs a strided subset of it.
  *
  *   npx tsx bench/reliability/fault-sweep.ts                     # everything, stride 1
- *   npx tsx bench/reliability/fault-sweep.ts --sync full --strategies pread --stride 4
+ *   npx tsx bench/reliability/fault-sweep.ts --sync full --strategies pread --kinds read,swapRead --stride 4
  *   REMAPDB_SEED=7 npx tsx bench/reliability/fault-sweep.ts      # another workload
  *
  * Prints the summary table (one line per strategy × sync × kind × outcome) and each
@@ -18,9 +18,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import type { IoKind } from '../../sim-kernel/faults.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from './fault-sweep-lib.js';
-import { createBase, makeWorkload, STRATEGIES, type Strategy } from './fault-workload.js';
+import { createBase, KINDS, makeWorkload, STRATEGIES, type Strategy } from './fault-workload.js';
 
 const DEFAULT_SEED = 20261126;
 
@@ -37,6 +38,7 @@ function main(): void {
     options: {
       strategies: { type: 'string', default: STRATEGIES.join(',') },
       sync: { type: 'string', default: 'full,normal' },
+      kinds: { type: 'string', default: KINDS.join(',') },
       stride: { type: 'string', default: process.env['REMAPDB_FAULT_STRIDE'] ?? '1' },
       seed: { type: 'string', default: process.env['REMAPDB_SEED'] ?? String(DEFAULT_SEED) },
       'max-failures': { type: 'string', default: '20' },
@@ -50,13 +52,14 @@ function main(): void {
   if (!Number.isInteger(maxFailures) || maxFailures < 1) throw new RangeError(`--max-failures ${values['max-failures']}: an integer >= 1`);
   const strategies = list<Strategy>(values.strategies, STRATEGIES, 'strategies');
   const syncs = list<SyncMode>(values.sync, ['full', 'normal'], 'sync');
+  const kinds = list<IoKind>(values.kinds, KINDS, 'kinds');
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
 
   const started = performance.now();
   log(`fault sweep: seed ${seed} (replay: REMAPDB_SEED=${seed}), stride ${stride}, strategies ${strategies.join(', ')}, ` +
-    `sync ${syncs.join(', ')}`);
+    `sync ${syncs.join(', ')}, kinds ${kinds.join(', ')}`);
   const root = fastTempRoot('remapdb-fault-sweep-');
   const cells: CellTally[] = [];
   try {
@@ -67,7 +70,7 @@ function main(): void {
       for (const strategy of strategies) {
         const t0 = performance.now();
         const r = sweep({
-          workload, baseDir, workDir: root, strategy, sync, stride: () => stride, maxFailures,
+          workload, baseDir, workDir: root, strategy, sync, stride: () => stride, maxFailures, kinds,
           onFailure: (name, problems) => log(`FAIL ${name}:\n  ${problems.join('\n  ')}`),
         });
         if (r.dryProblems.length > 0) {

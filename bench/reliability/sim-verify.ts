@@ -9,7 +9,7 @@ import { open } from '../../src/db.js';
 import type { Kernel } from '../../sim-kernel/index.js';
 import type { Database } from '../../storage/index.js';
 import type { SimConfig } from './sim-config.js';
-import type { Commit, SimModel } from './sim-model.js';
+import type { Commit, KvState, SimModel } from './sim-model.js';
 import { readState, SimFailure, type SimWorkload } from './sim-ops.js';
 
 /** Open the seed's database directory on `kernel` with the seed's options. */
@@ -33,7 +33,14 @@ export interface Verified {
  */
 export function verifyRecovered(w: SimWorkload, model: SimModel, inFlight: Commit | null, c: SimConfig, what: string): Verified {
   const db = w.db;
-  const got = readState(db, w.tpcb);
+  let got: KvState;
+  try {
+    got = readState(db, w.tpcb);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new SimFailure(`after ${what}, reading the recovered database threw ${typeof code === 'string' ? code : 'an uncoded'}: ` +
+      `${(err as Error).stack ?? String(err)}`);
+  }
   const pending = model.pending;
   const prefix = model.match(got, inFlight, c.sync);
   if (prefix < 0) {

@@ -21,6 +21,10 @@
  * Usage (each seed prints its configuration; a failure prints its replay command):
  *   npx tsx bench/reliability/sim.ts [--seeds N=200] [--from SEED=1] [--seed S] [--steps N=150] [--json]
  *   REMAPDB_SIM_SEED=123 npx tsx bench/reliability/sim.ts      replays seed 123
+ * Environment: REMAPDB_SIM_TRACE=1 prints every step (operation, commit, outcome,
+ * verification); REMAPDB_SIM_KEEP_CRASH=1 keeps the directory as each crash left it in
+ * <dir>.crash (a failing seed's directories are kept and printed); REMAPDB_SIM_DIR is where
+ * seeds put their directories (default /dev/shm, else the OS temporary directory).
  * Exits 1 at the first failing seed, 2 on bad flags.
  */
 

@@ -10,7 +10,7 @@
 
 import yargs, { type Argv } from 'yargs';
 import { listProfiles, resolveConfig, type ResolvedConfig } from '../config/index.js';
-import { EXIT_CODE_TABLE, EXIT_CODES, UsageError, exitCodeFor, type ExitCode } from '../errors.js';
+import { CodedError, EXIT_CODE_TABLE, EXIT_CODES, UsageError, exitCodeFor, type ExitCode } from '../errors.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../log.js';
 import { packageVersion } from '../package-root.js';
 import type { CliContext, GlobalArgs } from './command.js';
@@ -131,10 +131,21 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
   return parser as unknown as Argv;
 }
 
+/**
+ * Coded: a CodedError, or a Node system error (fs, net: `errno` and `syscall` beside its
+ * code). Anything else is a bug even with a string `code` — Node's ERR_INVALID_ARG_TYPE
+ * from a value the CLI failed to check, a library's SQLITE_NOTADB it failed to wrap — and
+ * must not pass for an error the user caused.
+ */
+function isCoded(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return false;
+  const e = err as { errno?: unknown; syscall?: unknown };
+  return err instanceof CodedError || (typeof e.errno === 'number' && typeof e.syscall === 'string');
+}
+
 function report(err: unknown): ExitCode {
   const exitCode = exitCodeFor(err);
-  const coded = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
-  if (coded && err instanceof Error) {
+  if (isCoded(err)) {
     process.stderr.write(`remapdb: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
   } else {
     process.stderr.write(`remapdb: internal error (a bug, please report it): ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -21,7 +21,6 @@ import { configOf, DEFAULT_STEPS, replayCommand, runSeed, type SeedReport } from
 import { describeConfig, SIM_PERSONALITIES, SIM_STRATEGIES } from '../../../bench/reliability/sim-config.js';
 import { Kernel, O_CREAT, O_RDWR } from '../../../sim-kernel/index.js';
 import { open } from '../../../src/db.js';
-import { DB_CODES } from '../../../storage/index.js';
 
 /** Steps per coverage seed (the CLI's default): ~0.5 s a seed here, ~10 s for the file. */
 const STEPS = DEFAULT_STEPS;
@@ -153,5 +152,4 @@ t.test('regression, seed 97: checkInvariants() turned a read EIO into an uncoded
   t.equal(kernel.core.faults.injected.EIO, 1, 'the EIO was injected');
   t.doesNotThrow(() => db.checkInvariants(), 'with the read succeeding, every invariant holds');
   t.equal(db.failed, null, 'a failed read changes nothing');
-  t.not(DB_CODES.FAILED, code);
 });
