@@ -102,6 +102,10 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
     .group(['help', 'version'], GLOBAL_GROUP)
     .version(packageVersion())
     .strict()
+    // A flag given twice takes its last value, as in most CLIs; yargs would make an array
+    // of it, which no command expects of a single-valued flag (--config a --config b
+    // reached path.resolve as an array: an uncoded TypeError).
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((message, err) => {

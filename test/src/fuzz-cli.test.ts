@@ -182,11 +182,13 @@ const commands: Record<string, fc.Arbitrary<string[]>> = {
   kernel: fc.tuple(fc.oneof(fc.constantFrom('maps', 'smaps', 'meminfo', 'vmstat', 'ptes', 'time'), text), fc.option(readPath, { nil: undefined }),
     extras([num('--limit'), num('--snapshot'), flagWith('--live', readPath)]))
     .map(([v, d, x]) => ['kernel', v, ...(d === undefined ? [] : [d]), ...x]),
-  // Always a short --duration (0 would serve until Ctrl-C) and a small pool.
+  // Always a short --duration (0 would serve until Ctrl-C) and a small pool (its limit,
+  // 4194303 pages, is a 16 GiB pool).
   serve: fc.tuple(fc.constantFrom(DB, BAD_DB, EMPTY, FILE, P('nope')), fc.constantFrom('0.01', '0.05', '-1', 'abc', 'NaN', '1e999'),
     fc.constantFrom('64', '100', '63', '-5', 'x', '4194304'), extras([num('--terminals'), num('--seed'), bool('--run'),
       flagWith('--strategy', fc.oneof(fc.constantFrom('nonlinear', 'pread'), text)), flagWith('--sync', fc.oneof(fc.constantFrom('off', 'full'), text))]))
-    .map(([d, dur, pool, x]) => ['serve', d, ...x, '--socket', P(`sock-${fresh++}`), '--duration', dur, '--pool-pages', pool]),
+    // Last, and with no `--` before them (after it they would be arguments, not flags).
+    .map(([d, dur, pool, x]) => ['serve', d, ...x.filter((a) => a !== '--'), '--socket', P(`sock-${fresh++}`), '--duration', dur, '--pool-pages', pool]),
   check: fc.tuple(readPath, extras([bool('--checksums'), bool('--workload')])).map(([d, x]) => ['check', d, ...x]),
   demo: lists(['demo', '--help'], ['demo', '--bogus'], ['demo', '--duration', '0'], ['demo', '--duration', 'abc'], ['demo', '--seed', '0'],
     ['demo', '--warmup', '-1'], ['demo', 'extra']),
@@ -243,6 +245,7 @@ t.test('fuzzed command lines exit with a table code, never an internal error', a
   const problems: string[] = [];
   const t0 = performance.now();
   const result = await fc.check(fc.asyncProperty(runArb, async ({ name, argv, env }) => {
+    if (TRACE) process.stderr.write(`… remapdb ${show(argv)} ${JSON.stringify(env)}\n`);
     const o = await run(argv, env);
     if (TRACE) process.stderr.write(`[${o.exit}] remapdb ${show(argv)} ${JSON.stringify(env)} → ${o.stderr.split('\n')[0] ?? ''}\n`);
     const per = tally.get(name) ?? new Map<number, number>();

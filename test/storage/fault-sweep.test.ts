@@ -12,14 +12,15 @@
  * one: exactly the acknowledged steps are there, plus the one in flight whole or not at
  * all; integrityReport() (page checksums included) and checkInvariants() pass.
  *
- * The workload, run and checks: bench/reliability/fault-workload.ts; the loop:
- * bench/reliability/fault-sweep-lib.ts; the whole sweep (stride 1, sync 'full' and
+ * The workload: bench/reliability/fault-workload.ts; a run and its checks: fault-run.ts;
+ * the loop: fault-sweep-lib.ts; the whole sweep (stride 1, sync 'full' and
  * 'normal'): npx tsx bench/reliability/fault-sweep.ts.
  *
  * REMAPDB_SEED replays another workload (printed). By default each kind × outcome ×
  * strategy makes about CELL_RUNS runs (every stride-th I/O, the outcomes of a kind at
- * different offsets, the last I/O always), ~350 runs in all;
- * REMAPDB_FAULT_STRIDE=1 fails every I/O (~2,800 runs, about 3 minutes). */
+ * different offsets, the last I/O always): 312 runs, ~12 s on the 2-core VM;
+ * REMAPDB_FAULT_STRIDE=1 fails every I/O (2,738 runs, 2 to 4 minutes).
+ */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,8 +43,8 @@ const REGRESSION_SEED = 20261126;
 const SEED = Number(process.env['REMAPDB_SEED'] ?? REGRESSION_SEED);
 const STRIDE_ENV = process.env['REMAPDB_FAULT_STRIDE'];
 /**
- * Runs per kind × outcome × strategy without REMAPDB_FAULT_STRIDE: ~350 runs at ~60 ms of
- * CPU each (run and reopen; tmpfs) keep the file near 25 s on the 2-core VM.
+ * Runs per kind × outcome × strategy without REMAPDB_FAULT_STRIDE: 312 runs at ~40 ms each
+ * (run and reopen, on tmpfs) keep the file near 20 s on the 2-core VM, 35 s when loaded.
  */
 const CELL_RUNS = 16;
 

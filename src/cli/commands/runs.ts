@@ -6,17 +6,34 @@
 
 import * as fs from 'node:fs';
 
+import Sqlite from 'better-sqlite3';
+
 import { renderRun, compareRuns } from '../../../bench/harness/report.js';
 import { DEFAULT_RESULTS_DB, ResultsDb } from '../../../bench/harness/results-db.js';
 import { renderTable } from '../../../bench/lib/format.js';
-import { CodedError, UsageError } from '../../errors.js';
+import { CodedError, REMAPDB_CODES, UsageError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 
 export function openResults(file: string): ResultsDb {
   if (!fs.existsSync(file)) {
     throw new CodedError('ENOENT', `no results database at ${file}: run a benchmark first (npm run workload -- tpcb --scale 1) or pass --results FILE`);
   }
-  return new ResultsDb(file, { create: false });
+  if (fs.statSync(file).isDirectory()) throw new CodedError('EISDIR', `--results ${file} is a directory: give the results database file`);
+  try {
+    // Read-only first: ResultsDb would switch any SQLite file to WAL and write its schema into one without tables.
+    const probe = new Sqlite(file, { readonly: true, fileMustExist: true });
+    try {
+      if (probe.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'runs'").get() === undefined) {
+        throw new Error('it has no runs table');
+      }
+    } finally {
+      probe.close();
+    }
+    return new ResultsDb(file, { create: false });
+  } catch (err) {
+    throw new CodedError(REMAPDB_CODES.CHECK_FAILED, `${file} is not a remapdb results database (${(err as Error).message}): pass --results FILE`,
+      { cause: err });
+  }
 }
 
 export const RESULTS_OPTION = { type: 'string', default: DEFAULT_RESULTS_DB, requiresArg: true, describe: 'results database (SQLite)' } as const;
