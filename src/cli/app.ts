@@ -85,6 +85,27 @@ function validOptions(args: readonly string[]): string[] {
   return [...new Set(Object.keys(known).filter((k) => k.length > 1 && !/[A-Z]/.test(k)))];
 }
 
+/**
+ * A flag that takes one value, given twice, is a usage error: yargs would hand the
+ * command an array, which none expects (--config a --config b reached path.resolve as an
+ * array: an uncoded TypeError). Flags declared as arrays and boolean switches may repeat.
+ */
+function refuseRepeats(args: readonly string[]): void {
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const probe = withGlobalOptions(yargs([]));
+  if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
+  const o = (probe as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; boolean: string[] } }).getOptions();
+  const seen = new Map<string, number>();
+  for (const a of args) {
+    if (a === '--') break;
+    const m = /^--?([^=]+)/.exec(a);
+    const name = m?.[1];
+    if (name === undefined || !(name in o.key) || o.array.includes(name) || o.boolean.includes(name)) continue;
+    seen.set(name, (seen.get(name) ?? 0) + 1);
+    if ((seen.get(name) ?? 0) > 1) throw new UsageError(`${name.length === 1 ? '-' : '--'}${name} is given more than once; give it once`);
+  }
+}
+
 function usageError(message: string, args: readonly string[]): UsageError {
   const commands = COMMANDS.map((c) => commandName(c.command));
   return new UsageError(usageMessage(message, { args, commands, options: validOptions(args) }));
@@ -102,10 +123,7 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
     .group(['help', 'version'], GLOBAL_GROUP)
     .version(packageVersion())
     .strict()
-    // A flag given twice takes its last value, as in most CLIs; yargs would make an array
-    // of it, which no command expects of a single-valued flag (--config a --config b
-    // reached path.resolve as an array: an uncoded TypeError).
-    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .middleware(() => refuseRepeats(args))
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((message, err) => {
