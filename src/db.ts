@@ -6,7 +6,8 @@
  * The machine lives in this Node process: if the process dies, whatever sat in the
  * simulated page cache is lost exactly as on a power failure. `sync: 'full'` (the
  * default) fdatasyncs the WAL at every commit, so every acknowledged commit survives a
- * kill; 'normal' stays consistent but may lose the last commits; 'off' may lose more.
+ * kill; 'normal' stays consistent but may lose the last commits; 'off' may lose more and
+ * is not crash-consistent (a power cut can leave a page torn beyond repair: REMAPDB_CORRUPT).
  */
 
 import * as fs from 'node:fs';
