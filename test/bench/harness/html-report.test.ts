@@ -19,7 +19,14 @@ function loadRuns(file: string): RunResult[] {
   return Array.isArray(j) ? j : [j];
 }
 
-const recordedFiles = fs.existsSync(RESULTS) ? fs.readdirSync(RESULTS).filter((f) => f.endsWith('.json')).sort() : [];
+/** Recorded benchmark runs (other JSON there, e.g. the soak's record, is not a RunResult). */
+function isRunFile(f: string): boolean {
+  if (!f.endsWith('.json')) return false;
+  const j = JSON.parse(fs.readFileSync(path.join(RESULTS, f), 'utf8')) as unknown;
+  const first = (Array.isArray(j) ? j[0] : j) as { cells?: unknown } | undefined;
+  return Array.isArray(first?.cells);
+}
+const recordedFiles = fs.existsSync(RESULTS) ? fs.readdirSync(RESULTS).filter(isRunFile).sort() : [];
 const NO_RECORDS = recordedFiles.length === 0 ? 'no recorded runs (*.json) in bench/results' : false;
 const PAIR = ['tpcc-10w-2026-11-26.json', 'tpcc-1w-2026-11-26.json'] as const;
 const NO_PAIR = PAIR.every((f) => recordedFiles.includes(f)) ? false : `needs ${PAIR.join(' and ')} in bench/results`;
