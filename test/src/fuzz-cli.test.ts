@@ -32,8 +32,8 @@ function envInt(name: string): number | undefined {
 }
 
 const SEED = (envInt('REMAPDB_SEED') ?? 20261202) | 0;
-/** ~600 runs take ~30 s alone; REMAPDB_FUZZ_CASES=20000 for a long run. */
-const CASES = envInt('REMAPDB_FUZZ_CASES') ?? 600;
+/** 1,000 runs take ~15 s alone; REMAPDB_FUZZ_CASES=20000 for a long run. */
+const CASES = envInt('REMAPDB_FUZZ_CASES') ?? 1000;
 /** A run slower than this counts as a hang (nothing generated should run for long). */
 const SLOW_RUN_MS = 20_000;
 /** REMAPDB_FUZZ_TRACE=1: each command line, its exit code and first stderr line, on stderr. */
@@ -140,13 +140,13 @@ const globalFlag: fc.Arbitrary<string[]> = fc.oneof(
 /** Extra tokens after a command: its own flags with drawn values, global flags, junk. */
 function extras(own: readonly fc.Arbitrary<string[]>[]): fc.Arbitrary<string[]> {
   const one = fc.oneof(
-    { weight: 4, arbitrary: own.length > 0 ? fc.oneof(...own) : globalFlag },
+    { weight: 8, arbitrary: own.length > 0 ? fc.oneof(...own) : globalFlag },
     { weight: 2, arbitrary: globalFlag },
     { weight: 1, arbitrary: unknownFlag.map((f) => [f]) },
     { weight: 1, arbitrary: text.map((s) => [s]) },
-    { weight: 1, arbitrary: fc.constant(['--']) },
+    { weight: 1, arbitrary: lists(['--']) },
   );
-  return fc.array(one, { maxLength: 5 }).map((xs) => xs.flat());
+  return fc.array(one, { maxLength: 4 }).map((xs) => xs.flat());
 }
 
 const num = (flag: string): fc.Arbitrary<string[]> => flagWith(flag, numberText);
@@ -184,15 +184,17 @@ const commands: Record<string, fc.Arbitrary<string[]>> = {
     .map(([v, d, x]) => ['kernel', v, ...(d === undefined ? [] : [d]), ...x]),
   // Always a short --duration (0 would serve until Ctrl-C) and a small pool (its limit,
   // 4194303 pages, is a 16 GiB pool).
-  serve: fc.tuple(fc.constantFrom(DB, BAD_DB, EMPTY, FILE, P('nope')), fc.constantFrom('0.01', '0.05', '-1', 'abc', 'NaN', '1e999'),
-    fc.constantFrom('64', '100', '63', '-5', 'x', '4194304'), extras([num('--terminals'), num('--seed'), bool('--run'),
+  serve: fc.tuple(fc.constantFrom(DB, BAD_DB, EMPTY, FILE, P('nope')), fc.constantFrom('0.01', '0.02', '0.05', '-1', 'abc', '1e999'),
+    fc.constantFrom('64', '100', '256', '63', '-5', '4194304'), extras([num('--terminals'), num('--seed'), bool('--run'),
       flagWith('--strategy', fc.oneof(fc.constantFrom('nonlinear', 'pread'), text)), flagWith('--sync', fc.oneof(fc.constantFrom('off', 'full'), text))]))
     // Last, and with no `--` before them (after it they would be arguments, not flags).
     .map(([d, dur, pool, x]) => ['serve', d, ...x.filter((a) => a !== '--'), '--socket', P(`sock-${fresh++}`), '--duration', dur, '--pool-pages', pool]),
   check: fc.tuple(readPath, extras([bool('--checksums'), bool('--workload')])).map(([d, x]) => ['check', d, ...x]),
   demo: lists(['demo', '--help'], ['demo', '--bogus'], ['demo', '--duration', '0'], ['demo', '--duration', 'abc'], ['demo', '--seed', '0'],
     ['demo', '--warmup', '-1'], ['demo', 'extra']),
-  config: fc.tuple(extras([bool('--profiles'), flagWith('--config', configFile()), flagWith('--profile', text)])).map(([x]) => ['config', ...x]),
+  // Mostly a generated --config file: the config command is what loads it.
+  config: fc.tuple(fc.option(configFile(), { freq: 5, nil: undefined }), extras([bool('--profiles'), flagWith('--profile', text)]))
+    .map(([f, x]) => ['config', ...(f === undefined ? [] : ['--config', f]), ...x]),
   none: fc.oneof(lists([]), extras([]), fc.array(text, { maxLength: 3 })),
 };
 
@@ -239,6 +241,30 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Out
 function show(argv: readonly string[]): string {
   return argv.map((a) => JSON.stringify(a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ');
 }
+
+// The command lines that found each bug, replayed exactly.
+t.test('regressions: the command lines that found each bug', async (t) => {
+  const a = P('configs/a.json');
+  const b = P('configs/b.json');
+  fs.writeFileSync(a, '{}');
+  fs.writeFileSync(b, '{"log": {"level": "warn"}}');
+  // Found as ERR_INVALID_ARG_TYPE passed off as a coded error (exit 1): a repeated flag
+  // reached path.resolve as an array. Now refused as a usage error.
+  const twice = await run(['config', '--config', a, '--config', b], {});
+  t.same([twice.exit, twice.stderr], [2, 'remapdb: --config is given more than once; give it once\n'], '--config twice: exit 2');
+  t.equal((await run(['init', P('twice'), '--page-size', '8192', '--page-size', '4096'], {})).exit, 2, '--page-size twice: exit 2');
+  t.equal((await run(['load', 'tpcb', NONEMPTY, '--param', 'a=1', '--param', 'b=2'], {})).exit, 4, 'an array flag may repeat (then the directory is refused)');
+  // Found as SqliteError (SQLITE_CANTOPEN, SQLITE_NOTADB, "no such table: runs") passed off
+  // as coded errors, exit 1; and runs --results on another SQLite file wrote the results
+  // schema into it (and switched it to WAL). Now refused before anything is written.
+  t.equal((await run(['runs', '--results', EMPTY], {})).exit, 4, '--results a directory: exit 4 (EISDIR)');
+  t.equal((await run(['runs', '--results', FILE], {})).exit, 5, '--results a text file: exit 5');
+  const meta = path.join(DB, 'meta.sqlite');
+  const before = fs.readFileSync(meta);
+  const catalog = await run(['compare', '1', '2', '--results', meta], {});
+  t.same([catalog.exit, fs.readFileSync(meta).equals(before)], [5, true], '--results a database catalog: exit 5, the file untouched');
+  t.match(catalog.stderr, /is not a remapdb results database \(it has no runs table\)/);
+});
 
 t.test('fuzzed command lines exit with a table code, never an internal error', async (t) => {
   const tally = new Map<string, Map<number, number>>();

@@ -284,11 +284,15 @@ function sameModel(a: Model, b: Model): boolean {
   return true;
 }
 
+function short(s: string | undefined): string {
+  return s === undefined ? 'absent' : s.length > 60 ? `${s.slice(0, 57)}... (${s.length} chars)` : s;
+}
+
 function firstDifference(want: Model, got: Model): string {
   for (const [t, rows] of want) {
     const other = got.get(t);
     if (other === undefined) return `table ${t} is missing`;
-    for (const [k, v] of rows) if (other.get(k) !== v) return `${t}[${k}] = ${other.get(k) ?? 'absent'}, written ${v}`;
+    for (const [k, v] of rows) if (other.get(k) !== v) return `${t}[${k}] = ${short(other.get(k))}, written ${short(v)}`;
     for (const k of other.keys()) if (!rows.has(k)) return `${t}[${k}] was never written`;
   }
   for (const t of got.keys()) if (!want.has(t)) return `table ${t} was never created`;
