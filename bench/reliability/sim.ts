@@ -35,22 +35,15 @@ import { DEFAULT_STEPS, runSeed, type SeedReport, type SimOptions } from './sim-
 
 export { configOf, DEFAULT_STEPS, replayCommand, runSeed, type SeedReport, type SimOptions } from './sim-run.js';
 
-export interface SimSummary {
+/** The per-seed counts a summary adds up. */
+const COUNT_KEYS = [
+  'steps', 'commits', 'rollbacks', 'txnTooLarge', 'checkpoints', 'crashes', 'failures', 'cleanReopens', 'failedOpens', 'machines',
+  'inFlightPresent', 'lostCommits', 'offLost',
+] as const;
+
+export interface SimSummary extends Pick<SeedReport, (typeof COUNT_KEYS)[number]> {
   seeds: number;
   failed: number;
-  steps: number;
-  commits: number;
-  rollbacks: number;
-  txnTooLarge: number;
-  checkpoints: number;
-  crashes: number;
-  failures: number;
-  cleanReopens: number;
-  failedOpens: number;
-  machines: number;
-  inFlightPresent: number;
-  lostCommits: number;
-  offLost: number;
   injected: Record<string, number>;
   armed: Record<string, number>;
   io: Record<string, number>;
@@ -75,19 +68,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): SimSu
   let reopenMs = 0;
   for (const r of reports) {
     if (!r.ok) s.failed++;
-    s.steps += r.steps;
-    s.commits += r.commits;
-    s.rollbacks += r.rollbacks;
-    s.txnTooLarge += r.txnTooLarge;
-    s.checkpoints += r.checkpoints;
-    s.crashes += r.crashes;
-    s.failures += r.failures;
-    s.cleanReopens += r.cleanReopens;
-    s.failedOpens += r.failedOpens;
-    s.machines += r.machines;
-    s.inFlightPresent += r.inFlightPresent;
-    s.lostCommits += r.lostCommits;
-    s.offLost += r.offLost;
+    for (const k of COUNT_KEYS) s[k] += r[k];
     add(s.injected, r.injected);
     add(s.armed, r.armed);
     add(s.io, r.io);

@@ -6,23 +6,13 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { join } from 'node:path';
 
-import t, { type Test } from 'tap';
+import t from 'tap';
 
-import { oneLine, remapdb } from './helpers/cli.js';
+import { json, oneLine, remapdb, tmp } from './helpers/cli.js';
 
 const TINY_TPCB = ['--scale', '1', '--param', 'accountsPerBranch=2000'];
-
-function tmp(t: Test, name: string): string {
-  const dir = fs.mkdtempSync(join(os.tmpdir(), `remapdb-${name}-`));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-type Json = Record<string, unknown>;
-const json = (s: string): Json => JSON.parse(s) as Json;
 
 t.test('check finds corruption, refuses what is not a database', async (t) => {
   const root = tmp(t, 'check');

@@ -7,6 +7,9 @@ import { spawn, type ChildProcess, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
 import type { Test } from 'tap';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,3 +39,13 @@ export function oneLine(t: Test, r: { stdout: string; stderr: string }): void {
   t.equal(r.stdout, '');
   t.match(r.stderr, /^remapdb: [^\n]+\n$/);
 }
+
+/** A temporary directory removed when `t` ends. */
+export function tmp(t: Test, name: string): string {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), `remapdb-${name}-`));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export type Json = Record<string, unknown>;
+export const json = (s: string): Json => JSON.parse(s) as Json;
