@@ -23,13 +23,14 @@
  *   3. open the buffer pool, then the WAL, and redo every committed transaction whose
  *      commit LSN is past the superblock's checkpoint LSN (a torn tail is ignored); if
  *      anything was redone, checkpoint;
- *   4. open meta.sqlite and reconcile it with the schema tree.
+ *   4. a page file of an older format is upgraded in place (#upgradeFormat);
+ *   5. open meta.sqlite and reconcile it with the schema tree.
  *
  * ## Checkpoint
  *   WAL synced → pool.flush (every change installed, sealed with its checksum, written,
  *   fsynced) → superblock's checkpoint LSN = WAL end, written and fsynced → WAL reset.
- *   A crash anywhere in between replays the WAL again (redo of byte deltas is idempotent
- *   and repairs torn pages: see wal.ts).
+ *   A crash anywhere in between replays the WAL again (redo is idempotent, and each page
+ *   it changes starts from its full image in the log, so torn pages are replaced: wal.ts).
  */
 
 import * as fs from 'node:fs';
@@ -43,7 +44,10 @@ import { BTree } from './btree.js';
 import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
-import { corruptPage, PAGE_SIZES, putSuperField, repairSuperblock, SB, sealFilePage, verifyFilePage } from './format.js';
+import {
+  corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksum, pageChecksumSeed, putSuperField, putSuperVersion,
+  repairSuperblock, SB, sealFilePage, verifyFilePage,
+} from './format.js';
 import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
@@ -101,12 +105,24 @@ export interface DatabaseStats {
   rollbacks: number;
   checkpoints: number;
   recovered: { transactions: number; records: number; tornTailBytes: number };
+  /** The page file's format was upgraded when this handle opened it (null: it was current). */
+  upgraded: FormatUpgrade | null;
   tables: Record<string, number>;
   wal: ReturnType<Wal['stats']> & { sizeBytes: number; endLsn: number; durableLsn: number };
   pool: ReturnType<BufferPool['stats']>;
 }
 
 type Resolved = Required<StorageOptions>;
+
+/** What opening a page file of an older format did to it (Database #upgradeFormat). */
+export interface FormatUpgrade {
+  from: number;
+  to: number;
+  /** Pages whose checksum was rewritten (salted). */
+  resealed: number;
+  /** Pages that passed neither checksum and were left as they were (they fail when read, as before). */
+  damaged: number[];
+}
 
 function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
   const bad = (key: string, value: unknown, allowed: string): never => {
@@ -187,6 +203,9 @@ export class Database implements TableHost {
   #rollbacks = 0;
   #checkpoints = 0;
   #recovered = { transactions: 0, records: 0, tornTailBytes: 0 };
+  #upgraded: FormatUpgrade | null = null;
+  /** Page checksum seed (format.ts pageChecksumSeed of the salt). */
+  readonly #seed: number;
 
   /**
    * Open (or create) the database in `dir` on process `proc` of `kernel`. Prefer
@@ -220,7 +239,13 @@ export class Database implements TableHost {
     let wal: Wal | undefined;
     try {
       const sb = readPageFileSuperblock(proc, this.#fd, dataPath, opts.pageSize);
-      // Checksums are checked from the end of recovery on (pages being redone may be torn).
+      const seed = pageChecksumSeed(sb.salt);
+      this.#seed = seed;
+      // A format 1 file's pages carry unsalted checksums until #upgradeFormat reseals them:
+      // both are accepted until then. Pages are always sealed salted.
+      let orSeed = sb.formatVersion < FORMAT_VERSION ? LEGACY_CHECKSUM_SEED : seed;
+      // Checksums of pages loaded through the pool are checked from the end of recovery on
+      // (redo verifies the pages it patches itself: recovery.ts).
       let pager: Pager | null = null;
       pool = openBufferPool(kernel, proc, this.#fd, {
         strategy: opts.strategy,
@@ -232,19 +257,27 @@ export class Database implements TableHost {
         onLoad: (pageId, bytes, off) => {
           // One damaged superblock copy is rescued by the other here, not only at open (format.ts).
           if (pageId === 0) repairSuperblock(bytes, off, opts.pageSize);
-          else if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId);
+          else if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId, seed, orSeed);
         },
-        beforeWriteBack: (pageId, bytes, off, lsn) => sealFilePage(bytes, off, opts.pageSize, pageId, lsn),
+        beforeWriteBack: (pageId, bytes, off, lsn) => sealFilePage(bytes, off, opts.pageSize, pageId, lsn, seed),
       }, sb.pageCount);
       this.pool = pool;
       wal = Wal.open(proc, walPath, { pageSize: opts.pageSize, sync: opts.sync, salt1: sb.salt },
         { baseLsn: sb.checkpointLsn, salt2: this.#prng.nextU32() });
       this.wal = wal;
-      const redone = redo(pool, wal, sb);
+      // A format 1 log may patch pages with deltas from their first change on (no full image
+      // after a checkpoint), so their file copies cannot be verified before redo.
+      const verify = opts.verifyChecksums && sb.formatVersion >= FORMAT_VERSION
+        ? (pageId: number, bytes: Uint8Array, off: number) => verifyFilePage(bytes, off, opts.pageSize, pageId, seed) : null;
+      const redone = redo(pool, wal, sb, verify);
       this.#recovered = redone.recovered;
       pager = new Pager(pool, wal, redone.superblock, opts.shadowPages, opts.checkDeclaredWrites);
       this.#pager = pager;
       if (this.#recovered.transactions > 0) this.checkpoint();
+      if (sb.formatVersion < FORMAT_VERSION) {
+        this.#upgradeFormat(sb.formatVersion);
+        orSeed = seed;
+      }
       if (pager.pageCount === 1) {
         // A new database (or one whose first transaction never committed): make the schema tree.
         this.#run(() => {
@@ -546,6 +579,44 @@ export class Database implements TableHost {
 
   // ------------------------------------------------------------------ checkpoint, stats, close
 
+  /**
+   * Upgrade an older page file in place, at open, after recovery (every page in the file is
+   * then sealed and the WAL holds nothing past the checkpoint). 1 → 2: every page's checksum
+   * is rewritten to bind the salt (format.ts pageChecksumSeed), the file fsynced, then the
+   * superblock's version set to 2 by a checkpoint. A crash part-way is harmless: a rewrite
+   * changes only the checksum field (bytes 4..7, one sector), so a torn one leaves the old
+   * or the new checksum, and both are accepted until the superblock says 2. A page that
+   * passes neither is left as it is: it fails its check when read, as it did before.
+   */
+  #upgradeFormat(from: number): void {
+    const ps = this.options.pageSize;
+    const buf = new Uint8Array(ps);
+    const dv = new DataView(buf.buffer);
+    const up: FormatUpgrade = { from, to: FORMAT_VERSION, resealed: 0, damaged: [] };
+    try {
+      for (let p = 1; p < this.#pager.pageCount; p++) {
+        this.proc.pread(this.#fd, buf, p * ps);
+        const stored = dv.getUint32(4, true);
+        if (stored === pageChecksum(buf, 0, ps, this.#seed)) continue;
+        if (stored !== pageChecksum(buf, 0, ps, LEGACY_CHECKSUM_SEED)) {
+          up.damaged.push(p);
+          continue;
+        }
+        dv.setUint32(4, pageChecksum(buf, 0, ps, this.#seed), true);
+        this.proc.pwrite(this.#fd, buf.subarray(4, 8), p * ps + 4);
+        up.resealed++;
+      }
+      this.proc.fsync(this.#fd);
+      const t = this.pool.fix(0, 'exclusive');
+      putSuperVersion(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), this.pool.offset(t), ps, FORMAT_VERSION);
+      this.pool.unfix(t, true);
+    } catch (err) {
+      throw this.#fail(err, `upgrade of the page file from format ${from} to ${FORMAT_VERSION}`);
+    }
+    this.checkpoint();
+    this.#upgraded = up;
+  }
+
   /** Write every committed change into the page file and empty the WAL. */
   checkpoint(): void {
     this.checkOpen();
@@ -560,7 +631,7 @@ export class Database implements TableHost {
       const off = this.pool.offset(t);
       putSuperField(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), off, this.options.pageSize, SB.CHECKPOINT_LSN, end);
       // Sealed before it is installed: the kernel may write a mapped page 0 back before flush() would seal it (pager.ts).
-      sealFilePage(this.pool.bytes, off, this.options.pageSize, 0, end);
+      sealFilePage(this.pool.bytes, off, this.options.pageSize, 0, end, this.#seed);
       this.pool.unfix(t, true);
       this.pool.markLsn(0, end);
       this.pool.flush();
@@ -598,6 +669,7 @@ export class Database implements TableHost {
       rollbacks: this.#rollbacks,
       checkpoints: this.#checkpoints,
       recovered: { ...this.#recovered },
+      upgraded: this.#upgraded === null ? null : { ...this.#upgraded, damaged: [...this.#upgraded.damaged] },
       tables,
       wal: { ...this.wal.stats(), sizeBytes: this.wal.sizeBytes, endLsn: this.wal.endLsn, durableLsn: this.wal.durableLsn },
       pool: this.pool.stats(),
@@ -633,17 +705,29 @@ export class Database implements TableHost {
     };
   }
 
-  /** Owner of each page: every tree's nodes; overflow pages too when the database is small. */
+  /**
+   * Owner of each page: every tree's nodes; overflow pages too when the database is small.
+   * A tree whose walk meets a damaged page (a coded error) names none of its pages: the
+   * view of a damaged database is what one wants to inspect, and `remapdb check` reports
+   * the damage.
+   */
   #ownerIndex(): Map<number, string> {
     const m = new Map<number, string>();
     const full = this.#pager.pageCount <= FULL_OWNER_WALK_PAGES;
-    const add = (ids: number[], who: string): void => {
+    const add = (tree: BTree, who: string): void => {
+      let ids: number[];
+      try {
+        ids = full ? tree.pageIds() : tree.nodeIds();
+      } catch (err) {
+        if (typeof (err as { code?: unknown }).code !== 'string') throw err;
+        return;
+      }
       for (const id of ids) m.set(id, who);
     };
-    add(full ? this.#schema.pageIds() : this.#schema.nodeIds(), 'schema');
+    add(this.#schema, 'schema');
     for (const t of this.#tables.values()) {
-      add(full ? t.tree.pageIds() : t.tree.nodeIds(), t.name);
-      for (const ix of t.indexes) add(full ? ix.tree.pageIds() : ix.tree.nodeIds(), ix.name);
+      add(t.tree, t.name);
+      for (const ix of t.indexes) add(ix.tree, ix.name);
     }
     return m;
   }
@@ -902,7 +986,7 @@ export class Database implements TableHost {
       if (!this.#pager.mustBeSealed(p)) continue;
       this.proc.pread(this.#fd, buf, p * ps);
       try {
-        verifyFilePage(buf, 0, ps, p);
+        verifyFilePage(buf, 0, ps, p, this.#seed);
       } catch (err) {
         errors.push({ page: p, code: (err as DbError).code, message: (err as Error).message });
       }

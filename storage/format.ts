@@ -25,7 +25,9 @@
  * | 0      | 1    | page type (PAGE_TYPE)                                            |
  * | 1      | 1    | flags                                                            |
  * | 2      | 2    | reserved, zero                                                   |
- * | 4      | 4    | CRC32C of the whole page with these 4 bytes read as zero        |
+ * | 4      | 4    | CRC32C of the database salt (4 bytes, little-endian) followed   |
+ * |        |      | by the whole page with these 4 bytes read as zero (format 1:    |
+ * |        |      | without the salt — see pageChecksumSeed)                         |
  * | 8      | 8    | page LSN: the change this image reflects                         |
  * | 16     | 8    | page id: the page's own number (catches misdirected writes)      |
  * | 24     | ...  | body (type-specific)                                             |
@@ -39,7 +41,16 @@ import { CodedError } from '../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
 
 export const MAGIC = Uint8Array.from([0x52, 0x45, 0x4d, 0x41, 0x50, 0x44, 0x42, 0x00]); // "REMAPDB\0"
-export const FORMAT_VERSION = 1;
+/**
+ * 2: page checksums bind the database salt (pageChecksumSeed), and the WAL logs a full
+ * image of a page at its first change after a checkpoint (wal.ts). Format 1 files are
+ * upgraded in place when opened (Database: upgradeFormat).
+ */
+export const FORMAT_VERSION = 2;
+/** The oldest format this remapdb opens (and upgrades). */
+export const OLDEST_FORMAT_VERSION = 1;
+/** Page checksum seed of format 1 files: the salt was not part of the checksum. */
+export const LEGACY_CHECKSUM_SEED = 0;
 export const PAGE_SIZES = [4096, 8192, 16384] as const;
 export const SUPERBLOCK_CRC_OFFSET = 120;
 export const PAGE_HEADER_BYTES = 24;
@@ -191,6 +202,10 @@ function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: 
     salt: v.getUint32(48, true),
     flags: v.getUint32(52, true),
   };
+  if (sb.formatVersion < OLDEST_FORMAT_VERSION) {
+    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): format version ${sb.formatVersion} was never a remapdb ` +
+      `format (${OLDEST_FORMAT_VERSION}..${FORMAT_VERSION})`, { details: { page: 0, version: sb.formatVersion } });
+  }
   if (sb.formatVersion > FORMAT_VERSION) {
     throw new StorageError(STORAGE_CODES.NEWER, `the page file has format version ${sb.formatVersion}; this remapdb reads ` +
       `versions up to ${FORMAT_VERSION}: open it with a newer remapdb`, { details: { page: 0, version: sb.formatVersion } });
@@ -227,7 +242,12 @@ export function repairSuperblock(bytes: Uint8Array, off: number, pageSize: numbe
 }
 
 /** Field offsets in the superblock, for code that edits a superblock image in place. */
-export const SB = { PAGE_COUNT: 16, CHECKPOINT_LSN: 24, FREE_HEAD: 32, FREE_COUNT: 40, SALT: 48 } as const;
+export const SB = { VERSION: 8, PAGE_COUNT: 16, CHECKPOINT_LSN: 24, FREE_HEAD: 32, FREE_COUNT: 40, SALT: 48 } as const;
+
+/** Set the format version (a u32) in both copies of a page-0 image. */
+export function putSuperVersion(dv: DataView, off: number, pageSize: number, version: number): void {
+  for (const c of superblockCopies(pageSize)) dv.setUint32(off + c + SB.VERSION, version, true);
+}
 
 /** Recompute both superblock copies' checksums of an image edited in place. */
 export function sealSuperblock(bytes: Uint8Array, off: number, pageSize: number): void {
@@ -242,8 +262,21 @@ export function putSuperField(dv: DataView, off: number, pageSize: number, field
   for (const c of superblockCopies(pageSize)) put64(dv, off + c + field, value);
 }
 
-/** Write a page's header and seal it with its checksum (the body must already be in place). */
-export function sealPage(bytes: Uint8Array, off: number, pageSize: number, type: PageType, lsn: number, pageId: number): void {
+/**
+ * The page-checksum seed of a database: the CRC32C of its salt's four bytes (little-endian),
+ * so a page checksum covers the salt followed by the page. A page copied from another
+ * database — same number, same structure, a valid checksum there — fails its checksum
+ * here instead of passing for this database's (format 1 did not bind the salt:
+ * LEGACY_CHECKSUM_SEED).
+ */
+export function pageChecksumSeed(salt: number): number {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, salt >>> 0, true);
+  return crc32c(b);
+}
+
+/** Write a page's header and seal it with its checksum under `seed` (pageChecksumSeed; the body must already be in place). */
+export function sealPage(bytes: Uint8Array, off: number, pageSize: number, type: PageType, lsn: number, pageId: number, seed: number): void {
   const v = view(bytes, off, PAGE_HEADER_BYTES);
   v.setUint8(0, type);
   v.setUint8(1, 0);
@@ -251,12 +284,12 @@ export function sealPage(bytes: Uint8Array, off: number, pageSize: number, type:
   v.setUint32(4, 0, true);
   put64(v, 8, lsn);
   put64(v, 16, pageId);
-  v.setUint32(4, pageChecksum(bytes, off, pageSize), true);
+  v.setUint32(4, pageChecksum(bytes, off, pageSize, seed), true);
 }
 
-/** CRC32C of a page with its checksum field read as zero. */
-export function pageChecksum(bytes: Uint8Array, off: number, pageSize: number): number {
-  let c = crc32c(bytes, off, off + 4);
+/** CRC32C, continued from `seed`, of a page with its checksum field read as zero. */
+export function pageChecksum(bytes: Uint8Array, off: number, pageSize: number, seed: number): number {
+  let c = crc32c(bytes, off, off + 4, seed);
   c = crc32c(ZERO4, 0, 4, c);
   return crc32c(bytes, off + 8, off + pageSize, c);
 }
@@ -269,14 +302,18 @@ export interface PageHeader {
   pageId: number;
 }
 
-/** Validate a page read from the file: checksum, self id, known type. Throws REMAPDB_CORRUPT naming the page. */
-export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pageId: number): PageHeader {
+/**
+ * Validate a page read from the file: checksum under `seed` (or, while a format 1 file is
+ * being upgraded, under `orSeed` too), self id, known type. Throws REMAPDB_CORRUPT naming
+ * the page.
+ */
+export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pageId: number, seed: number, orSeed = seed): PageHeader {
   const v = view(bytes, off, PAGE_HEADER_BYTES);
   const stored = v.getUint32(4, true);
-  const actual = pageChecksum(bytes, off, pageSize);
-  if (stored !== actual) {
+  const actual = pageChecksum(bytes, off, pageSize, seed);
+  if (stored !== actual && (orSeed === seed || stored !== pageChecksum(bytes, off, pageSize, orSeed))) {
     throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: checksum 0x${stored.toString(16)} does not match its ` +
-      `contents (0x${actual.toString(16)}): a torn or corrupted write`, { details: { page: pageId } });
+      `contents (0x${actual.toString(16)}): a torn or corrupted write, or a page of another database`, { details: { page: pageId } });
   }
   const id = get64(v, 16);
   if (id !== pageId) {
@@ -291,13 +328,13 @@ export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pag
 }
 
 /** Verify a page as it came from the file: page 0 is the superblock, any other a sealed page. */
-export function verifyFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number): void {
+export function verifyFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number, seed: number, orSeed = seed): void {
   if (pageId === 0) readSuperblock(bytes, off, pageSize, Number.MAX_SAFE_INTEGER, pageSize);
-  else verifyPage(bytes, off, pageSize, pageId);
+  else verifyPage(bytes, off, pageSize, pageId, seed, orSeed);
 }
 
 /** Seal a page about to go to the file: page 0's superblock copies, or any other page's header (type from byte 0). */
-export function sealFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number, lsn: number): void {
+export function sealFilePage(bytes: Uint8Array, off: number, pageSize: number, pageId: number, lsn: number, seed: number): void {
   if (pageId === 0) sealSuperblock(bytes, off, pageSize);
-  else sealPage(bytes, off, pageSize, bytes[off] as PageType, Math.max(lsn, 0), pageId);
+  else sealPage(bytes, off, pageSize, bytes[off] as PageType, Math.max(lsn, 0), pageId, seed);
 }

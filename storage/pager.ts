@@ -10,8 +10,8 @@
  *   fixWrite(P)   the pool copies P into a working shadow (copy-on-fix); on P's first
  *                 write fix in the transaction the pager keeps a before-image of it.
  *   commit()      superblock fields are written into page 0; each page in the set is
- *                 logged as a delta against its before-image (why deltas suffice even
- *                 for torn pages: wal.ts) — over the whole page, or only over the byte
+ *                 logged whole at its first change after a checkpoint, later as a delta
+ *                 against its before-image (wal.ts) — over the whole page, or only over the byte
  *                 ranges its writers declared (fixWrite(P, true) + noteWrite: the
  *                 B+tree's hot paths; a full 4 KiB compare per page was a third of a
  *                 TPC-B transaction); the WAL
@@ -319,10 +319,12 @@ export class Pager implements PageIO {
         const t = this.pool.fix(pageId, 'shared');
         const off = this.pool.offset(t);
         try {
-          // A page the file gained in this transaction has no earlier image: log it whole
-          // rather than diff it against zeros.
+          // A page's first change after a checkpoint is logged whole (so is a page the file
+          // gained in this transaction: it has no earlier image): redo then never needs the
+          // file's copy of a page it changes — a torn or damaged copy is replaced, not
+          // patched — and every copy it does read must pass its checksum (recovery.ts).
           const rc = this.#rangeCount[i] as number;
-          if (pageId >= this.#committed.pageCount) wal.addFullPage(pageId, this.bytes, off);
+          if (pageId >= this.#committed.pageCount || this.#changed[pageId] !== 1) wal.addFullPage(pageId, this.bytes, off);
           else if (rc === WHOLE) wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
           else {
             if (this.#checkDeclared) this.#checkRanges(i, off);

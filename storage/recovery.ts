@@ -101,8 +101,17 @@ export interface Redone {
  * Anything else is a page file and a WAL that do not belong together (a page file restored
  * from an older copy, a damaged checkpoint LSN): redo would apply changes to pages that
  * lack the ones before them, so it is refused with REMAPDB_WAL_CORRUPT before any change.
+ *
+ * Torn and damaged pages. Since format 2 a page's first record after a checkpoint is its
+ * full image (pager.ts), so redo starts every page it changes from the log, whatever the
+ * file holds (a torn write, damage, the kernel's unsealed write-back of a mapped page).
+ * A page whose first record is a delta must be as the checkpoint left it, so its file copy
+ * is verified first (`verify`): damage there ends in REMAPDB_CORRUPT naming the page, where
+ * applying the delta and the recovery checkpoint's reseal would pass it off as sound.
+ * Format 1 logs (`verify` null: a file being upgraded) relied on deltas over whatever the
+ * file held, which repairs a torn page but cannot tell it from a damaged one.
  */
-export function redo(pool: BufferPool, wal: Wal, sb: Superblock): Redone {
+export function redo(pool: BufferPool, wal: Wal, sb: Superblock, verify: ((pageId: number, bytes: Uint8Array, off: number) => void) | null): Redone {
   const ps = pool.pageSize;
   const base = wal.baseLsn;
   const cp = sb.checkpointLsn;
@@ -110,14 +119,36 @@ export function redo(pool: BufferPool, wal: Wal, sb: Superblock): Redone {
   if (base > cp || logEnd < cp) throw logMismatch(wal, sb, base > cp ? 'the log starts after the checkpoint' : 'the log ends before it');
   let records = 0;
   let sawCheckpoint = base === cp;
+  /** 1: the page has had a record in this redo (its image no longer comes from the file). */
+  let seen = new Uint8Array(Math.max(64, sb.pageCount));
   const r = wal.recover((pageId, kind, payload, off, len, commitLsn) => {
     if (commitLsn === cp) sawCheckpoint = true;
     if (commitLsn <= cp) return;
     if (!sawCheckpoint) throw logMismatch(wal, sb, 'no commit in the log ends at the checkpoint');
     records++;
     while (pool.pageCount <= pageId) pool.allocate();
+    if (pageId >= seen.length) {
+      const grown = new Uint8Array(Math.max(pageId + 1, seen.length * 2));
+      grown.set(seen);
+      seen = grown;
+    }
     const t = pool.fix(pageId, 'exclusive');
-    Wal.applyRecord(kind, payload, off, len, pool.bytes, pool.offset(t), ps);
+    const at = pool.offset(t);
+    try {
+      if (seen[pageId] === 0 && kind !== 'full' && verify !== null) {
+        try {
+          verify(pageId, pool.bytes, at);
+        } catch (err) {
+          throw new StorageError(STORAGE_CODES.CORRUPT, `the WAL changes page ${pageId} (a delta at LSN ${commitLsn}), but the page ` +
+            `file's copy it applies to is damaged: ${(err as Error).message}`, { details: { page: pageId }, cause: err });
+        }
+      }
+      Wal.applyRecord(kind, payload, off, len, pool.bytes, at, ps);
+    } catch (err) {
+      pool.unfix(t, false);
+      throw err;
+    }
+    seen[pageId] = 1;
     pool.unfix(t, true);
     pool.markLsn(pageId, commitLsn);
   });

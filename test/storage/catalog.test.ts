@@ -17,6 +17,7 @@ import {
   CATALOG_APPLICATION_ID, CATALOG_SCHEMA_VERSION, Catalog, type CatalogObject, type CatalogOptions, type CatalogTruth,
 } from '../../storage/catalog.js';
 import { DB_CODES } from '../../storage/errors.js';
+import { FORMAT_VERSION } from '../../storage/format.js';
 
 const SALT = 0xdeadbeef;
 const PS = 4096;
@@ -185,7 +186,7 @@ t.test('identity: the file names the database, page size, schema version', async
   t.equal(raw.pragma('user_version', { simple: true }), CATALOG_SCHEMA_VERSION);
   t.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
   t.same(raw.prepare('SELECT key, value FROM meta ORDER BY key').all(), [
-    { key: 'created_at', value: '1000' }, { key: 'format_version', value: '1' },
+    { key: 'created_at', value: '1000' }, { key: 'format_version', value: String(FORMAT_VERSION) },
     { key: 'page_size', value: String(PS) }, { key: 'salt', value: String(SALT) },
   ]);
   raw.close();

@@ -34,7 +34,9 @@ import { DB_CODES } from '../../storage/index.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from '../../bench/reliability/fault-sweep-lib.js';
 import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from '../../bench/reliability/fault-run.js';
-import { copyBase, createBase, makeWorkload, STRATEGIES, type Strategy } from '../../bench/reliability/fault-workload.js';
+import {
+  copyBase, createBase, kernelConfig, makeWorkload, openOptions, STRATEGIES, type Strategy,
+} from '../../bench/reliability/fault-workload.js';
 import { machine, PS, writePage } from '../bufferpool/helpers.js';
 import { codeOf, tempDir } from './db-helpers.js';
 
@@ -116,7 +118,7 @@ function regression(t: Test, c: Regression, extra?: (dir: string, r: RunResult) 
   t.same(verifyRecovery(dir, regressionWorkload, c.strategy, c.sync, r), [], 'recovery gives an acceptable state, all checks pass');
 }
 
-t.test('regression: page 0 written back by reclaim before it was sealed (multi-mmap, write #32 EIO)', async (t) => {
+t.test('regression: page 0 written back by reclaim before it was sealed (multi-mmap, write #54 EIO)', async (t) => {
   // Before: the pager wrote the superblock's fields into page 0 at commit and left its
   // checksums stale until a checkpoint sealed them; the multi-mmap pool's pages are
   // MAP_SHARED, so reclaim wrote the unsealed page 0 back, and after the failure the
@@ -124,7 +126,7 @@ t.test('regression: page 0 written back by reclaim before it was sealed (multi-m
   // before the superblock is read). Fixed: storage/pager.ts #writeSuperFields and
   // Database.checkpoint seal page 0 whenever they change it.
   regression(t, {
-    strategy: 'multi-mmap', sync: 'full', fault: { kind: 'write', outcome: 'EIO', n: 32 }, ending: DB_CODES.FAILED, cause: 'EIO',
+    strategy: 'multi-mmap', sync: 'full', fault: { kind: 'write', outcome: 'EIO', n: 54 }, ending: DB_CODES.FAILED, cause: 'EIO',
   }, (dir) => {
     const page0 = (d: string): Buffer => fs.readFileSync(path.join(d, 'data.rdb')).subarray(0, 4096);
     t.not(page0(dir).compare(page0(regressionBase)), 0, 'reclaim did write page 0 back during the run');
@@ -141,37 +143,78 @@ t.test('regression: an install failing after the WAL commit left the pager in th
   });
 });
 
-t.test('regression: a WAL sync failing under a transaction left db.failed null (nonlinear, write #25 EIO, sync normal)', async (t) => {
+t.test('regression: a WAL sync failing under a transaction left db.failed null (nonlinear, write #1 EIO, sync normal)', async (t) => {
   // Before: the pool, short of shadow frames, forced the log (the WAL rule) inside a
   // transaction and that fdatasync failed: the WAL refused changes on its own, but the
   // database did not know — db.failed stayed null (so did it after a failed schema-change
   // flush, or a pool write-back failure). Fixed: storage/database.ts #failure() adopts the
   // WAL's and the pool's sticky failures.
   regression(t, {
-    strategy: 'nonlinear', sync: 'normal', fault: { kind: 'write', outcome: 'EIO', n: 25 }, ending: DB_CODES.FAILED, cause: 'EIO',
-  });
+    strategy: 'nonlinear', sync: 'normal', fault: { kind: 'write', outcome: 'EIO', n: 1 }, ending: DB_CODES.FAILED, cause: 'EIO',
+  }, (_dir, r) => t.match((r.error as { cause?: { stack?: string } }).cause?.stack, /forceLogAndInstall/, 'the pool forced the log'));
 });
 
-t.test('regression: redo of more pages than the pool has slots (nonlinear, write #30 EIO)', async (t) => {
+t.test('regression: redo of more pages than the pool has slots (nonlinear, write #87 EIO)', async (t) => {
   // Before: during recover() the WAL's durable LSN stayed at its base, so no redone page
   // could be installed (the WAL rule) nor evicted: after 16 distinct pages the reopen failed
   // REMAPDB_POOL_EXHAUSTED — any crash with more pages changed since the last checkpoint
   // than poolPages (or shadowPages) left a directory that would not open at that size.
   // Fixed: storage/wal.ts recover() marks the log durable up to each commit it replays.
   regression(t, {
-    strategy: 'nonlinear', sync: 'full', fault: { kind: 'write', outcome: 'EIO', n: 30 }, ending: DB_CODES.FAILED, cause: 'EIO',
+    strategy: 'nonlinear', sync: 'full', fault: { kind: 'write', outcome: 'EIO', n: 87 }, ending: DB_CODES.FAILED, cause: 'EIO',
+  }, (dir) => {
+    // The last write before a checkpoint: the most page records past it to redo.
+    const probe = `${dir}-probe`;
+    copyBase(dir, probe);
+    const k = new Kernel(kernelConfig(regressionWorkload.seed, 'nonlinear'));
+    const db = open(probe, openOptions(k, 'nonlinear', 'full'));
+    t.ok(db.stats().recovered.records > 16, `${db.stats().recovered.records} page records redone through a 16-page pool`);
+    db.close();
+    k.shutdown({ sync: false });
   });
 });
 
-t.test('regression: a schema change acknowledged without its WAL flush (nonlinear, write #55 EIO, sync normal)', async (t) => {
+t.test('regression: a schema change acknowledged without its WAL flush (nonlinear, write #67 EIO, sync normal)', async (t) => {
   // Before: createIndex's commit triggered an automatic checkpoint whose WAL fdatasync
   // failed (swallowed: the commit stands); #ddl then skipped its own flush because the
   // database had failed, and returned success — the index, not in the log at sync 'normal',
   // was gone after the power failure (and the catalog mirror had been told). Fixed:
   // storage/database.ts #ddl always flushes; a failed WAL throws REMAPDB_FAILED.
   regression(t, {
-    strategy: 'nonlinear', sync: 'normal', fault: { kind: 'write', outcome: 'EIO', n: 55 }, ending: DB_CODES.FAILED, cause: 'EIO',
+    strategy: 'nonlinear', sync: 'normal', fault: { kind: 'write', outcome: 'EIO', n: 67 }, ending: DB_CODES.FAILED, cause: 'EIO',
   }, (_dir, r) => t.equal(r.acked.length - 1, 9, 'the index\'s creation (step 9) was in flight'));
+});
+
+t.test('regression: a schema change acknowledged without its WAL flush (direct: the automatic checkpoint in its commit fails)', async (t) => {
+  // The path the sweep found the bug on, which the workload no longer takes (its
+  // checkpoints are rarer since first changes are logged whole): createIndex's commit
+  // starts an automatic checkpoint, whose WAL fdatasync fails and is swallowed.
+  const dir = tempDir(t);
+  const k = new Kernel({ ramBytes: 16 * 1024 * 1024 });
+  const db = open(dir, { kernel: k, strategy: 'nonlinear', sync: 'normal', poolPages: 64, checkpointBytes: 1 });
+  const tb = db.createTable<{ g: number }>('kv', { key: ['int'] });
+  db.transaction(() => {
+    for (let i = 0; i < 200; i++) tb.upsert(i, { g: i % 8 });
+  })();
+  k.core.faults.failNth('fsync', 1, 'EIO'); // the next fsync: the checkpoint's WAL fdatasync
+  const err = (() => {
+    try {
+      db.createIndex('kv', 'by_g', { fields: ['g'] });
+      return null;
+    } catch (e) {
+      return e as { code?: string; stack?: string };
+    }
+  })();
+  t.equal(err?.code, DB_CODES.FAILED, 'the index is not acknowledged');
+  t.equal(k.core.faults.injected.EIO, 1, 'the checkpoint\'s fdatasync failed');
+  t.equal(codeOf(() => db.transaction(() => tb.upsert(1, { g: 1 }))()), DB_CODES.FAILED, 'sticky');
+  db.simulatePowerFailure();
+  const k2 = new Kernel({ ramBytes: 16 * 1024 * 1024 });
+  const again = open(dir, { kernel: k2, strategy: 'nonlinear', sync: 'normal', poolPages: 64 });
+  t.equal(again.table('kv').count, 200, 'the rows before it survive');
+  t.same(again.integrityReport().checks.filter((c) => !c.ok), [], 'and every check passes');
+  again.close();
+  k2.shutdown({ sync: true });
 });
 
 // The sweep found these two with an earlier workload (a 15-page database in a 16-page

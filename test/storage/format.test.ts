@@ -7,8 +7,10 @@
 import t from 'tap';
 
 import { Prng } from '../../sim-kernel/index.js';
+import { crc32c } from '../../storage/crc32c.js';
 import {
-  FORMAT_VERSION, PAGE_HEADER_BYTES, PAGE_TYPE, type Superblock, readSuperblock, sealPage, verifyPage, writeSuperblock,
+  FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_HEADER_BYTES, PAGE_TYPE, pageChecksumSeed, type Superblock, readSuperblock, sealPage, verifyPage,
+  writeSuperblock,
 } from '../../storage/format.js';
 
 const PS = 4096;
@@ -68,10 +70,11 @@ t.test('superblock refusals carry stable codes', async (t) => {
 t.test('page headers: seal, verify, and detect corruption', async (t) => {
   const rng = new Prng(99);
   const page = new Uint8Array(PS);
+  const seed = pageChecksumSeed(0x1234abcd);
   for (let i = PAGE_HEADER_BYTES; i < PS; i++) page[i] = rng.nextU32() & 0xff;
-  sealPage(page, 0, PS, PAGE_TYPE.LEAF, 123456789, 42);
-  t.same(verifyPage(page, 0, PS, 42), { type: PAGE_TYPE.LEAF, lsn: 123456789, pageId: 42 });
-  t.throws(() => verifyPage(page, 0, PS, 43), { code: 'REMAPDB_CORRUPT', message: /page 43 holds the image of page 42/ },
+  sealPage(page, 0, PS, PAGE_TYPE.LEAF, 123456789, 42, seed);
+  t.same(verifyPage(page, 0, PS, 42, seed), { type: PAGE_TYPE.LEAF, lsn: 123456789, pageId: 42 });
+  t.throws(() => verifyPage(page, 0, PS, 43, seed), { code: 'REMAPDB_CORRUPT', message: /page 43 holds the image of page 42/ },
     'misdirected write');
   let caught = 0;
   for (let trial = 0; trial < 200; trial++) {
@@ -79,7 +82,7 @@ t.test('page headers: seal, verify, and detect corruption', async (t) => {
     const at = rng.int(0, PS - 1);
     bad[at] = (bad[at] as number) ^ (1 << rng.int(0, 7));
     try {
-      verifyPage(bad, 0, PS, 42);
+      verifyPage(bad, 0, PS, 42, seed);
     } catch (err) {
       if ((err as { code?: string }).code === 'REMAPDB_CORRUPT') caught++;
     }
@@ -87,5 +90,40 @@ t.test('page headers: seal, verify, and detect corruption', async (t) => {
   t.equal(caught, 200, 'every single-bit flip is caught');
   const torn = page.slice();
   torn.fill(0, 2048);
-  t.throws(() => verifyPage(torn, 0, PS, 42), { code: 'REMAPDB_CORRUPT', message: /page 42: checksum/ }, 'a torn write');
+  t.throws(() => verifyPage(torn, 0, PS, 42, seed), { code: 'REMAPDB_CORRUPT', message: /page 42: checksum/ }, 'a torn write');
+});
+
+t.test('page checksums bind the database salt (format 2)', async (t) => {
+  const page = new Uint8Array(PS);
+  page.fill(7, PAGE_HEADER_BYTES);
+  const mine = pageChecksumSeed(1);
+  const theirs = pageChecksumSeed(2);
+  t.not(mine, theirs, 'seeds differ per salt');
+  t.not(mine, LEGACY_CHECKSUM_SEED, 'and from format 1\'s');
+  sealPage(page, 0, PS, PAGE_TYPE.LEAF, 5, 9, theirs);
+  t.throws(() => verifyPage(page, 0, PS, 9, mine), { code: 'REMAPDB_CORRUPT', message: /page 9: checksum .* or a page of another database/ },
+    "another database's page of the same number fails its checksum here");
+  t.same(verifyPage(page, 0, PS, 9, theirs).pageId, 9, 'and passes in its own');
+  const legacy = page.slice();
+  sealPage(legacy, 0, PS, PAGE_TYPE.LEAF, 5, 9, LEGACY_CHECKSUM_SEED);
+  t.throws(() => verifyPage(legacy, 0, PS, 9, mine), { code: 'REMAPDB_CORRUPT' }, 'a format 1 checksum alone is not accepted');
+  t.same(verifyPage(legacy, 0, PS, 9, mine, LEGACY_CHECKSUM_SEED).pageId, 9, 'but is while a format 1 file is upgraded');
+  t.same(verifyPage(page, 0, PS, 9, theirs, LEGACY_CHECKSUM_SEED).pageId, 9, 'the salted one still passes then');
+  // Format 1's checksum is the plain CRC32C of the page (its field read as zero): unchanged.
+  const plain = legacy.slice();
+  plain.fill(0, 4, 8);
+  t.equal(new DataView(legacy.buffer).getUint32(4, true), crc32c(plain), 'format 1: CRC32C of the page, checksum field zero');
+  const salted = page.slice();
+  salted.fill(0, 4, 8);
+  const saltBytes = new Uint8Array(4);
+  new DataView(saltBytes.buffer).setUint32(0, 2, true);
+  t.equal(new DataView(page.buffer).getUint32(4, true), crc32c(salted, 0, PS, crc32c(saltBytes)), 'format 2: CRC32C of salt ‖ page');
+});
+
+t.test('superblock format versions: 0 was never one, 1 is read (and upgraded by Database)', async (t) => {
+  const page = new Uint8Array(PS);
+  writeSuperblock(page, 0, sb({ formatVersion: 0 }));
+  t.throws(() => readSuperblock(page, 0, PS, 10 * PS), { code: 'REMAPDB_CORRUPT', message: /format version 0 was never a remapdb format \(1\.\.2\)/ });
+  writeSuperblock(page, 0, sb({ formatVersion: 1 }));
+  t.equal(readSuperblock(page, 0, PS, 10 * PS).formatVersion, 1);
 });

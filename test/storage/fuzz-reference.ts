@@ -198,7 +198,7 @@ function pageLayout(files: Files): { pageCount: number; pages: Reference['pages'
   return { pageCount, pages };
 }
 
-function walRecords(wal: Uint8Array | undefined): WalRecord[] {
+export function walRecords(wal: Uint8Array | undefined): WalRecord[] {
   const out: WalRecord[] = [];
   if (wal === undefined) return out;
   const dv = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
