@@ -540,7 +540,9 @@ export class Database implements TableHost {
       this.#pager.commit();
     } catch (err) {
       this.#rollbacks++;
-      throw this.#fail(err, 'commit');
+      // The pool out of slots for page 0 (the superblock's fields) at commit is the
+      // transaction's size, like running out while it ran: rolled back, the database sound.
+      throw this.#fail(this.#translate(err), 'commit');
     }
     this.#commits++;
     const cb = this.options.checkpointBytes;

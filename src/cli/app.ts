@@ -176,8 +176,23 @@ function report(err: unknown): ExitCode {
 }
 
 /** Run the CLI on `args` (without node and script); resolves to the process exit code. */
+/**
+ * `--` ends the options in most tools and passes what follows on; yargs would drop those
+ * arguments from the command's positionals and no command passes arguments on, so they
+ * were ignored without a word (`remapdb check -- DIR` said DIR was missing). Refused,
+ * with the way to name a path that starts with '-'.
+ */
+function refuseDoubleDash(args: readonly string[]): void {
+  const at = args.indexOf('--');
+  if (at < 0) return;
+  const rest = args.slice(at + 1);
+  throw new UsageError(`arguments after "--" are not taken (${rest.length === 0 ? 'none given' : rest.map((a) => JSON.stringify(a)).join(' ')}): ` +
+    'no remapdb command passes arguments on; drop the "--" (a path that starts with "-" can be written ./-name)');
+}
+
 export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   try {
+    refuseDoubleDash(args);
     await buildParser(args, env).parseAsync();
     return EXIT_CODES.OK;
   } catch (err) {

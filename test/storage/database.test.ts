@@ -173,6 +173,32 @@ t.test('a transaction too large for the shadow frames fails cleanly and rolls ba
   db.checkInvariants();
 });
 
+t.test('a transaction that leaves page 0 no slot at commit is too large, not a failure of the database', async (t) => {
+  // Found while reviewing issue 8's notes: ten leaves and four new 1.5 KB rows fill a
+  // 16-slot pool, the new pages change the superblock's page count, and page 0 has no slot
+  // at commit — which marked the database failed (REMAPDB_FAILED, sticky until reopened).
+  const dir = tempDir(t);
+  const opts = { poolPages: 16, shadowPages: 64, strategy: 'pread' as const };
+  const db = openDb(t, dir, opts);
+  const tb = db.createTable<string>('kv', { key: ['int'], value: 'string' });
+  for (let b = 0; b < 2000; b += 20) {
+    db.transaction(() => {
+      for (let i = b; i < b + 20; i++) tb.upsert(i, 'x'.repeat(100));
+    })();
+  }
+  db.checkpoint();
+  const err = caught(() => db.transaction(() => {
+    for (let i = 0; i < 10; i++) tb.upsert(i * 200, 'y'.repeat(100));
+    for (let j = 0; j < 4; j++) tb.upsert(5000 + j, 'z'.repeat(1500));
+  })());
+  t.match(err, { code: DB_CODES.TXN_TOO_LARGE, cause: { code: 'REMAPDB_POOL_EXHAUSTED' } });
+  t.equal(db.failed, null, 'the database has not failed');
+  t.same([tb.get(0), tb.get(5000), tb.count], ['x'.repeat(100), undefined, 2000], 'rolled back whole');
+  db.transaction(() => tb.upsert(1, 'after'))();
+  t.equal(tb.get(1), 'after', 'the next transaction commits');
+  db.checkInvariants();
+});
+
 t.test('secondary indexes: maintained with their table, unique constraints, prefix finds', async (t) => {
   const dir = tempDir(t);
   let db = openDb(t, dir);

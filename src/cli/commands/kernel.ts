@@ -5,6 +5,7 @@
  * snapshot, or live from a running engine.
  */
 
+import { UsageError } from '../../errors.js';
 import type { PtesView } from '../../inspect/views.js';
 import { defineCommand } from '../command.js';
 import { renderFields, renderKernelTime, renderPtes } from '../inspect-render.js';
@@ -29,6 +30,8 @@ export const kernelCommand = defineCommand({
     .option('limit', { type: 'number', default: 50, requiresArg: true, describe: 'ptes: at most this many rows (0 = all)' })
     .options(WATCH_OPTIONS),
   async run(args, ctx) {
+    // Checked for every view (only ptes uses it), so a bad value is never accepted unnoticed.
+    if (!(Number.isSafeInteger(args.limit) && args.limit >= 0)) throw new UsageError(`--limit ${String(args.limit)}: an integer >= 0 (0 = all)`);
     const src = await openSource({ dir: args.dir, live: args.live, snapshot: args.snapshot });
     try {
       await watchLoop(src, args, async () => {
