@@ -93,6 +93,12 @@ export interface StorageOptions {
    * inspect DIR`. `remapdb check` turns it off so the snapshot stays the workload's.
    */
   snapshotOnClose?: boolean;
+  /**
+   * Wall-clock milliseconds for metadata timestamps only — a snapshot's takenAt, the
+   * catalog's created_at (default Date.now). Engine logic runs on simulated time; tests
+   * pass a fixed clock to make snapshots byte-for-byte reproducible.
+   */
+  now?: () => number;
 }
 
 export interface DatabaseStats {
@@ -155,6 +161,7 @@ function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
     seed: o.seed ?? 1,
     checkDeclaredWrites: o.checkDeclaredWrites ?? false,
     snapshotOnClose: o.snapshotOnClose ?? true,
+    now: o.now ?? Date.now,
   };
 }
 
@@ -287,7 +294,7 @@ export class Database implements TableHost {
         this.checkpoint();
       }
       this.#schema = new BTree(pager, SCHEMA_ROOT_PAGE);
-      this.catalog = Catalog.open(path.join(dir, META_FILE), { salt: sb.salt, pageSize: opts.pageSize, create: true });
+      this.catalog = Catalog.open(path.join(dir, META_FILE), { salt: sb.salt, pageSize: opts.pageSize, create: true, now: opts.now });
     } catch (err) {
       try {
         wal?.close();
@@ -691,7 +698,7 @@ export class Database implements TableHost {
     const w = this.wal.stats();
     const cfg = this.kernel.config;
     return {
-      version: INSPECT_STATE_VERSION, takenAt: Date.now(), label, strategy: this.options.strategy, pid: process.pid,
+      version: INSPECT_STATE_VERSION, takenAt: this.options.now(), label, strategy: this.options.strategy, pid: process.pid,
       summary: { ...snap.summary, ...stats.pool },
       db: {
         dir: this.dir, pageSize: this.options.pageSize, sync: this.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,

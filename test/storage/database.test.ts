@@ -448,3 +448,12 @@ t.test('catalog: meta.sqlite is reconciled with the page file after a crash betw
   t.ok((db.catalog.stats()['commits'] ?? 0) >= 1, 'and the engine statistics');
   db.close();
 });
+
+t.test('metadata timestamps come from the `now` option (storage runs on simulated time)', async (t) => {
+  const dir = tempDir(t);
+  const db = openDb(t, dir, { now: () => 1_700_000_000_000 });
+  t.equal(db.inspectState('x').takenAt, 1_700_000_000_000, "a snapshot's takenAt");
+  const id = db.saveSnapshot('fixed');
+  t.same([db.catalog.latestSnapshot()?.id, db.catalog.latestSnapshot()?.takenAt], [id, 1_700_000_000_000], 'as stored');
+  db.close();
+});
