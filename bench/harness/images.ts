@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { ImageManifest, WorkloadSpec } from './types.js';
 
 /** Bumped when a workload's loader or an engine's on-disk format changes. */
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
 export const MANIFEST_FILE = 'image.json';
 
 /** The image directory of `kind` for this workload and params. */
