@@ -76,7 +76,12 @@ export interface StorageOptions {
   shadowPages?: number;
   /** nonlinear strategy: mlock the window (default true). */
   mlock?: boolean;
-  /** WAL size in bytes that triggers an automatic checkpoint after a commit (default 64 MiB; 0 = never). */
+  /**
+   * WAL size in bytes that triggers an automatic checkpoint after a commit (0 = never).
+   * Default: twice the pool's bytes, at least 64 MiB and at most 1 GiB — a page's first
+   * change after a checkpoint is logged whole (wal.ts), so an interval shorter than the
+   * images of the pages a workload keeps changing would log nearly every change whole.
+   */
   checkpointBytes?: number;
   /** Verify page checksums when pages come in from the file (default true). */
   verifyChecksums?: boolean;
@@ -130,6 +135,11 @@ export interface FormatUpgrade {
   damaged: number[];
 }
 
+/** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
+export function defaultCheckpointBytes(poolPages: number, pageSize: number): number {
+  return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
+}
+
 function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
   const bad = (key: string, value: unknown, allowed: string): never => {
     throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
@@ -145,7 +155,7 @@ function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
   if (pageSize !== kernelPageSize) {
     bad('pageSize', pageSize, `the kernel's page size ${kernelPageSize} (database pages are mapped 1:1 onto kernel pages)`);
   }
-  const checkpointBytes = o.checkpointBytes ?? 64 * 1024 * 1024;
+  const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize);
   if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
   return {
     create: o.create ?? true,

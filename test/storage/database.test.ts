@@ -12,6 +12,7 @@ import t from 'tap';
 import { open } from '../../src/db.js';
 import { DATA_FILE, type Database, DB_CODES, type KeyPart, WAL_FILE } from '../../storage/index.js';
 import { STORAGE_CODES } from '../../storage/format.js';
+import { defaultCheckpointBytes } from '../../storage/database.js';
 import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
 
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
@@ -455,5 +456,14 @@ t.test('metadata timestamps come from the `now` option (storage runs on simulate
   t.equal(db.inspectState('x').takenAt, 1_700_000_000_000, "a snapshot's takenAt");
   const id = db.saveSnapshot('fixed');
   t.same([db.catalog.latestSnapshot()?.id, db.catalog.latestSnapshot()?.takenAt], [id, 1_700_000_000_000], 'as stored');
+  db.close();
+});
+
+t.test('the default checkpoint interval holds twice the pool, within 64 MiB..1 GiB', async (t) => {
+  t.equal(defaultCheckpointBytes(4096, 4096), 64 * 1024 * 1024, 'the default pool: 64 MiB');
+  t.equal(defaultCheckpointBytes(60_000, 4096), 2 * 60_000 * 4096, 'a 234 MiB pool: 469 MiB');
+  t.equal(defaultCheckpointBytes(1_000_000, 16384), 1024 * 1024 * 1024, 'capped at 1 GiB');
+  const db = openDb(t, tempDir(t), { poolPages: 20_000 });
+  t.equal(db.options.checkpointBytes, 2 * 20_000 * 4096, 'applied when the option is not given');
   db.close();
 });
