@@ -22,6 +22,7 @@ import type { IoKind } from '../../sim-kernel/faults.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from './fault-sweep-lib.js';
 import { createBase, KINDS, makeWorkload, STRATEGIES, type Strategy } from './fault-workload.js';
+import { runScript } from '../lib/script-cli.js';
 
 const DEFAULT_SEED = 20261126;
 
@@ -94,4 +95,16 @@ function main(): void {
   if (totals(cells).failures > 0) process.exitCode = 1;
 }
 
-main();
+const USAGE = `
+npm run fault-sweep -- [options]   (= npx tsx bench/reliability/fault-sweep.ts)
+SQLite-style fault sweep: run a fixed workload, then fail its 1st, 2nd, ... I/O of each kind
+in turn with each outcome; every run must end in success or a coded error and recover exactly.
+  --strategies LIST  nonlinear,multi-mmap,pread (default all)
+  --sync LIST        full,normal (default both)
+  --kinds LIST       read,write,fsync,swapRead,swapWrite (default all)
+  --stride N         fail every N-th I/O (default 1, or REMAPDB_FAULT_STRIDE)
+  --seed N           workload seed (default ${DEFAULT_SEED}, or REMAPDB_SEED)
+  --max-failures N   stop listing failures after N (default 20)
+`;
+
+await runScript('fault-sweep', USAGE, main);

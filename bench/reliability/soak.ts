@@ -26,6 +26,7 @@ import { measure } from '../harness/measure.js';
 import { workloadByName } from '../harness/registry.js';
 import type { CheckResult } from '../workloads/types.js';
 import { closeStore, DEFAULT_SPEC, openStore, type StrategyName } from '../workloads/stores.js';
+import { runScript } from '../lib/script-cli.js';
 
 export interface SoakOptions {
   warehouses: number;
@@ -206,4 +207,20 @@ async function main(): Promise<void> {
   process.exitCode = r.ok ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(path.basename(process.argv[1]))) await main();
+const USAGE = `
+npm run soak -- [options]   (= npx tsx bench/reliability/soak.ts)
+A long TPC-C-like run with a pool a tenth of the data: RSS, heap, file descriptors and
+swap slots sampled every --every seconds; leak verdicts and the consistency checks at the end.
+  --warehouses N     TPC-C warehouses (default 2)
+  --seconds S        how long to run (default 600)
+  --every S          sample interval (default 30)
+  --strategy NAME    nonlinear | multi-mmap | pread (default nonlinear)
+  --pool-pages N     pool slots (default 0: a tenth of the data pages)
+  --seed N           terminal seed (default 20261126)
+  --work-dir DIR     images and the run's copy (default $TMPDIR/remapdb-soak)
+  --max-growth F     allowed growth of the second half's peaks over the first's (default 0.15)
+  --json             the report as JSON on stdout
+Example: npm run soak -- --warehouses 10 --seconds 1800
+`;
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(path.basename(process.argv[1]))) await runScript('soak', USAGE, main);
