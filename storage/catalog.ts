@@ -11,7 +11,8 @@
  * `PRAGMA user_version` = CATALOG_SCHEMA_VERSION. Schema version 1 (all tables STRICT):
  *
  *   TABLE      COLUMN       TYPE                     DESCRIPTION
- *   meta       key          TEXT PRIMARY KEY         'salt', 'page_size', 'created_at', 'format_version'
+ *   meta       key          TEXT PRIMARY KEY         'salt', 'page_size', 'created_at', 'format_version' (the page
+ *                                                     file's, updated when it is upgraded)
  *              value        TEXT NOT NULL            decimal integers (created_at: ms since epoch)
  *   objects    name         TEXT PRIMARY KEY         table or index name
  *              kind         TEXT                     'table' | 'index'
@@ -191,6 +192,15 @@ export class Catalog {
 
   remove(name: string): void {
     this.#sql(`remove ${name}`, () => this.#db.prepare('DELETE FROM objects WHERE name = ?').run(name));
+  }
+
+  /** Record the page file's format version (meta format_version) after an upgrade. */
+  setFormatVersion(version: number): void {
+    assert(Number.isSafeInteger(version) && version >= 1, `format version ${version}`);
+    this.#sql('setFormatVersion', () => {
+      this.#db.prepare("INSERT INTO meta(key, value) VALUES ('format_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .run(String(version));
+    });
   }
 
   /** Row counts as of a checkpoint, in one transaction; an unknown name aborts it. */

@@ -316,6 +316,7 @@ export class Database implements TableHost {
       throw err;
     }
     try {
+      if (this.#upgraded !== null) this.catalog.setFormatVersion(this.#upgraded.to);
       this.catalog.reconcile(this.#schemaObjects());
       this.#loadTables();
     } catch (err) {

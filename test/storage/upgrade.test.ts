@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
+import Sqlite from 'better-sqlite3';
 import t, { type Test } from 'tap';
 
 import { openBufferPool } from '../../bufferpool/index.js';
@@ -96,6 +97,9 @@ t.test('a format 1 file is upgraded when opened, with every strategy', async (t)
       db.transaction(() => db.table<User>('users').upsert(5000, { name: 'after', age: 5, bio: '' }))();
       db.close();
       t.same(fileVersions(dir), [FORMAT_VERSION, FORMAT_VERSION], 'the superblock says format 2');
+      const meta = new Sqlite(path.join(dir, 'meta.sqlite'), { readonly: true });
+      t.equal(meta.prepare("SELECT value FROM meta WHERE key = 'format_version'").pluck().get(), String(FORMAT_VERSION), 'and so does the catalog');
+      meta.close();
       const kinds = checksumKinds(dir);
       t.same([kinds.get('legacy'), kinds.get('bad')], [[], []], 'every page carries the salted checksum');
       const again = open(dir, { strategy, poolPages: 16, kernel: { ramBytes: 16 * 1024 * 1024 } });
