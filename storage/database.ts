@@ -406,6 +406,7 @@ export class Database implements TableHost {
         `${want === 'string' ? 'property names' : 'column positions'} for ${t.valueEncoding} values`, { fields });
     }
     let ix!: Index;
+    let rows = 0;
     const def = this.#ddl(`create index "${name}"`, () => {
       const d: IndexDef = { kind: 'index', name, table, root: BTree.create(this.#pager), fields: [...fields], unique: opts.unique === true };
       this.#schema.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
@@ -415,11 +416,15 @@ export class Database implements TableHost {
         const e = ix.entry(pk, row.value);
         ix.checkUnique(e, null);
         ix.add(e, pk);
+        rows++;
       }
       return d;
     });
+    // Nothing below may read a page: the index is committed and durable, and a read error
+    // here (t.count did one) reported a failure for it and left the catalog mirror without
+    // it (found by the fault sweep: multi-mmap, read #701 EIO).
     t.indexes.push(ix);
-    this.catalog.put({ name, kind: 'index', tableName: table, rootPage: def.root, definition: { ...def }, rowCount: t.count });
+    this.catalog.put({ name, kind: 'index', tableName: table, rootPage: def.root, definition: { ...def }, rowCount: rows });
     return ix;
   }
 

@@ -217,6 +217,17 @@ t.test('regression: a schema change acknowledged without its WAL flush (direct: 
   k2.shutdown({ sync: true });
 });
 
+t.test('regression: a read failing after createIndex committed (multi-mmap, read #701 EIO)', async (t) => {
+  // Before: createIndex read the table's row count (t.count: its root page) after the
+  // index was committed and flushed, for the catalog mirror; that read failed (SIGBUS), so
+  // the caller was told the index failed although it was durable, and the catalog mirror
+  // never heard of it (checkInvariants: "catalog disagrees with the schema tree"). Fixed:
+  // storage/database.ts createIndex counts the rows while it builds the index.
+  regression(t, {
+    strategy: 'multi-mmap', sync: 'full', fault: { kind: 'read', outcome: 'EIO', n: 701 }, ending: 'SIGBUS',
+  }, (_dir, r) => t.equal(r.acked.length - 1, 11, 'the index (step 10) was acknowledged; a later step met the read error'));
+});
+
 // The sweep found these two with an earlier workload (a 15-page database in a 16-page
 // pool: multi-mmap, sync normal, read #527 and read #277 EIO); the current one does not
 // reach them, so they are pinned directly: a multi-mmap slot is mapped lazily, and the
