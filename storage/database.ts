@@ -140,6 +140,22 @@ export function defaultCheckpointBytes(poolPages: number, pageSize: number): num
   return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
 }
 
+/**
+ * The pool's shadow frames are pinned anonymous pages taken when it opens, so they must fit
+ * the machine's RAM. Beyond it the open would end in the kernel's ENOMEM partway through
+ * building the pool (at the CLI's largest --pool-pages, after pinning a gigabyte of
+ * simulated frames); this says which option and by how much. (A window larger than RAM
+ * is allowed: its pages come and go, mlocked ones as they are faulted in.)
+ */
+function checkFitsRam(o: Resolved, ramBytes: number): void {
+  const ramPages = Math.floor(ramBytes / o.pageSize);
+  if (o.shadowPages <= ramPages) return;
+  const mib = (pages: number): string => `${((pages * o.pageSize) / 2 ** 20).toFixed(0)} MiB`;
+  throw dbError(DB_CODES.INVALID, `option shadowPages = ${o.shadowPages} (${mib(o.shadowPages)} of pinned shadow frames) is more than ` +
+    `the machine's RAM (${ramPages} pages, ${mib(ramPages)}): lower shadowPages (default a quarter of poolPages, ${o.poolPages}) ` +
+    'or raise kernel.ramBytes', { poolPages: o.poolPages, shadowPages: o.shadowPages, ramPages });
+}
+
 function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
   const bad = (key: string, value: unknown, allowed: string): never => {
     throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
@@ -231,6 +247,7 @@ export class Database implements TableHost {
    */
   static open(kernel: Kernel, proc: Process, dir: string, options: StorageOptions = {}, onClose?: () => void): Database {
     const opts = resolveOptions(options, proc.pageSize);
+    checkFitsRam(opts, kernel.config.ramBytes);
     fs.mkdirSync(dir, { recursive: true });
     const lock = acquireDirLock(dir);
     try {

@@ -467,3 +467,17 @@ t.test('the default checkpoint interval holds twice the pool, within 64 MiB..1 G
   t.equal(db.options.checkpointBytes, 2 * 20_000 * 4096, 'applied when the option is not given');
   db.close();
 });
+
+t.test('shadow frames that cannot fit the machine are refused at open, naming the option', async (t) => {
+  const dir = tempDir(t);
+  const ram = { kernel: { ramBytes: 16 * 1024 * 1024 } }; // 4,096 pages
+  t.match(caught(() => open(dir, { ...ram, strategy: 'pread', poolPages: 20_000 })), {
+    code: DB_CODES.INVALID,
+    message: /option shadowPages = 5000 \(20 MiB of pinned shadow frames\) is more than the machine's RAM \(4096 pages, 16 MiB\): lower shadowPages \(default a quarter of poolPages, 20000\)/,
+  }, 'the default: a quarter of the pool');
+  t.match(caught(() => open(dir, { ...ram, poolPages: 64, shadowPages: 5000 })), { code: DB_CODES.INVALID, message: /shadowPages = 5000/ });
+  t.equal(fs.existsSync(path.join(dir, DATA_FILE)), false, 'nothing was created');
+  const ok = open(dir, { ...ram, strategy: 'pread', poolPages: 8192, shadowPages: 1024 });
+  t.equal(ok.options.poolPages, 8192, 'a pool larger than RAM is allowed (it pages)');
+  ok.close();
+});
