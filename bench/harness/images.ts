@@ -46,6 +46,28 @@ export function readManifest(dir: string): ImageManifest {
   return m;
 }
 
+/**
+ * What workload a database directory was loaded with, from its manifest of any image
+ * version: the harness reuses only images of its own version (readManifest), but a
+ * loaded database outlives that — `remapdb check` and `serve --run` need only the
+ * workload, and the engine upgrades an older page file itself. Throws naming the file if
+ * it is not a manifest.
+ */
+export function readWorkloadManifest(dir: string): ImageManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  let m: unknown;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} cannot be read as a load manifest: ${(err as Error).message}`);
+  }
+  const w = (m as { workload?: { name?: unknown; params?: unknown } } | null)?.workload;
+  if (typeof w?.name !== 'string' || typeof w.params !== 'object' || w.params === null) {
+    throw new Error(`${file} is not a load manifest: it names no workload and params`);
+  }
+  return m as ImageManifest;
+}
+
 /** The manifest if `dir` holds a complete image of this version, else null (and a partial image is removed). */
 export function existingImage(dir: string): ImageManifest | null {
   if (!fs.existsSync(dir)) return null;

@@ -16,12 +16,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { MANIFEST_FILE, readManifest } from '../../../bench/harness/images.js';
+import { MANIFEST_FILE, readWorkloadManifest } from '../../../bench/harness/images.js';
+import type { ImageManifest } from '../../../bench/harness/types.js';
 import { workloadByName } from '../../../bench/harness/registry.js';
 import { DEFAULT_SPEC, type Store } from '../../../bench/workloads/stores.js';
 import { renderTable } from '../../../bench/lib/format.js';
 import { DATA_FILE } from '../../../storage/index.js';
-import type { IntegrityCheck } from '../../../storage/database.js';
+import type { FormatUpgrade, IntegrityCheck } from '../../../storage/database.js';
 import { open } from '../../db.js';
 import { CodedError, REMAPDB_CODES } from '../../errors.js';
 import { defineCommand } from '../command.js';
@@ -31,6 +32,8 @@ interface CheckReport {
   ok: boolean;
   checks: (IntegrityCheck & { group: 'engine' | 'workload' })[];
   workload: { name: string; params: Record<string, unknown> } | null;
+  /** Opening it upgraded an older page file in place (null: it was current). */
+  upgraded: FormatUpgrade | null;
 }
 
 /** Run every check on the database in `dir` (not throwing for failed checks). */
@@ -40,20 +43,28 @@ export function checkDatabase(dir: string, o: { checksums: boolean; workload: bo
   if (!fs.existsSync(path.join(dir, DATA_FILE))) {
     throw new CodedError(REMAPDB_CODES.CHECK_FAILED, `${dir} holds no ${DATA_FILE}: not a remapdb database`);
   }
-  const report: CheckReport = { dir: path.resolve(dir), ok: true, checks: [], workload: null };
+  const report: CheckReport = { dir: path.resolve(dir), ok: true, checks: [], workload: null, upgraded: null };
   // A large pool keeps the walk of every tree from evicting what it just read.
   const db = open(dir, { sync: 'off', poolPages: 16384, snapshotOnClose: false });
   try {
+    report.upgraded = db.stats().upgraded;
     for (const c of db.integrityReport({ checksums: o.checksums }).checks) report.checks.push({ ...c, group: 'engine' });
     if (o.workload && fs.existsSync(path.join(dir, MANIFEST_FILE))) {
-      const m = readManifest(dir);
-      report.workload = m.workload;
+      let m: ImageManifest | null = null;
       try {
-        const wl = workloadByName(m.workload.name);
-        const store: Store = { kind: 'remapdb', spec: { ...DEFAULT_SPEC, kind: 'remapdb' }, dir, db };
-        for (const c of wl.bind(store, wl.params(m.workload.params)).check()) report.checks.push({ ...c, group: 'workload' });
+        m = readWorkloadManifest(dir);
       } catch (err) {
-        report.checks.push({ id: `${m.workload.name} checks`, ok: false, detail: err instanceof Error ? err.message : String(err), group: 'workload' });
+        report.checks.push({ id: MANIFEST_FILE, ok: false, detail: (err as Error).message, group: 'workload' });
+      }
+      if (m !== null) {
+        report.workload = m.workload;
+        try {
+          const wl = workloadByName(m.workload.name);
+          const store: Store = { kind: 'remapdb', spec: { ...DEFAULT_SPEC, kind: 'remapdb' }, dir, db };
+          for (const c of wl.bind(store, wl.params(m.workload.params)).check()) report.checks.push({ ...c, group: 'workload' });
+        } catch (err) {
+          report.checks.push({ id: `${m.workload.name} checks`, ok: false, detail: err instanceof Error ? err.message : String(err), group: 'workload' });
+        }
       }
     }
   } finally {
@@ -84,7 +95,11 @@ export const checkCommand = defineCommand({
         title: `remapdb check ${r.dir}${r.workload === null ? '' : ` (workload ${r.workload.name} ${JSON.stringify(r.workload.params)})`}`,
         columns: ['', 'check', 'result'],
         rows: r.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.group === 'workload' ? `${c.id} (workload)` : c.id, c.detail]),
-        notes: [failed.length === 0 ? `all ${r.checks.length} checks passed` : `${failed.length} of ${r.checks.length} checks FAILED`],
+        notes: [
+          ...(r.upgraded === null ? [] : [`the page file was upgraded from format ${r.upgraded.from} to ${r.upgraded.to} when opened ` +
+            `(${r.upgraded.resealed} page checksums rewritten${r.upgraded.damaged.length === 0 ? '' : `; pages ${r.upgraded.damaged.join(', ')} damaged, left as they were`})`]),
+          failed.length === 0 ? `all ${r.checks.length} checks passed` : `${failed.length} of ${r.checks.length} checks FAILED`,
+        ],
       }, { box: true })}\n`);
     }
     if (failed.length > 0) {

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { failedChecks } from '../../../bench/harness/cell.js';
-import { MANIFEST_FILE, readManifest } from '../../../bench/harness/images.js';
+import { MANIFEST_FILE, readWorkloadManifest } from '../../../bench/harness/images.js';
+import type { ImageManifest } from '../../../bench/harness/types.js';
 import { measure } from '../../../bench/harness/measure.js';
 import { workloadByName } from '../../../bench/harness/registry.js';
 import { closeStore, DEFAULT_SPEC, openStore, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode } from '../../../bench/workloads/stores.js';
@@ -46,7 +47,14 @@ export const serveCommand = defineCommand({
       throw new UsageError(`--pool-pages ${String(args.poolPages)}: an integer from 64 to 4194303`);
     }
     if (!fs.existsSync(path.join(args.dir, DATA_FILE))) throw new CodedError('ENOENT', `${args.dir} holds no ${DATA_FILE}: not a remapdb database`);
-    const manifest = fs.existsSync(path.join(args.dir, MANIFEST_FILE)) ? readManifest(args.dir) : null;
+    let manifest: ImageManifest | null = null;
+    if (fs.existsSync(path.join(args.dir, MANIFEST_FILE))) {
+      try {
+        manifest = readWorkloadManifest(args.dir);
+      } catch (err) {
+        throw new CodedError(REMAPDB_CODES.CHECK_FAILED, (err as Error).message);
+      }
+    }
     if (args.run && manifest === null) {
       throw new UsageError(`--run needs the workload ${args.dir} was loaded with, and it has no ${MANIFEST_FILE} (load one with remapdb load)`);
     }
