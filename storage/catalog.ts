@@ -194,6 +194,15 @@ export class Catalog {
     this.#sql(`remove ${name}`, () => this.#db.prepare('DELETE FROM objects WHERE name = ?').run(name));
   }
 
+  /** The page file's format version as recorded (meta format_version), or null if absent or not a number. */
+  formatVersion(): number | null {
+    return this.#sql('formatVersion', () => {
+      const v = this.#db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'format_version'").get()?.value;
+      const n = Number(v);
+      return v === undefined || !Number.isSafeInteger(n) ? null : n;
+    });
+  }
+
   /** Record the page file's format version (meta format_version) after an upgrade. */
   setFormatVersion(version: number): void {
     assert(Number.isSafeInteger(version) && version >= 1, `format version ${version}`);

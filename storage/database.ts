@@ -135,6 +135,20 @@ export interface FormatUpgrade {
   damaged: number[];
 }
 
+/**
+ * Whether a page's stored checksum is one an interrupted upgrade can leave: the legacy one,
+ * or a write of the page torn inside the checksum field (bytes 4..7, little-endian): the
+ * salted one's low 1..3 bytes over the legacy one's high bytes.
+ */
+function upgradeCheckable(stored: number, salted: number, legacy: number): boolean {
+  if (stored === legacy) return true;
+  for (let k = 1; k <= 3; k++) {
+    const low = 2 ** (8 * k) - 1;
+    if (stored === (((salted & low) | (legacy & ~low)) >>> 0)) return true;
+  }
+  return false;
+}
+
 /** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
 export function defaultCheckpointBytes(poolPages: number, pageSize: number): number {
   return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
@@ -333,7 +347,8 @@ export class Database implements TableHost {
       throw err;
     }
     try {
-      if (this.#upgraded !== null) this.catalog.setFormatVersion(this.#upgraded.to);
+      // Also when an upgrade's open crashed after its checkpoint, before this line.
+      if (this.catalog.formatVersion() !== FORMAT_VERSION) this.catalog.setFormatVersion(FORMAT_VERSION);
       this.catalog.reconcile(this.#schemaObjects());
       this.#loadTables();
     } catch (err) {
@@ -626,9 +641,11 @@ export class Database implements TableHost {
    * then sealed and the WAL holds nothing past the checkpoint). 1 → 2: every page's checksum
    * is rewritten to bind the salt (format.ts pageChecksumSeed), the file fsynced, then the
    * superblock's version set to 2 by a checkpoint. A crash part-way is harmless: a rewrite
-   * changes only the checksum field (bytes 4..7, one sector), so a torn one leaves the old
-   * or the new checksum, and both are accepted until the superblock says 2. A page that
-   * passes neither is left as it is: it fails its check when read, as it did before.
+   * changes only the checksum field (bytes 4..7), so a torn write of the page leaves the
+   * old checksum, the new one, or — torn inside the field, as the simulated device may
+   * tear at any byte — the new one's low bytes over the old one's high bytes; all are
+   * accepted (and resealed) until the superblock says 2. A page that passes none is left
+   * as it is: it fails its check when read, as it did before.
    */
   #upgradeFormat(from: number): void {
     const ps = this.options.pageSize;
@@ -639,12 +656,13 @@ export class Database implements TableHost {
       for (let p = 1; p < this.#pager.pageCount; p++) {
         this.proc.pread(this.#fd, buf, p * ps);
         const stored = dv.getUint32(4, true);
-        if (stored === pageChecksum(buf, 0, ps, this.#seed)) continue;
-        if (stored !== pageChecksum(buf, 0, ps, LEGACY_CHECKSUM_SEED)) {
+        const salted = pageChecksum(buf, 0, ps, this.#seed);
+        if (stored === salted) continue;
+        if (!upgradeCheckable(stored, salted, pageChecksum(buf, 0, ps, LEGACY_CHECKSUM_SEED))) {
           up.damaged.push(p);
           continue;
         }
-        dv.setUint32(4, pageChecksum(buf, 0, ps, this.#seed), true);
+        dv.setUint32(4, salted, true);
         this.proc.pwrite(this.#fd, buf.subarray(4, 8), p * ps + 4);
         up.resealed++;
       }

@@ -324,12 +324,11 @@ export class Pager implements PageIO {
           // file's copy of a page it changes — a torn or damaged copy is replaced, not
           // patched — and every copy it does read must pass its checksum (recovery.ts).
           const rc = this.#rangeCount[i] as number;
+          // Checked whatever the record: a page logged whole now is diffed by its ranges later.
+          if (this.#checkDeclared && rc !== WHOLE && pageId < this.#committed.pageCount) this.#checkRanges(i, off);
           if (pageId >= this.#committed.pageCount || this.#changed[pageId] !== 1) wal.addFullPage(pageId, this.bytes, off);
           else if (rc === WHOLE) wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0);
-          else {
-            if (this.#checkDeclared) this.#checkRanges(i, off);
-            wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0, this.#ranges, i * 2 * MAX_RANGES, rc);
-          }
+          else wal.addPageDelta(pageId, this.#before, i * ps, this.bytes, off, 0, this.#ranges, i * 2 * MAX_RANGES, rc);
         } finally {
           this.pool.unfix(t, false);
         }
