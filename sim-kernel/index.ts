@@ -20,5 +20,5 @@ export { Kernel } from './kernel.js';
 export { Process } from './process.js';
 export { type PteInfo, formatPtes, type MeminfoFields } from './views.js';
 export { getArch, type Arch, type PteKind } from './arch.js';
-export { Prng } from './prng.js';
+export { mulberry32, Prng } from './prng.js';
 export { VMSTAT_NAMES } from './accounting.js';

@@ -52,3 +52,18 @@ export class Prng {
     return new Prng((this.nextU32() ^ Math.imul(salt, 0x9e3779b1)) >>> 0);
   }
 }
+
+/**
+ * mulberry32: a tiny seeded generator of floats in [0, 1), for tests and benchmark
+ * workloads whose recorded seeds were drawn with it (the fault sweep's regression cases
+ * pin I/O numbers of its workloads). New code takes a Prng.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}

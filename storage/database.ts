@@ -45,13 +45,13 @@ import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import {
-  corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksum, pageChecksumSeed, putSuperField, putSuperVersion,
+  corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksumSeed, putSuperField, putSuperVersion,
   repairSuperblock, SB, sealFilePage, verifyFilePage,
 } from './format.js';
 import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
-import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, WAL_FILE } from './recovery.js';
+import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, resealPageChecksums, WAL_FILE } from './recovery.js';
 import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
 import { encodeKey } from './tuple.js';
 import { type SyncMode, Wal } from './wal.js';
@@ -133,20 +133,6 @@ export interface FormatUpgrade {
   resealed: number;
   /** Pages that passed neither checksum and were left as they were (they fail when read, as before). */
   damaged: number[];
-}
-
-/**
- * Whether a page's stored checksum is one an interrupted upgrade can leave: the legacy one,
- * or a write of the page torn inside the checksum field (bytes 4..7, little-endian): the
- * salted one's low 1..3 bytes over the legacy one's high bytes.
- */
-function upgradeCheckable(stored: number, salted: number, legacy: number): boolean {
-  if (stored === legacy) return true;
-  for (let k = 1; k <= 3; k++) {
-    const low = 2 ** (8 * k) - 1;
-    if (stored === (((salted & low) | (legacy & ~low)) >>> 0)) return true;
-  }
-  return false;
 }
 
 /** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
@@ -649,24 +635,9 @@ export class Database implements TableHost {
    */
   #upgradeFormat(from: number): void {
     const ps = this.options.pageSize;
-    const buf = new Uint8Array(ps);
-    const dv = new DataView(buf.buffer);
-    const up: FormatUpgrade = { from, to: FORMAT_VERSION, resealed: 0, damaged: [] };
+    let up: FormatUpgrade;
     try {
-      for (let p = 1; p < this.#pager.pageCount; p++) {
-        this.proc.pread(this.#fd, buf, p * ps);
-        const stored = dv.getUint32(4, true);
-        const salted = pageChecksum(buf, 0, ps, this.#seed);
-        if (stored === salted) continue;
-        if (!upgradeCheckable(stored, salted, pageChecksum(buf, 0, ps, LEGACY_CHECKSUM_SEED))) {
-          up.damaged.push(p);
-          continue;
-        }
-        dv.setUint32(4, salted, true);
-        this.proc.pwrite(this.#fd, buf.subarray(4, 8), p * ps + 4);
-        up.resealed++;
-      }
-      this.proc.fsync(this.#fd);
+      up = { from, to: FORMAT_VERSION, ...resealPageChecksums(this.proc, this.#fd, ps, this.#pager.pageCount, this.#seed) };
       const t = this.pool.fix(0, 'exclusive');
       putSuperVersion(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), this.pool.offset(t), ps, FORMAT_VERSION);
       this.pool.unfix(t, true);

@@ -6,6 +6,8 @@
  *                 superblock is fsynced, so a file of at most one page with no WAL beside
  *                 it never held a commit. A WAL without a page file is refused.
  *   readPageFileSuperblock  the validated superblock (format.ts), errors naming the file.
+ *   resealPageChecksums  the page-file half of upgrading a format 1 file (Database
+ *                 #upgradeFormat sets the version after it).
  *   redo          every committed transaction whose commit LSN is past the superblock's
  *                 checkpoint LSN, applied through the buffer pool (each page installed at
  *                 its commit LSN: the log is durable there); returns the superblock fields
@@ -19,7 +21,9 @@ import type { BufferPool } from '../bufferpool/index.js';
 import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
 import { DB_CODES, dbError } from './errors.js';
-import { FORMAT_VERSION, get64, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock } from './format.js';
+import {
+  FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock,
+} from './format.js';
 import { Wal, WAL_HEADER_BYTES } from './wal.js';
 
 export const DATA_FILE = 'data.rdb';
@@ -166,4 +170,47 @@ function logMismatch(wal: Wal, sb: Superblock, why: string): Error {
   return dbError(DB_CODES.WAL_CORRUPT, `the WAL ${wal.path} (base LSN ${wal.baseLsn}, ${wal.sizeBytes} bytes) does not fit the page ` +
     `file's checkpoint LSN ${sb.checkpointLsn}: ${why} (a page file restored from another copy, or a damaged superblock); ` +
     'move the WAL away to open the page file as it is (changes only in the WAL are lost)', { baseLsn: wal.baseLsn, checkpointLsn: sb.checkpointLsn });
+}
+
+/**
+ * Whether a page's stored checksum is one an interrupted upgrade can leave: the legacy one,
+ * or a write of the page torn inside the checksum field (bytes 4..7, little-endian): the
+ * salted one's low 1..3 bytes over the legacy one's high bytes.
+ */
+function upgradeCheckable(stored: number, salted: number, legacy: number): boolean {
+  if (stored === legacy) return true;
+  for (let k = 1; k <= 3; k++) {
+    const low = 2 ** (8 * k) - 1;
+    if (stored === (((salted & low) | (legacy & ~low)) >>> 0)) return true;
+  }
+  return false;
+}
+
+/**
+ * Rewrite, in the file, the checksum of every page 1..pageCount-1 that carries a format 1
+ * (unsalted) checksum — or one an interrupted rewrite tore (upgradeCheckable) — to the
+ * salted one under `seed`, then fsync. Only bytes 4..7 of a page are written. Pages that
+ * already carry the salted checksum are skipped; pages that pass neither are left as they
+ * are and returned as damaged.
+ */
+export function resealPageChecksums(proc: Process, fd: number, pageSize: number, pageCount: number, seed: number):
+{ resealed: number; damaged: number[] } {
+  const buf = new Uint8Array(pageSize);
+  const dv = new DataView(buf.buffer);
+  const out = { resealed: 0, damaged: [] as number[] };
+  for (let p = 1; p < pageCount; p++) {
+    proc.pread(fd, buf, p * pageSize);
+    const stored = dv.getUint32(4, true);
+    const salted = pageChecksum(buf, 0, pageSize, seed);
+    if (stored === salted) continue;
+    if (!upgradeCheckable(stored, salted, pageChecksum(buf, 0, pageSize, LEGACY_CHECKSUM_SEED))) {
+      out.damaged.push(p);
+      continue;
+    }
+    dv.setUint32(4, salted, true);
+    proc.pwrite(fd, buf.subarray(4, 8), p * pageSize + 4);
+    out.resealed++;
+  }
+  proc.fsync(fd);
+  return out;
 }

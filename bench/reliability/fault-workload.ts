@@ -26,7 +26,7 @@
 
 import * as fs from 'node:fs';
 
-import { Kernel, type KernelConfigInput } from '../../sim-kernel/index.js';
+import { Kernel, type KernelConfigInput, mulberry32 } from '../../sim-kernel/index.js';
 import type { IoKind, IoOutcome } from '../../sim-kernel/faults.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { open, type OpenOptions } from '../../src/db.js';
@@ -104,19 +104,9 @@ export interface Workload {
   steps: Step[];
 }
 
-/** mulberry32 (test/sim-kernel/helpers.ts): the workload is a function of the seed alone. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeWorkload(seed: number): Workload {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed); // the workload is a function of the seed alone
   const value = (tag: string, bytes: number): Value => ({ g: Math.floor(rnd() * GROUPS), s: tag.padEnd(bytes, 'x') });
   const base: [number, Value][] = [];
   for (let i = 0; i < BASE_ROWS; i++) base.push([Math.floor((i * KEYS) / BASE_ROWS), value(`base${i}`, 40 + Math.floor(rnd() * 80))]);

@@ -41,17 +41,13 @@ const COUNT_KEYS = [
   'inFlightPresent', 'lostCommits', 'offLost',
 ] as const;
 
-export interface SimSummary extends Pick<SeedReport, (typeof COUNT_KEYS)[number]> {
+export interface SimSummary extends Pick<SeedReport, (typeof COUNT_KEYS)[number] | 'armed' | 'errorCodes' | 'redone' | 'wallMs'> {
   seeds: number;
   failed: number;
   injected: Record<string, number>;
-  armed: Record<string, number>;
   io: Record<string, number>;
-  errorCodes: Record<string, number>;
   byConfig: Record<string, number>;
   reopen: { count: number; meanMs: number; maxMs: number };
-  redone: number;
-  wallMs: number;
 }
 
 function add(into: Record<string, number>, from: Readonly<Record<string, number>>): void {

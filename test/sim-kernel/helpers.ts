@@ -234,13 +234,4 @@ export function createFile(
 
 // ---------------------------------------------------------------- randomness
 
-/** mulberry32: a tiny seeded PRNG, returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../sim-kernel/prng.js';

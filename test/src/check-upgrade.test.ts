@@ -7,27 +7,16 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 
 import t from 'tap';
 
 import { checkDatabase } from '../../src/cli/commands/check.js';
+import { format1Fixture } from '../storage/db-helpers.js';
 
-const FIXTURE = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'storage', 'fixtures', 'format1', 'clean');
-
-function format1Dir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-check-upgrade-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  for (const f of ['data.rdb', 'wal.rdb', 'meta.sqlite']) {
-    fs.writeFileSync(path.join(dir, f), zlib.gunzipSync(fs.readFileSync(path.join(FIXTURE, `${f}.gz`))));
-  }
-  return dir;
-}
 
 t.test('a format 1 database: upgraded, every engine check passes, the report says so', async (t) => {
-  const dir = format1Dir();
+  const dir = format1Fixture(t, 'clean');
   const r = checkDatabase(dir, { checksums: true, workload: true });
   t.match(r.upgraded, { from: 1, to: 2, damaged: [] });
   t.ok(r.ok, `all ${r.checks.length} checks pass`);
@@ -36,7 +25,7 @@ t.test('a format 1 database: upgraded, every engine check passes, the report say
 });
 
 t.test("an older harness's image.json still names the workload; a damaged one is a failed check", async (t) => {
-  const dir = format1Dir();
+  const dir = format1Fixture(t, 'clean');
   fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({ version: 1, workload: { name: 'tpcb', params: { scale: 1 } }, seed: 1, kind: 'remapdb' }));
   const r = checkDatabase(dir, { checksums: false, workload: true });
   t.same(r.workload, { name: 'tpcb', params: { scale: 1 } }, 'the workload of a version 1 manifest');

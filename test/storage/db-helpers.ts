@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
 
 import type { Test } from 'tap';
 
@@ -41,4 +43,15 @@ export function codeOf(fn: () => unknown): string {
   const err = caught(fn);
   if (err === null) return 'no error';
   return String((err as { code?: unknown }).code ?? `uncoded: ${(err as Error).message}`);
+}
+
+const FORMAT1_FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'format1');
+
+/** A copy of a format 1 fixture database (fixtures/format1/README.md) in a temporary directory. */
+export function format1Fixture(t: Test, variant: 'clean' | 'wal'): string {
+  const dir = tempDir(t, `remapdb-format1-${variant}-`);
+  for (const f of ['data.rdb', 'wal.rdb', 'meta.sqlite']) {
+    fs.writeFileSync(path.join(dir, f), zlib.gunzipSync(fs.readFileSync(path.join(FORMAT1_FIXTURES, variant, `${f}.gz`))));
+  }
+  return dir;
 }

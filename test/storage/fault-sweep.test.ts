@@ -229,14 +229,20 @@ t.test('regression: a read failing after createIndex committed (multi-mmap, read
 // reach them, so they are pinned directly: a multi-mmap slot is mapped lazily, and the
 // first touch of a page that is not cached reads it — here with EIO, so the fault is SIGBUS.
 
-t.test('regression: a shared fix whose page-in failed leaked its pin', async (t) => {
-  // Before: BufferPool.fix counted the pin before strategy.resolve(), which threw SIGBUS;
-  // no token was returned, nobody unfixed, and close() threw REMAPDB_POOL_MISUSE ("close
-  // with page 3 still fixed"). Fixed: bufferpool/pool.ts fix() gives the pin back.
+/** A 16-slot multi-mmap pool over an 8-page file whose next read fails with EIO. */
+function multiMmapPoolFailingFirstRead(t: Test): ReturnType<typeof openBufferPool> {
   const m = machine(t, { readaheadPages: 0 });
   m.p.ftruncate(m.fd, 8 * PS);
   const pool = openBufferPool(m.k, m.p, m.fd, { strategy: 'multi-mmap', slots: 16, policy: 'clock', shadowSlots: 8 }, 8);
   m.k.core.faults.failNth('read', 1, 'EIO');
+  return pool;
+}
+
+t.test('regression: a shared fix whose page-in failed leaked its pin', async (t) => {
+  // Before: BufferPool.fix counted the pin before strategy.resolve(), which threw SIGBUS;
+  // no token was returned, nobody unfixed, and close() threw REMAPDB_POOL_MISUSE ("close
+  // with page 3 still fixed"). Fixed: bufferpool/pool.ts fix() gives the pin back.
+  const pool = multiMmapPoolFailingFirstRead(t);
   t.equal(codeOf(() => pool.fix(3, 'shared')), 'SIGBUS', 'the page-in fails');
   t.equal(codeOf(() => pool.unfix(pool.fix(3, 'shared'), false)), 'no error', 'the retry reads it');
   pool.checkInvariants();
@@ -248,10 +254,7 @@ t.test('regression: a copy-on-fix whose page-in failed leaked a shadow frame', a
   // the frame was on no stack and owned by no slot (BufferPool invariant "shadow free stack
   // and owners disagree"); each such error lost one until the pool ran out. Fixed:
   // bufferpool/pool.ts #makeWork gives the frame back.
-  const m = machine(t, { readaheadPages: 0 });
-  m.p.ftruncate(m.fd, 8 * PS);
-  const pool = openBufferPool(m.k, m.p, m.fd, { strategy: 'multi-mmap', slots: 16, policy: 'clock', shadowSlots: 8 }, 8);
-  m.k.core.faults.failNth('read', 1, 'EIO');
+  const pool = multiMmapPoolFailingFirstRead(t);
   t.equal(codeOf(() => pool.fix(5, 'exclusive')), 'SIGBUS', 'the page-in fails');
   t.doesNotThrow(() => pool.checkInvariants(), 'every shadow frame is free or owned');
   for (let i = 0; i < 8; i++) writePage(pool, i, i + 1);

@@ -7,7 +7,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 
 import Sqlite from 'better-sqlite3';
 import t, { type Test } from 'tap';
@@ -22,11 +21,10 @@ import {
 import { redo } from '../../storage/recovery.js';
 import { Wal, WAL_RECORD } from '../../storage/wal.js';
 import { machine } from '../bufferpool/helpers.js';
-import { codeOf, tempDir } from './db-helpers.js';
+import { codeOf, format1Fixture, tempDir } from './db-helpers.js';
 import { walRecords } from './fuzz-reference.js';
 
 const PS = 4096;
-const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'format1');
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
 
 interface User {
@@ -45,13 +43,6 @@ function expectedRows(): Map<number, User> {
   return m;
 }
 
-function fixture(t: Test, variant: 'clean' | 'wal'): string {
-  const dir = tempDir(t, `remapdb-format1-${variant}-`);
-  for (const f of ['data.rdb', 'wal.rdb', 'meta.sqlite']) {
-    fs.writeFileSync(path.join(dir, f), zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, variant, `${f}.gz`))));
-  }
-  return dir;
-}
 
 function fileVersions(dir: string): number[] {
   const data = fs.readFileSync(path.join(dir, 'data.rdb'));
@@ -85,7 +76,7 @@ function checkRows(t: Test, db: ReturnType<typeof open>, what: string): void {
 t.test('a format 1 file is upgraded when opened, with every strategy', async (t) => {
   for (const variant of ['clean', 'wal'] as const) {
     for (const strategy of STRATEGIES) {
-      const dir = fixture(t, variant);
+      const dir = format1Fixture(t, variant);
       t.same(fileVersions(dir), [1, 1], `${variant}: the fixture is format 1`);
       t.equal(checksumKinds(dir).get('salted')?.length, 0, `${variant}: with unsalted checksums`);
       const db = open(dir, { strategy, poolPages: 16, kernel: { ramBytes: 16 * 1024 * 1024 } });
@@ -114,7 +105,7 @@ t.test('a power cut at any write of the upgrade: the next open finishes it, noth
   for (const [variant, torn] of [['clean', false], ['clean', true], ['wal', false], ['wal', true]] as const) {
     let cuts = 0;
     for (let n = 1; ; n++) {
-      const dir = fixture(t, variant);
+      const dir = format1Fixture(t, variant);
       const k = new Kernel({ ramBytes: 16 * 1024 * 1024 });
       // The writes of opening: the upgrade's checksum rewrites, its fsync, the checkpoint.
       k.core.faults.powerCutAt('write', n, torn);
@@ -146,7 +137,7 @@ t.test('a write of the upgrade torn inside the checksum field is finished, not t
   // rewritten page can hold the salted checksum's low bytes over the legacy one's high
   // bytes (found by review: such a page was left "damaged" and failed when read).
   for (const k of [1, 2, 3]) {
-    const dir = fixture(t, 'clean');
+    const dir = format1Fixture(t, 'clean');
     const file = path.join(dir, 'data.rdb');
     const data = new Uint8Array(fs.readFileSync(file));
     const sb = readSuperblock(data, 0, PS, data.length, PS);
@@ -164,7 +155,7 @@ t.test('a write of the upgrade torn inside the checksum field is finished, not t
 });
 
 t.test('a damaged page in a format 1 file is left as it is, and fails when read', async (t) => {
-  const dir = fixture(t, 'clean');
+  const dir = format1Fixture(t, 'clean');
   const file = path.join(dir, 'data.rdb');
   const data = fs.readFileSync(file);
   const sb = readSuperblock(new Uint8Array(data), 0, PS, data.length, PS);
