@@ -1,0 +1,202 @@
+/**
+ * The remapdb command line: global options, help, commands, and the one place where
+ * an error becomes an exit code.
+ *
+ * Output discipline: stdout carries only command output (and --help / --version);
+ * every diagnostic goes to stderr. A coded error (CodedError, a Node fs error) is one
+ * line `remapdb: <message>` and the exit code from EXIT_CODES; anything uncoded is a
+ * bug and prints its stack (exit 1), because a bug should crash loudly.
+ */
+
+import yargs, { type Argv } from 'yargs';
+import { listProfiles, resolveConfig, type ResolvedConfig } from '../src/config/index.js';
+import { CodedError, EXIT_CODE_TABLE, EXIT_CODES, UsageError, exitCodeFor, type ExitCode } from '../src/errors.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../src/log.js';
+import { packageVersion } from '../src/package-root.js';
+import type { CliContext, GlobalArgs } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { usageMessage } from './usage.js';
+
+const GLOBAL_GROUP = 'Global options:';
+
+function commandName(command: string): string {
+  return command.split(' ')[0] ?? command;
+}
+
+function epilogue(): string {
+  const width = Math.max(...EXIT_CODE_TABLE.map((e) => e.name.length));
+  return [
+    'Environment:',
+    '  REMAPDB_PROFILE=<name>   profile to use when --profile is not given',
+    '  REMAPDB_CONFIG=<file>    config file to use when --config is not given',
+    '  REMAPDB_<KEY_PATH>=<v>   set one key: REMAPDB_KERNEL_SEED=7, REMAPDB_LOG_LEVEL=debug',
+    '',
+    'Precedence, lowest first: config/default.json < profile < config file < environment < flags.',
+    '',
+    'Exit codes:',
+    ...EXIT_CODE_TABLE.map((e) => `  ${e.code}  ${e.name.padEnd(width)}  ${e.meaning}`),
+  ].join('\n');
+}
+
+function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv): CliContext {
+  let resolved: ResolvedConfig | undefined;
+  let logger: Logger | undefined;
+  const config = (): ResolvedConfig => {
+    resolved ??= resolveConfig({
+      profile: args.profile,
+      file: args.config,
+      env,
+      overrides: args.logLevel === undefined ? undefined : { log: { level: args.logLevel } },
+      overridesOrigin: 'flags',
+    });
+    return resolved;
+  };
+  return {
+    out: (text) => {
+      process.stdout.write(text);
+    },
+    config,
+    log: () => {
+      logger ??= createLogger({ level: config().config.log.level });
+      return logger;
+    },
+  };
+}
+
+/** The options every command accepts; applied to the real parser and to probes. */
+function withGlobalOptions(y: Argv) {
+  return y
+    .option('config', { type: 'string', requiresArg: true, group: GLOBAL_GROUP,
+      describe: 'JSON config file merged over the default and profile', defaultDescription: '$REMAPDB_CONFIG' })
+    .option('profile', { type: 'string', requiresArg: true, group: GLOBAL_GROUP,
+      describe: `Named profile: ${listProfiles().join(', ')}`, defaultDescription: '$REMAPDB_PROFILE' })
+    .option('log-level', { choices: LOG_LEVELS, requiresArg: true, group: GLOBAL_GROUP,
+      describe: 'Log level (logs go to stderr)', defaultDescription: 'log.level from the config' })
+    .option('json', { type: 'boolean', default: false, group: GLOBAL_GROUP, describe: 'Print command output as JSON' });
+}
+
+/** Long option names valid for the command named in `args` (or at top level). */
+function validOptions(args: readonly string[]): string[] {
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const probe = withGlobalOptions(yargs([]));
+  if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
+  // getOptions() is public in yargs but missing from @types/yargs; `key` lists every option.
+  const known = (probe as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  return [...new Set(Object.keys(known).filter((k) => k.length > 1 && !/[A-Z]/.test(k)))];
+}
+
+/**
+ * A flag that takes one value, given twice, is a usage error: yargs would hand the
+ * command an array, which none expects (--config a --config b reached path.resolve as an
+ * array: an uncoded TypeError). Flags declared as arrays and boolean switches may repeat.
+ */
+function refuseRepeats(args: readonly string[]): void {
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const probe = withGlobalOptions(yargs([]));
+  if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
+  const o = (probe as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; boolean: string[] } }).getOptions();
+  const seen = new Map<string, number>();
+  for (const a of args) {
+    if (a === '--') break;
+    const m = /^--?([^=]+)/.exec(a);
+    const name = m?.[1];
+    if (name === undefined || !(name in o.key) || o.array.includes(name) || o.boolean.includes(name)) continue;
+    seen.set(name, (seen.get(name) ?? 0) + 1);
+    if ((seen.get(name) ?? 0) > 1) throw new UsageError(`${name.length === 1 ? '-' : '--'}${name} is given more than once; give it once`);
+  }
+}
+
+function usageError(message: string, args: readonly string[]): UsageError {
+  const commands = COMMANDS.map((c) => commandName(c.command));
+  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args) }));
+}
+
+function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
+  const commands = COMMANDS.map((c) => commandName(c.command));
+  const parser = withGlobalOptions(yargs([...args]))
+    .scriptName('remapdb')
+    .usage('Usage: $0 <command> [options]\n\n' +
+      'remapdb is an embeddable storage engine whose buffer pool remaps file pages with\n' +
+      'remap_file_pages() on sim-kernel, a simulated Linux 2.6 memory manager.')
+    .help()
+    .alias('help', 'h')
+    .group(['help', 'version'], GLOBAL_GROUP)
+    .version(packageVersion())
+    .strict()
+    .middleware(() => refuseRepeats(args))
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((message, err) => {
+      if (err !== undefined && err !== null) throw err;
+      throw usageError(message, args);
+    })
+    .epilogue(epilogue())
+    .wrap(Math.min(100, yargs().terminalWidth()));
+
+  for (const cmd of COMMANDS) {
+    // Examples show in the command's own --help; the top-level help shows each command's first.
+    const builder = (y: Argv): Argv => {
+      const b = (cmd.builder as (y: Argv) => Argv)(y);
+      for (const [example, description] of cmd.examples) b.example(example, description);
+      return b.epilogue(epilogue());
+    };
+    parser.command(cmd.command, cmd.describe, builder, async (argv) => {
+      await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
+    });
+    const first = cmd.examples[0];
+    if (first !== undefined) parser.example(first[0], first[1]);
+  }
+  // Without a command: strict validation reports unknown flags first, then this.
+  parser.command('$0', false, (y) => y, () => {
+    throw new UsageError(`no command given; commands: ${commands.join(', ')} (see remapdb --help)`);
+  });
+  return parser as unknown as Argv;
+}
+
+/**
+ * Coded: a CodedError, or a Node system error (fs, net: `errno` and `syscall` beside its
+ * code). Anything else is a bug even with a string `code` — Node's ERR_INVALID_ARG_TYPE
+ * from a value the CLI failed to check, a library's SQLITE_NOTADB it failed to wrap — and
+ * must not pass for an error the user caused.
+ */
+function isCoded(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return false;
+  const e = err as { errno?: unknown; syscall?: unknown };
+  return err instanceof CodedError || (typeof e.errno === 'number' && typeof e.syscall === 'string');
+}
+
+function report(err: unknown): ExitCode {
+  const exitCode = exitCodeFor(err);
+  if (isCoded(err)) {
+    process.stderr.write(`remapdb: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  } else {
+    process.stderr.write(`remapdb: internal error (a bug, please report it): ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  return exitCode;
+}
+
+/** Run the CLI on `args` (without node and script); resolves to the process exit code. */
+/**
+ * `--` ends the options in most tools and passes what follows on; yargs would drop those
+ * arguments from the command's positionals and no command passes arguments on, so they
+ * were ignored without a word (`remapdb check -- DIR` said DIR was missing). Refused,
+ * with the way to name a path that starts with '-'.
+ */
+function refuseDoubleDash(args: readonly string[]): void {
+  const at = args.indexOf('--');
+  if (at < 0) return;
+  const rest = args.slice(at + 1);
+  throw new UsageError(`arguments after "--" are not taken (${rest.length === 0 ? 'none given' : rest.map((a) => JSON.stringify(a)).join(' ')}): ` +
+    'no remapdb command passes arguments on; drop the "--" (a path that starts with "-" can be written ./-name)');
+}
+
+export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  try {
+    refuseDoubleDash(args);
+    await buildParser(args, env).parseAsync();
+    return EXIT_CODES.OK;
+  } catch (err) {
+    // Some yargs checks (a flag missing its value) throw a YError instead of calling fail().
+    return report(err instanceof Error && err.name === 'YError' ? usageError(err.message, args) : err);
+  }
+}
