@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/index.js';
 import { addBenchOptions, type BenchArgs, planBench, runPlan } from './harness/bench-cli.js';
 import { WORKLOAD_NAMES } from './harness/registry.js';
 import { renderRun } from './harness/report.js';

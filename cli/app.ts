@@ -10,9 +10,9 @@
 
 import yargs, { type Argv } from 'yargs';
 import { listProfiles, resolveConfig, type ResolvedConfig } from '../src/config/index.js';
-import { CodedError, EXIT_CODE_TABLE, EXIT_CODES, UsageError, exitCodeFor, type ExitCode } from '../src/errors.js';
-import { createLogger, LOG_LEVELS, type Logger } from '../src/log.js';
-import { packageVersion } from '../src/package-root.js';
+import { CodedError, UsageError } from '../src/index.js';
+import { EXIT_CODE_TABLE, EXIT_CODES, type ExitCode, exitCodeFor } from './exit-codes.js';
+import { createLogger, LOG_LEVELS, type Logger, packageVersion } from '../src/config/index.js';
 import type { CliContext, GlobalArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { usageMessage } from './usage.js';

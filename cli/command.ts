@@ -12,7 +12,7 @@
 
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { ResolvedConfig } from '../src/config/index.js';
-import type { Logger, LogLevel } from '../src/log.js';
+import type { Logger, LogLevel } from '../src/config/index.js';
 
 /** Options every command accepts (declared once, in app.ts). */
 export interface GlobalArgs {

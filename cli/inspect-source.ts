@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { META_FILE, readSnapshots } from '../storage/index.js';
-import type { InspectState } from '../storage/introspect.js';
-import { CodedError, UsageError } from '../src/errors.js';
-import { InspectClient } from '../src/inspect/socket.js';
-import { asState, type ViewName, view } from '../src/inspect/views.js';
+import type { InspectState } from '../storage/index.js';
+import { CodedError, UsageError } from '../src/index.js';
+import { InspectClient } from '../src/inspect/index.js';
+import { asState, type ViewName, view } from '../src/inspect/index.js';
 
 export interface Source {
   /** What is being looked at, for headings: "snapshot 7 (close, 2026-…) of DIR" or "live: PATH (pid N)". */

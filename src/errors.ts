@@ -1,101 +1,134 @@
 /**
- * remapdb's errors and the one table of CLI exit codes.
+ * remapdb's errors: one class hierarchy and one table of codes.
  *
- * Every error a caller must handle carries a stable `code` (CodedError): an errno
- * name from sim-kernel or the host ('ENOENT', 'EIO'), or a REMAPDB_* code. The CLI
- * turns a code into an exit status with exitCodeFor(); nothing else picks exit codes.
+ * Every error a caller must handle is a CodedError (sim-kernel/errors.ts) with a stable
+ * `code`, a message naming the value and the limit, and `details`:
  *
- * | exit | name               | meaning                                                        |
- * |------|--------------------|----------------------------------------------------------------|
- * | 0    | OK                 | success                                                        |
- * | 1    | FAILURE            | any other failure, including a bug (an uncoded error)          |
- * | 2    | USAGE              | bad command line: unknown command or flag, bad flag value       |
- * | 3    | CONFIG             | configuration invalid, unknown profile, unreadable config file |
- * | 4    | IO                 | an I/O error on a host file (ENOENT, EACCES, EIO, ENOSPC, ...)  |
- * | 5    | CHECK_FAILED       | a consistency check failed or corruption was found             |
- * | 6    | LOCKED             | the database is locked by another process                      |
- * | 7    | BENCH_INCONSISTENT | a benchmark's consistency checks failed after the run          |
+ *   CodedError
+ *   ├── KernelError, SegvError, BusError   errno names: 'EINVAL', 'ENOMEM', 'EIO', …   (sim-kernel)
+ *   ├── BufferPoolError                    REMAPDB_POOL_*                               (bufferpool)
+ *   ├── DbError                            REMAPDB_* of the engine                      (storage)
+ *   ├── ConfigError                        REMAPDB_CONFIG_*                             (src/config)
+ *   └── UsageError                         REMAPDB_USAGE                                (here)
+ *
+ * Each code is defined once, in the layer that raises it; ERROR_CODES below gathers them
+ * into the one table, with the kind of failure each means. A bug is not in the table:
+ * it is an assertion error (KernelAssertionError and its kin), never a coded error.
+ * The CLI turns kinds into exit statuses (cli/exit-codes.ts); nothing else picks them.
  */
 
-import { CodedError } from '../sim-kernel/errors.js';
+import { CodedError } from '../sim-kernel/index.js';
+import { POOL_ERROR_CODES } from '../bufferpool/index.js';
+import { DB_CODES, KEY_ERROR_CODE, STORAGE_CODES } from '../storage/index.js';
+import { CONFIG_ERROR_CODES } from './config/errors.js';
+import { INSPECT_CODES } from './inspect/socket-protocol.js';
+import { VIEW_CODES } from './inspect/views.js';
 
 export { CodedError };
 export { ConfigError, type ConfigErrorCode } from './config/errors.js';
 
-export const EXIT_CODES = {
-  OK: 0,
-  FAILURE: 1,
-  USAGE: 2,
-  CONFIG: 3,
-  IO: 4,
-  CHECK_FAILED: 5,
-  LOCKED: 6,
-  BENCH_INCONSISTENT: 7,
-} as const;
-export type ExitCodeName = keyof typeof EXIT_CODES;
-export type ExitCode = (typeof EXIT_CODES)[ExitCodeName];
-
-/** The table above as data, for `remapdb --help` and the README. */
-export const EXIT_CODE_TABLE: ReadonlyArray<{ readonly name: ExitCodeName; readonly code: ExitCode; readonly meaning: string }> = [
-  { name: 'OK', code: 0, meaning: 'success' },
-  { name: 'FAILURE', code: 1, meaning: 'any other failure, including a bug' },
-  { name: 'USAGE', code: 2, meaning: 'bad command line: unknown command or flag, bad flag value' },
-  { name: 'CONFIG', code: 3, meaning: 'configuration invalid, unknown profile, unreadable config file' },
-  { name: 'IO', code: 4, meaning: 'I/O error on a host file (ENOENT, EACCES, EIO, ENOSPC, ...)' },
-  { name: 'CHECK_FAILED', code: 5, meaning: 'a consistency check failed or corruption was found' },
-  { name: 'LOCKED', code: 6, meaning: 'the database is locked by another process' },
-  { name: 'BENCH_INCONSISTENT', code: 7, meaning: "a benchmark's consistency checks failed" },
-];
-
-/** Error codes of remapdb's own layers, by the exit status they map to. */
-export const REMAPDB_CODES = {
+/** Codes of the programs built on the library (the CLI, the benchmarks). */
+export const PROGRAM_CODES = {
+  /** A bad command line: unknown command or flag, bad flag value. */
   USAGE: 'REMAPDB_USAGE',
-  CORRUPT: 'REMAPDB_CORRUPT',
+  /** `remapdb check` found a failed check. */
   CHECK_FAILED: 'REMAPDB_CHECK_FAILED',
-  LOCKED: 'REMAPDB_LOCKED',
+  /** A benchmark's consistency checks failed after its run. */
   BENCH_INCONSISTENT: 'REMAPDB_BENCH_INCONSISTENT',
 } as const;
 
-/** errno names that mean "the host's files or devices failed us", not a remapdb bug. */
-const IO_ERRNOS: ReadonlySet<string> = new Set([
-  'ENOENT', 'EACCES', 'EPERM', 'EIO', 'ENOSPC', 'EDQUOT', 'EROFS', 'EISDIR', 'ENOTDIR', 'EEXIST',
-  'ENAMETOOLONG', 'EMFILE', 'ENFILE', 'EFBIG', 'ENXIO', 'ENODEV', 'ETXTBSY', 'ELOOP', 'ENOTEMPTY', 'EXDEV',
+/**
+ * The codes the CLI and the benchmarks raise or test for by name. Not a table of their
+ * own: each entry is the layer's definition.
+ */
+export const REMAPDB_CODES = {
+  USAGE: PROGRAM_CODES.USAGE,
+  CHECK_FAILED: PROGRAM_CODES.CHECK_FAILED,
+  BENCH_INCONSISTENT: PROGRAM_CODES.BENCH_INCONSISTENT,
+  CORRUPT: STORAGE_CODES.CORRUPT,
+  LOCKED: DB_CODES.LOCKED,
+} as const;
+
+/**
+ * What a failure means to whoever handles it:
+ * - usage: the caller passed something not allowed (a flag, an option, a parameter);
+ * - config: the configuration cannot be loaded or is not valid;
+ * - io: a host file, device or socket failed us or is not there;
+ * - damaged: a file is corrupt, foreign, truncated or newer than this engine;
+ * - locked: another open holds the database;
+ * - inconsistent: a benchmark's consistency checks failed;
+ * - failure: anything else a caller must handle (a full pool, a failed database, …).
+ */
+export type ErrorKind = 'usage' | 'config' | 'io' | 'damaged' | 'locked' | 'inconsistent' | 'failure';
+
+/** One row of the table. */
+export interface ErrorCodeInfo {
+  readonly code: string;
+  /** The layer that defines and raises it. */
+  readonly layer: 'sim-kernel' | 'bufferpool' | 'storage' | 'src/config' | 'src/inspect' | 'programs' | 'host';
+  readonly kind: ErrorKind;
+}
+
+/** The kinds of the codes that are not plain failures. */
+const KIND_OF: ReadonlyMap<string, ErrorKind> = new Map<string, ErrorKind>([
+  [PROGRAM_CODES.USAGE, 'usage'],
+  [DB_CODES.INVALID, 'usage'],
+  [VIEW_CODES.BAD_PARAMS, 'usage'],
+  [PROGRAM_CODES.CHECK_FAILED, 'damaged'],
+  [STORAGE_CODES.CORRUPT, 'damaged'],
+  [STORAGE_CODES.FOREIGN, 'damaged'],
+  [STORAGE_CODES.NEWER, 'damaged'],
+  [STORAGE_CODES.PAGE_SIZE, 'damaged'],
+  [STORAGE_CODES.TRUNCATED, 'damaged'],
+  [DB_CODES.WAL_CORRUPT, 'damaged'],
+  [DB_CODES.CATALOG, 'damaged'],
+  [DB_CODES.LOCKED, 'locked'],
+  [PROGRAM_CODES.BENCH_INCONSISTENT, 'inconsistent'],
+  // Nothing serves the inspection socket, or it did not answer: like a missing file.
+  [INSPECT_CODES.NOT_RUNNING, 'io'],
+  [INSPECT_CODES.TIMEOUT, 'io'],
+  ...CONFIG_ERROR_CODES.map((c): [string, ErrorKind] => [c, 'config']),
 ]);
 
-const BY_CODE: ReadonlyMap<string, ExitCode> = new Map<string, ExitCode>([
-  [REMAPDB_CODES.USAGE, EXIT_CODES.USAGE],
-  [REMAPDB_CODES.CORRUPT, EXIT_CODES.CHECK_FAILED],
-  [REMAPDB_CODES.CHECK_FAILED, EXIT_CODES.CHECK_FAILED],
-  [REMAPDB_CODES.LOCKED, EXIT_CODES.LOCKED],
-  [REMAPDB_CODES.BENCH_INCONSISTENT, EXIT_CODES.BENCH_INCONSISTENT],
-  // Nothing serves the inspection socket, or it did not answer: like a missing file.
-  ['REMAPDB_INSPECT_NOT_RUNNING', EXIT_CODES.IO],
-  ['REMAPDB_INSPECT_TIMEOUT', EXIT_CODES.IO],
-  ['EADDRINUSE', EXIT_CODES.IO],
-  ['REMAPDB_INSPECT_BAD_PARAMS', EXIT_CODES.USAGE],
-  ['REMAPDB_PAGE_SIZE_MISMATCH', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_FOREIGN_FILE', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_TRUNCATED', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_WAL_CORRUPT', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_CATALOG', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_FORMAT_NEWER', EXIT_CODES.CHECK_FAILED],
-  ['REMAPDB_INVALID_ARGUMENT', EXIT_CODES.USAGE],
-]);
+/**
+ * errno names that mean "the host's files, devices or sockets failed us", not a remapdb
+ * bug (EINVAL, EFAULT, … from sim-kernel are a caller's mistake: plain failures).
+ */
+export const IO_ERRNOS: readonly string[] = [
+  'ENOENT', 'EACCES', 'EPERM', 'EIO', 'ENOSPC', 'EDQUOT', 'EROFS', 'EISDIR', 'ENOTDIR', 'EEXIST',
+  'ENAMETOOLONG', 'EMFILE', 'ENFILE', 'EFBIG', 'ENXIO', 'ENODEV', 'ETXTBSY', 'ELOOP', 'ENOTEMPTY', 'EXDEV',
+  'EADDRINUSE',
+];
+
+function rows(layer: ErrorCodeInfo['layer'], codes: Iterable<string>): ErrorCodeInfo[] {
+  return [...codes].map((code) => ({ code, layer, kind: KIND_OF.get(code) ?? 'failure' }));
+}
+
+/** The one table: every REMAPDB_* code, by the layer that defines it, and the host errnos that are I/O. */
+export const ERROR_CODES: readonly ErrorCodeInfo[] = [
+  ...rows('bufferpool', Object.values(POOL_ERROR_CODES)),
+  ...rows('storage', new Set([...Object.values(DB_CODES), ...Object.values(STORAGE_CODES), KEY_ERROR_CODE])),
+  ...rows('src/config', CONFIG_ERROR_CODES),
+  ...rows('src/inspect', [...Object.values(INSPECT_CODES), ...Object.values(VIEW_CODES)]),
+  ...rows('programs', Object.values(PROGRAM_CODES)),
+  ...IO_ERRNOS.map((code): ErrorCodeInfo => ({ code, layer: 'host', kind: 'io' })),
+];
+
+const BY_CODE: ReadonlyMap<string, ErrorKind> = new Map(ERROR_CODES.map((r) => [r.code, r.kind]));
+
+/**
+ * The kind of failure `err` is, by its `code`: a code in the table has its kind; an
+ * uncoded error (a bug, an assertion) or an unknown code is a plain failure.
+ */
+export function errorKind(err: unknown): ErrorKind {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  if (typeof code !== 'string') return 'failure';
+  return BY_CODE.get(code) ?? 'failure';
+}
 
 /** A command-line mistake: exit 2, one line on stderr, no usage dump. */
 export class UsageError extends CodedError {
   constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(REMAPDB_CODES.USAGE, message, options);
+    super(PROGRAM_CODES.USAGE, message, options);
   }
-}
-
-/** The exit status for an error, by its `code`; anything uncoded is 1. */
-export function exitCodeFor(err: unknown): ExitCode {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
-  if (typeof code !== 'string') return EXIT_CODES.FAILURE;
-  const known = BY_CODE.get(code);
-  if (known !== undefined) return known;
-  if (code.startsWith('REMAPDB_CONFIG_')) return EXIT_CODES.CONFIG;
-  if (IO_ERRNOS.has(code)) return EXIT_CODES.IO;
-  return EXIT_CODES.FAILURE;
 }

@@ -18,3 +18,4 @@ export {
 } from './database.js';
 export * from './introspect.js';
 export { readSnapshots, type Snapshot } from './catalog.js';
+export type { FormatUpgrade, IntegrityCheck } from './database.js';

@@ -10,8 +10,8 @@ import { randomInt } from 'node:crypto';
 
 import type { Argv } from 'yargs';
 
-import { UsageError } from '../../src/errors.js';
-import { defaultSocketPath } from '../../src/inspect/paths.js';
+import { UsageError } from '../../src/index.js';
+import { defaultSocketPath } from '../../src/index.js';
 import {
   type Arch, ENGINE_KINDS, type EngineKind, type Personality, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode,
 } from '../workloads/stores.js';

@@ -15,8 +15,8 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 
-import { serveInspection } from '../../src/inspect/serve.js';
-import type { InspectServer } from '../../src/inspect/socket.js';
+import { serveInspection } from '../../src/index.js';
+import type { InspectServer } from '../../src/index.js';
 import { closeStore, describeStore, type EngineSpec, openStore, type Store, storeBytes } from '../workloads/stores.js';
 import type { CheckResult } from '../workloads/types.js';
 import { encodeHistogram, type Histogram, summarize } from './histogram.js';

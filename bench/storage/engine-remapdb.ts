@@ -16,7 +16,7 @@
  * flush/checkpoint (consistent, may lose the last commits); 'off' never waits.
  */
 
-import { open } from '../../src/db.js';
+import { open } from '../../src/index.js';
 import { MiB, setVersion, VALUE_BYTES, versionOf, writeKey, writeValue } from './common.js';
 import { type Engine, type OpenSpec, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, type SimProbe } from './engine.js';
 

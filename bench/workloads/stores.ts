@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { open as openLmdbEnv, type RootDatabase } from 'lmdb';
 
-import { open as openRemapdb } from '../../src/db.js';
+import { open as openRemapdb } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
 
 export type EngineKind = 'remapdb' | 'sqlite' | 'lmdb';

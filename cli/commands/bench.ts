@@ -17,7 +17,7 @@ import { WORKLOAD_NAMES } from '../../bench/harness/registry.js';
 import { renderRun } from '../../bench/harness/report.js';
 import { runToCsv } from '../../bench/harness/results-db.js';
 import type { RunResult } from '../../bench/harness/types.js';
-import { CodedError, REMAPDB_CODES } from '../../src/errors.js';
+import { CodedError, REMAPDB_CODES } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 import { createProgress, wantBars } from '../render/progress.js';
 

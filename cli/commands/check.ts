@@ -22,9 +22,9 @@ import { workloadByName } from '../../bench/harness/registry.js';
 import { DEFAULT_SPEC, type Store } from '../../bench/workloads/stores.js';
 import { renderTable } from '../../bench/lib/format.js';
 import { DATA_FILE } from '../../storage/index.js';
-import type { FormatUpgrade, IntegrityCheck } from '../../storage/database.js';
-import { open } from '../../src/db.js';
-import { CodedError, REMAPDB_CODES } from '../../src/errors.js';
+import type { FormatUpgrade, IntegrityCheck } from '../../storage/index.js';
+import { open } from '../../src/index.js';
+import { CodedError, REMAPDB_CODES } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 
 interface CheckReport {

@@ -14,7 +14,7 @@ import {
   Kernel, type KernelConfig, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, formatPtes,
 } from '../../sim-kernel/index.js';
 import { toKernelConfig } from '../../src/config/index.js';
-import { CodedError, REMAPDB_CODES } from '../../src/errors.js';
+import { CodedError, REMAPDB_CODES } from '../../src/index.js';
 import type { CliContext } from '../command.js';
 
 const WINDOW_PAGES = 16;

@@ -26,8 +26,8 @@ import { DEFAULT_RESULTS_DB, ResultsDb } from '../../bench/harness/results-db.js
 import type { CellResult, RunResult } from '../../bench/harness/types.js';
 import { bytes, duration, int, ratio, renderTable, si } from '../../bench/lib/format.js';
 import { ENGINE_KINDS, STRATEGIES, SYNC_MODES, type SyncMode } from '../../bench/workloads/stores.js';
-import { UsageError } from '../../src/errors.js';
-import { defaultSocketPath } from '../../src/inspect/paths.js';
+import { UsageError } from '../../src/index.js';
+import { defaultSocketPath } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
 import { createProgress, wantBars } from '../render/progress.js';
 import { quietLog, runsFailure, writeHtml } from './bench.js';

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { DATA_FILE, PAGE_SIZES } from '../../storage/index.js';
-import { open } from '../../src/db.js';
-import { CodedError, UsageError } from '../../src/errors.js';
+import { open } from '../../src/index.js';
+import { CodedError, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 
 export const STRATEGY_CHOICES = ['nonlinear', 'multi-mmap', 'pread'] as const;

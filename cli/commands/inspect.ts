@@ -11,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { META_FILE, readSnapshots } from '../../storage/index.js';
 
-import { UsageError } from '../../src/errors.js';
-import type { PtesView, SlotsView, SummaryView, ViewName } from '../../src/inspect/views.js';
+import { UsageError } from '../../src/index.js';
+import type { PtesView, SlotsView, SummaryView, ViewName } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
 import { renderPtes, renderSlots, renderSummary, renderUsage } from '../render/inspect.js';
 import { openSource, type Source } from '../inspect-source.js';

@@ -5,8 +5,8 @@
  * snapshot, or live from a running engine.
  */
 
-import { UsageError } from '../../src/errors.js';
-import type { PtesView } from '../../src/inspect/views.js';
+import { UsageError } from '../../src/index.js';
+import type { PtesView } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
 import { renderFields, renderKernelTime, renderPtes } from '../render/inspect.js';
 import { openSource } from '../inspect-source.js';

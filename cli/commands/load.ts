@@ -13,7 +13,7 @@ import { parseParams } from '../../bench/harness/bench-cli.js';
 import { runLoad } from '../../bench/harness/cell.js';
 import { WORKLOAD_NAMES, workloadByName } from '../../bench/harness/registry.js';
 import { DEFAULT_SPEC, type EngineKind } from '../../bench/workloads/stores.js';
-import { CodedError, REMAPDB_CODES, UsageError } from '../../src/errors.js';
+import { CodedError, REMAPDB_CODES, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 import { createProgress, wantBars } from '../render/progress.js';
 import { quietLog } from './bench.js';

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { renderRun } from '../../bench/harness/report.js';
 import type { RunResult } from '../../bench/harness/types.js';
 import { chromiumPath, screenshotHtml } from '../../bench/lib/screenshot.js';
-import { CodedError, UsageError } from '../../src/errors.js';
+import { CodedError, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 import { writeHtml } from './bench.js';
 import { getRun, openResults, RESULTS_OPTION } from './runs.js';

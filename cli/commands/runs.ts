@@ -11,7 +11,7 @@ import Sqlite from 'better-sqlite3';
 import { renderRun, compareRuns } from '../../bench/harness/report.js';
 import { DEFAULT_RESULTS_DB, ResultsDb } from '../../bench/harness/results-db.js';
 import { renderTable } from '../../bench/lib/format.js';
-import { CodedError, REMAPDB_CODES, UsageError } from '../../src/errors.js';
+import { CodedError, REMAPDB_CODES, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 
 export function openResults(file: string): ResultsDb {

@@ -17,9 +17,9 @@ import { measure } from '../../bench/harness/measure.js';
 import { workloadByName } from '../../bench/harness/registry.js';
 import { closeStore, DEFAULT_SPEC, openStore, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode } from '../../bench/workloads/stores.js';
 import { DATA_FILE } from '../../storage/index.js';
-import { CodedError, REMAPDB_CODES, UsageError } from '../../src/errors.js';
-import { defaultSocketPath } from '../../src/inspect/paths.js';
-import { serveInspection } from '../../src/inspect/serve.js';
+import { CodedError, REMAPDB_CODES, UsageError } from '../../src/index.js';
+import { defaultSocketPath } from '../../src/inspect/index.js';
+import { serveInspection } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
 
 export const serveCommand = defineCommand({

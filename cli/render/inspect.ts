@@ -4,7 +4,7 @@
  */
 
 import { bytes, duration, int, joinWrapped, renderTable } from '../../bench/lib/format.js';
-import type { PtesView, SlotsView, SummaryView } from '../../src/inspect/views.js';
+import type { PtesView, SlotsView, SummaryView } from '../../src/inspect/index.js';
 
 const box = { box: true };
 const hex = (n: number): string => (n < 0 ? '-' : `0x${n.toString(16).padStart(8, '0')}`);

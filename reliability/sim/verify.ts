@@ -5,7 +5,7 @@
  * included), and TPC-B-like balances must add up. A violation throws SimFailure.
  */
 
-import { open } from '../../src/db.js';
+import { open } from '../../src/index.js';
 import type { Kernel } from '../../sim-kernel/index.js';
 import type { Database } from '../../storage/index.js';
 import type { SimConfig } from './config.js';

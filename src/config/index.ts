@@ -7,6 +7,8 @@
  * ConfigSchema, SECTIONS      the zod schema (strict) and its top-level sections
  * ConfigError                 every failure; codes REMAPDB_CONFIG_*
  * ENV_PROFILE, ENV_CONFIG     the REMAPDB_PROFILE / REMAPDB_CONFIG variable names
+ * createLogger, LOG_LEVELS    the pino logger (stderr only) that logging.level configures
+ * packageRoot, packageVersion where the package lives (config/ is found from it) and its version
  */
 
 export { configDir, listProfiles, loadConfig, readProfile, resolveConfig, toKernelConfig, type LoadOptions, type ResolvedConfig } from './load.js';
@@ -14,3 +16,5 @@ export { ConfigSchema, SECTIONS, type CostEntry, type KernelSection, type Remapd
 export { CONFIG_ERROR_CODES, ConfigError, type ConfigErrorCode } from './errors.js';
 export { ENV_CONFIG, ENV_PROFILE, envNameOf } from './env.js';
 export { leaves } from './merge.js';
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
+export { packageRoot, packageVersion } from './package-root.js';

@@ -14,7 +14,7 @@
 
 import * as net from 'node:net';
 
-import { CodedError } from '../errors.js';
+import { CodedError } from '../../sim-kernel/index.js';
 import {
   assertPositiveInteger, checkSocketPath, DEFAULT_CLIENT_TIMEOUT_MS, INSPECT_CODES, inspectError, isPlainObject, LineReader,
   MAX_RESPONSE_BYTES, messageOf,

@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 
-import { CodedError } from '../errors.js';
+import { CodedError } from '../../sim-kernel/index.js';
 import { inspectError, messageOf } from './socket-protocol.js';
 
 const SOCKET_MODE = 0o600;

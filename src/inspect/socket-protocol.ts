@@ -10,7 +10,7 @@
  *     value, an errno name, or (server side) the code a handler threw.
  */
 
-import { CodedError } from '../errors.js';
+import { CodedError } from '../../sim-kernel/index.js';
 
 export const INSPECT_CODES = {
   BAD_REQUEST: 'REMAPDB_INSPECT_BAD_REQUEST',

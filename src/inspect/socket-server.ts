@@ -18,8 +18,8 @@
 
 import * as net from 'node:net';
 
-import { CodedError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { CodedError } from '../../sim-kernel/index.js';
+import type { Logger } from '../config/log.js';
 import { Connection, endThenDestroy } from './socket-connection.js';
 import { bindOwnerOnly, checkParentDirectory, removeStaleSocket, unlinkOwnSocket, verifyOwnerOnly } from './socket-file.js';
 import {

@@ -24,7 +24,7 @@ import t from 'tap';
 import { ResultsDb } from '../../bench/harness/results-db.js';
 import { runCli } from '../../cli/app.js';
 import { open } from '../../src/db.js';
-import { EXIT_CODE_TABLE } from '../../src/errors.js';
+import { EXIT_CODE_TABLE } from '../../cli/exit-codes.js';
 
 function envInt(name: string): number | undefined {
   const v = process.env[name];

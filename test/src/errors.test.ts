@@ -1,32 +1,49 @@
+/**
+ * The one table of error codes (src/errors.ts): every layer's codes, each once, with the
+ * kind of failure it means.
+ */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
-import { KernelError } from '../../sim-kernel/errors.js';
-import { ConfigError } from '../../src/config/index.js';
-import { CodedError, EXIT_CODE_TABLE, EXIT_CODES, REMAPDB_CODES, UsageError, exitCodeFor } from '../../src/errors.js';
+import {
+  BufferPoolError, CodedError, ConfigError, DB_CODES, DbError, ERROR_CODES, errorKind, INSPECT_CODES, KernelError, PROGRAM_CODES,
+  simKernel, UsageError,
+} from '../../src/index.js';
+import { CONFIG_ERROR_CODES } from '../../src/config/index.js';
+import { POOL_ERROR_CODES } from '../../bufferpool/index.js';
 
-t.test('exitCodeFor maps codes through the one table', async (t) => {
-  t.equal(exitCodeFor(new UsageError('bad flag')), EXIT_CODES.USAGE);
-  t.equal(exitCodeFor(new ConfigError('REMAPDB_CONFIG_INVALID', 'x')), EXIT_CODES.CONFIG);
-  t.equal(exitCodeFor(new ConfigError('REMAPDB_CONFIG_PROFILE_UNKNOWN', 'x')), EXIT_CODES.CONFIG);
-  t.equal(exitCodeFor(new ConfigError('REMAPDB_CONFIG_FILE', 'x')), EXIT_CODES.CONFIG);
-  t.equal(exitCodeFor(new KernelError('EIO', 'pread', 'device error')), EXIT_CODES.IO);
-  t.equal(exitCodeFor(Object.assign(new Error('no such file'), { code: 'ENOENT' })), EXIT_CODES.IO, 'Node fs errors');
-  t.equal(exitCodeFor({ code: 'EACCES' }), EXIT_CODES.IO);
-  t.equal(exitCodeFor(new CodedError(REMAPDB_CODES.CORRUPT, 'bad checksum')), EXIT_CODES.CHECK_FAILED);
-  t.equal(exitCodeFor(new CodedError(REMAPDB_CODES.CHECK_FAILED, 'x')), EXIT_CODES.CHECK_FAILED);
-  t.equal(exitCodeFor(new CodedError(REMAPDB_CODES.LOCKED, 'x')), EXIT_CODES.LOCKED);
-  t.equal(exitCodeFor(new CodedError(REMAPDB_CODES.BENCH_INCONSISTENT, 'x')), EXIT_CODES.BENCH_INCONSISTENT);
-  t.equal(exitCodeFor(new KernelError('EINVAL', 'mmap', 'bad length')), EXIT_CODES.FAILURE, 'EINVAL is a caller bug, not I/O');
-  t.equal(exitCodeFor(new TypeError('bug')), EXIT_CODES.FAILURE);
-  t.equal(exitCodeFor(null), EXIT_CODES.FAILURE);
-  t.equal(exitCodeFor('a string'), EXIT_CODES.FAILURE);
-  t.equal(exitCodeFor({ code: 42 }), EXIT_CODES.FAILURE);
+t.test('every code appears once, and every layer table is in it', async (t) => {
+  const codes = ERROR_CODES.map((r) => r.code);
+  t.equal(new Set(codes).size, codes.length, `${codes.length} codes, no duplicates`);
+  const has = new Set(codes);
+  for (const c of [...Object.values(DB_CODES), ...Object.values(POOL_ERROR_CODES), ...CONFIG_ERROR_CODES,
+    ...Object.values(INSPECT_CODES), ...Object.values(PROGRAM_CODES)]) {
+    t.ok(has.has(c), `${c} is in the table`);
+  }
+  for (const r of ERROR_CODES) {
+    if (r.layer === 'host') t.match(r.code, /^E[A-Z]+$/, `${r.code}: an errno name`);
+    else t.match(r.code, /^REMAPDB_[A-Z_]+$/, `${r.code}: a REMAPDB_ code`);
+  }
 });
 
-t.test('the exit-code table is consistent and documented in the README', async (t) => {
-  t.same(EXIT_CODE_TABLE.map((e) => [e.name, e.code]), Object.entries(EXIT_CODES), 'table rows = EXIT_CODES, in order');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  for (const { code, name } of EXIT_CODE_TABLE) {
-    t.match(readme, new RegExp(`\\| ${code} \\| \`?${name}\`? \\|`), `README lists ${code} ${name}`);
+t.test('one class hierarchy: every coded error is a CodedError', async (t) => {
+  const errs: CodedError[] = [
+    new KernelError('EIO', 'pread', 'x'), new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, 'x'), new DbError(DB_CODES.FAILED, 'x'),
+    new ConfigError('REMAPDB_CONFIG_FILE', 'x'), new UsageError('x'),
+  ];
+  for (const e of errs) {
+    t.ok(e instanceof CodedError, `${e.constructor.name} is a CodedError`);
+    t.ok(e instanceof Error, `${e.constructor.name} is an Error`);
   }
+});
+
+t.test('errorKind: the table decides; bugs and unknown codes are plain failures', async (t) => {
+  t.equal(errorKind(new UsageError('x')), 'usage');
+  t.equal(errorKind(new DbError(DB_CODES.INVALID, 'x')), 'usage');
+  t.equal(errorKind(new DbError(DB_CODES.LOCKED, 'x')), 'locked');
+  t.equal(errorKind(new DbError(DB_CODES.WAL_CORRUPT, 'x')), 'damaged');
+  t.equal(errorKind(new DbError(DB_CODES.FAILED, 'x')), 'failure');
+  t.equal(errorKind(new KernelError('ENOSPC', 'pwrite', 'x')), 'io');
+  t.equal(errorKind(new KernelError('EINVAL', 'mmap', 'x')), 'failure');
+  t.equal(errorKind(new simKernel.KernelAssertionError('invariant broken')), 'failure', 'an assertion is a bug, not a code');
+  t.equal(errorKind(new CodedError('REMAPDB_NO_SUCH_CODE', 'x')), 'failure');
+  t.equal(errorKind(undefined), 'failure');
 });
