@@ -8,13 +8,13 @@
  * never disk I/O. Page i's first word holds i ^ STAMP (sim-kernel/common.ts).
  */
 
-import { type BufferPool, type StrategyName, openBufferPool } from '../../bufferpool/index.js';
+import { type BufferPool, type StrategyName, openBufferPool, STRATEGY_NAMES } from '../../bufferpool/index.js';
 import type { Kernel, KernelConfigInput, PersonalityName, Process } from '../../sim-kernel/index.js';
 import { STAMP, check, machine, residentTmpfsFile } from '../sim-kernel/common.js';
 
 export { MiB, PAGE, check, describe, simClock } from '../sim-kernel/common.js';
 
-export const STRATEGIES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
+export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
 export const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
 
 /** "2.6" / "4.0" for benchmark ids. */

@@ -5,6 +5,7 @@
  * runs one engine in its own process, so these call sites stay monomorphic.
  */
 
+import { SYNC_MODES, type SyncMode } from '../workloads/stores.js';
 import { MiB } from './common.js';
 
 /**
@@ -32,8 +33,7 @@ export const ENGINE_TITLES: Record<EngineName, string> = {
 };
 
 /** Durability, named as SQLite's synchronous in WAL mode; each adapter documents its mapping. */
-export type SyncMode = 'off' | 'normal' | 'full';
-export const SYNC_MODES: readonly SyncMode[] = ['off', 'normal', 'full'];
+export { SYNC_MODES, type SyncMode };
 
 /** remapdb's simulated machine and pool counters (cumulative), to difference around a figure. */
 export interface SimProbe {

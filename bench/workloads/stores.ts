@@ -24,15 +24,15 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { open as openLmdbEnv, type RootDatabase } from 'lmdb';
 
-import { open as openRemapdb } from '../../src/index.js';
+import { open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
 
 export type EngineKind = 'remapdb' | 'sqlite' | 'lmdb';
 export const ENGINE_KINDS: readonly EngineKind[] = ['remapdb', 'sqlite', 'lmdb'];
-export type SyncMode = 'off' | 'normal' | 'full';
+export type { StrategyName, SyncMode };
+/** The durability modes, weakest first: the order benchmark tables show them in. */
 export const SYNC_MODES: readonly SyncMode[] = ['off', 'normal', 'full'];
-export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
-export const STRATEGIES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
+export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
 export type Personality = 'linux-2.6' | 'linux-4.0';
 export type Arch = 'x86_64' | 'i386' | 'i386-pae';
 

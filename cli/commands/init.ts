@@ -12,8 +12,6 @@ import { open } from '../../src/index.js';
 import { CodedError, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 
-export const STRATEGY_CHOICES = ['nonlinear', 'multi-mmap', 'pread'] as const;
-
 /** A directory a new database may go into: absent, or empty. */
 export function checkFreshDir(dir: string): void {
   if (!fs.existsSync(dir)) return;

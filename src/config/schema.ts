@@ -16,6 +16,7 @@
 
 import { z } from 'zod';
 import { COST_EVENTS, type CostEvent, type KernelConfig } from '../../sim-kernel/index.js';
+import { POLICY_NAMES, STRATEGY_NAMES } from '../../bufferpool/index.js';
 import { LOG_LEVELS } from './log.js';
 
 /** Page-table pages a kernel needs before it can map anything: one per level and data pages. */
@@ -45,8 +46,8 @@ function powerOfTwoIn(min: number, max: number) {
   return z.number({ error: allowed }).refine((v) => isPowerOfTwo(v) && v >= min && v <= max, { error: allowed });
 }
 
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: `one of ${values.join(' | ')}` });
+function oneOf<const T extends string>(values: readonly T[]) {
+  return z.enum(values as readonly [T, ...T[]], { error: `one of ${values.join(' | ')}` });
 }
 
 const costEntry = strictSection({
@@ -134,9 +135,9 @@ const kernelSection = strictSection({
 export type KernelSection = z.infer<typeof kernelSection>;
 
 const bufferpoolSection = strictSection({
-  strategy: oneOf(['nonlinear', 'multi-mmap', 'pread']),
+  strategy: oneOf(STRATEGY_NAMES),
   slots: intIn(1, 2 ** 22 - 1),
-  policy: oneOf(['clock', 'lru', '2q']),
+  policy: oneOf(POLICY_NAMES),
   shadowSlots: intIn(0, 2 ** 22 - 1),
   mlock: z.boolean({ error: 'true or false' }),
   evictBatch: intIn(1, 4096),
