@@ -5,14 +5,10 @@
  * view by name with the same shapes (src/inspect/views.ts).
  */
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { META_FILE, readSnapshots } from '../storage/index.js';
-import type { InspectState } from '../storage/index.js';
-import { CodedError, UsageError } from '../src/index.js';
-import { InspectClient } from '../src/inspect/index.js';
-import { asState, type ViewName, view } from '../src/inspect/index.js';
+import { UsageError } from '../src/index.js';
+import { InspectClient, loadSnapshotState, type ViewName, view } from '../src/inspect/index.js';
 
 export interface Source {
   /** What is being looked at, for headings: "snapshot 7 (close, 2026-…) of DIR" or "live: PATH (pid N)". */
@@ -30,26 +26,6 @@ export interface SourceArgs {
   timeoutMs?: number;
 }
 
-/** The newest (or chosen) snapshot of a database directory as an InspectState. */
-export function loadSnapshotState(dir: string, id?: number): { state: InspectState; id: number; count: number } {
-  if (!fs.existsSync(dir)) throw new CodedError('ENOENT', `${dir}: no such directory`);
-  if (!fs.statSync(dir).isDirectory()) throw new CodedError('ENOTDIR', `${dir}: not a directory (give a database directory)`);
-  const meta = path.join(dir, META_FILE);
-  if (!fs.existsSync(meta)) {
-    throw new CodedError('ENOENT', `${dir} has no ${META_FILE}: not a remapdb database (remapdb init ${dir} creates one)`);
-  }
-  const { list, snapshot } = readSnapshots(meta, id === undefined ? {} : { id });
-  if (snapshot === undefined) {
-    if (id !== undefined) {
-      throw new UsageError(`--snapshot ${id}: no such snapshot in ${meta} (kept: ${list.map((s) => s.id).join(', ') || 'none'})`);
-    }
-    throw new CodedError('REMAPDB_NO_SNAPSHOT', `${dir} has no buffer-pool snapshot yet: one is stored when the database closes ` +
-      '(or inspect a running engine with --live PATH)');
-  }
-  const rest = snapshot.kernel as Omit<InspectState, 'summary' | 'slots'>;
-  const state = asState({ ...rest, summary: snapshot.summary, slots: snapshot.slots }, `snapshot ${snapshot.id} in ${meta}`);
-  return { state, id: snapshot.id, count: list.length };
-}
 
 export async function openSource(a: SourceArgs): Promise<Source> {
   if ((a.dir === undefined) === (a.live === undefined)) {

@@ -8,6 +8,7 @@
  * serve.ts   serveInspection(db, socketPath): answer those views live
  * socket.ts  the newline-delimited JSON protocol over a 0600 Unix socket: server, client
  * paths.ts   the per-user runtime directory and default socket paths
+ * snapshot.ts a database's stored snapshot (meta.sqlite) as the same state, read-only
  */
 
 export {
@@ -20,3 +21,4 @@ export {
   type InspectServerOptions, inspectOnce, MAX_RESPONSE_BYTES, SUN_PATH_MAX_BYTES,
 } from './socket.js';
 export { defaultSocketPath, ensureRuntimeDir, runtimeDir } from './paths.js';
+export { loadSnapshotState } from './snapshot.js';

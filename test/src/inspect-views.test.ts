@@ -15,8 +15,7 @@ import { open } from '../../src/db.js';
 import { serveInspection } from '../../src/inspect/serve.js';
 import { inspectOnce } from '../../src/inspect/socket.js';
 import { parseSlotFilter, slotsView, summaryView, usageView, view, ptesView } from '../../src/inspect/views.js';
-import { loadSnapshotState } from '../../cli/inspect-source.js';
-import { createProgress, wantBars } from '../../cli/render/progress.js';
+import { loadSnapshotState } from '../../src/inspect/index.js';
 import type { Database } from '../../storage/database.js';
 import { FULL_OWNER_WALK_PAGES, OTHER_OWNER } from '../../storage/introspect.js';
 import { defaultSocketPath, ensureRuntimeDir, runtimeDir } from '../../src/inspect/paths.js';
@@ -145,29 +144,6 @@ t.test('serveInspection answers views and closes with the database', async (t) =
   await new Promise((r) => setTimeout(r, 50));
   t.notOk(fs.existsSync(sock), 'the socket is gone with the database');
   await t.rejects(inspectOnce(sock, 'summary'), { code: 'REMAPDB_INSPECT_NOT_RUNNING' });
-});
-
-t.test('progress bars only for a person at a terminal', async (t) => {
-  const tty = { isTTY: true } as NodeJS.WriteStream;
-  const pipe = { isTTY: false } as NodeJS.WriteStream;
-  t.equal(wantBars(false, {}, tty), true);
-  t.equal(wantBars(true, {}, tty), false, 'not with --json');
-  t.equal(wantBars(false, { CI: 'true' }, tty), false, 'not in CI');
-  t.equal(wantBars(false, { TERM: 'dumb' }, tty), false);
-  t.equal(wantBars(false, {}, pipe), false, 'not into a pipe');
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => { lines.push(s); return true; }) as typeof process.stderr.write;
-  try {
-    const p = createProgress(false);
-    p.event({ kind: 'load', workload: 'tpcb', engine: 'remapdb', done: 1, total: 2 });
-    p.log('a log line');
-    p.stop();
-    createProgress(false, true).log('quiet');
-  } finally {
-    process.stderr.write = write;
-  }
-  t.same(lines, ['a log line\n'], 'without bars: log lines as they come, events dropped, quiet is quiet');
 });
 
 t.test('default sockets live in a per-user 0700 directory', async (t) => {

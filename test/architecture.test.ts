@@ -1,0 +1,169 @@
+/**
+ * The house rules of the tree, checked on every test run so they cannot rot
+ * (README "Architecture"):
+ *
+ *   1. Imports only point down: cli → reliability → bench → src → storage → bufferpool →
+ *      sim-kernel. config/ is data anyone may read; nothing imports cli.
+ *   2. A lower layer is entered only through its face: from another top-level folder,
+ *      sim-kernel, bufferpool and storage are imported through their index.ts; bench and
+ *      reliability (embedders) reach src only through src/index.ts (the package "."); the
+ *      CLI through src's index files (src/index.ts, src/config/index.ts, src/inspect/index.ts).
+ *   3. Tests mirror the layers: test/<layer>/ imports product code of its own layer and the
+ *      layers below, plus the public API (src) that drives any layer; test helpers only of
+ *      its own layer and below. Never above: no storage test importing a benchmark or the CLI.
+ *   4. No product file in sim-kernel, bufferpool, storage, src or cli over 500 lines unless
+ *      its header says why ("over 500 lines" in its first 40 lines).
+ *   5. One vocabulary: SyncMode, the strategy, policy and personality name lists are each
+ *      written once in product code.
+ *
+ * The checker is a pure function over file texts, so the test also shows it catching a
+ * planted upward import.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import t from 'tap';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Layer ranks: a folder may import only folders of lower or equal rank. */
+const RANK: Readonly<Record<string, number>> = {
+  config: -1, 'sim-kernel': 0, bufferpool: 1, storage: 2, src: 3, bench: 4, reliability: 5, cli: 6,
+};
+const PRODUCT = Object.keys(RANK).filter((d) => d !== 'config');
+const FACED = new Set(['sim-kernel', 'bufferpool', 'storage']);
+const MAX_LINES = 500;
+
+type Files = ReadonlyMap<string, string>;
+
+/** Relative import specifiers of a TypeScript text: static, re-export, type-only and dynamic. */
+function importsOf(text: string): string[] {
+  const out: string[] = [];
+  const re = /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(re)) out.push((m[1] ?? m[2]) as string);
+  return out;
+}
+
+const topOf = (rel: string): string => rel.split('/')[0] as string;
+
+/** The rule violations in `files` (repo-relative path → text), one line each. */
+export function violations(files: Files): string[] {
+  const bad: string[] = [];
+  for (const [file, text] of files) {
+    const isTest = file.startsWith('test/');
+    const from = isTest ? (file.split('/')[1] as string) : topOf(file);
+    const fromRank = RANK[from];
+    if (fromRank === undefined) continue; // test/*.test.ts at the root of test/: cross-cutting checks
+    for (const spec of importsOf(text)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
+      const targetIsTest = target.startsWith('test/');
+      const to = targetIsTest ? (target.split('/')[1] as string) : topOf(target);
+      const toRank = RANK[to];
+      if (toRank === undefined) {
+        if (!(isTest && targetIsTest)) bad.push(`${file}: imports ${spec}, outside the layers`);
+        continue;
+      }
+      if (targetIsTest && !isTest) { bad.push(`${file}: product code imports a test (${spec})`); continue; }
+      const allowed = isTest && !targetIsTest ? Math.max(fromRank, RANK.src as number) : fromRank;
+      if (toRank > allowed) { bad.push(`${file}: imports ${target} — ${to} is above ${from} (rule 1: imports point down)`); continue; }
+      if (isTest || to === from) continue;
+      if (FACED.has(to) && target !== `${to}/index.ts`) {
+        bad.push(`${file}: imports ${target} — enter ${to} through ${to}/index.ts (rule 2)`);
+      } else if (to === 'src' && from !== 'cli' && target !== 'src/index.ts') {
+        bad.push(`${file}: imports ${target} — ${from} embeds remapdb through src/index.ts (rule 2)`);
+      } else if (to === 'src' && from === 'cli' && !/^src\/(?:[a-z-]+\/)?index\.ts$/.test(target)) {
+        bad.push(`${file}: imports ${target} — the CLI enters src through its index files (rule 2)`);
+      }
+    }
+    if (!isTest && ['sim-kernel', 'bufferpool', 'storage', 'src', 'cli'].includes(from)) {
+      const lines = text.split('\n').length;
+      if (lines > MAX_LINES && !/over 500 lines/i.test(text.split('\n').slice(0, 40).join('\n'))) {
+        bad.push(`${file}: ${lines} lines, over ${MAX_LINES} without saying why in its header (rule 4)`);
+      }
+    }
+  }
+  return bad;
+}
+
+/** Definitions that must be written once in product code (rule 5). */
+const VOCABULARY: ReadonlyArray<[string, RegExp]> = [
+  ['the SyncMode type', /\btype SyncMode\s*=/],
+  ['the strategy name list', /\[\s*'nonlinear',\s*'multi-mmap',\s*'pread'\s*\]/],
+  ['the policy name list', /\[\s*'clock',\s*'lru',\s*'2q'\s*\]/],
+  ['the personality name list', /\[\s*'linux-2\.6',\s*'linux-4\.0'\s*\]/],
+  ['the error-code table of the storage engine', /\bDB_CODES\s*=\s*\{/],
+];
+
+export function vocabularyCounts(files: Files): Map<string, string[]> {
+  const where = new Map<string, string[]>(VOCABULARY.map(([name]) => [name, []]));
+  for (const [file, text] of files) {
+    if (file.startsWith('test/')) continue;
+    for (const [name, re] of VOCABULARY) {
+      const n = text.match(new RegExp(re.source, 'g'))?.length ?? 0;
+      for (let i = 0; i < n; i++) where.get(name)?.push(file);
+    }
+  }
+  return where;
+}
+
+function readTree(): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== 'fixtures') walk(r);
+      } else if (e.name.endsWith('.ts')) {
+        files.set(r, fs.readFileSync(path.join(ROOT, r), 'utf8'));
+      }
+    }
+  };
+  for (const d of [...PRODUCT, 'test']) if (fs.existsSync(path.join(ROOT, d))) walk(d);
+  return files;
+}
+
+const tree = readTree();
+
+t.test('the tree keeps the house rules', async (t) => {
+  t.ok(tree.size > 200, `${tree.size} TypeScript files read`);
+  const found = violations(tree);
+  t.same(found, [], 'no violations');
+});
+
+t.test('one vocabulary: each definition written once in product code', async (t) => {
+  for (const [name, files] of vocabularyCounts(tree)) {
+    t.equal(files.length, 1, `${name}: ${files.join(', ') || 'nowhere'}`);
+  }
+});
+
+t.test('the checker catches what it forbids', async (t) => {
+  const before = new Set(violations(tree));
+  /** The violations that planting `line` in `file` adds. */
+  const planted = (file: string, line: string): string[] =>
+    violations(new Map([...tree, [file, `${tree.get(file) ?? ''}\n${line}\n`]])).filter((v) => !before.has(v));
+  t.match(planted('storage/pager.ts', "import { open } from '../src/index.js';"), [/storage\/pager\.ts: imports src\/index\.ts — src is above storage/],
+    'an upward import (storage → src)');
+  t.match(planted('sim-kernel/kernel.ts', "import type { BufferPool } from '../bufferpool/index.js';"), [/bufferpool is above sim-kernel/],
+    'an upward import (sim-kernel → bufferpool)');
+  t.match(planted('src/db.ts', "import { runCli } from '../cli/app.js';"), [/cli is above src/], 'the library importing the CLI');
+  t.match(planted('bench/workload.ts', "export { x } from '../storage/pager.js';"), [/enter storage through storage\/index\.ts/],
+    'a re-export past a layer\'s face');
+  t.match(planted('bench/workload.ts', "const m = await import('../src/db.js');"), [/embeds remapdb through src\/index\.ts/],
+    'a dynamic import past src/index.ts');
+  t.match(planted('cli/app.ts', "import { x } from '../src/inspect/views.js';"), [/the CLI enters src through its index files/],
+    'the CLI past src\'s index files');
+  t.match(planted('test/storage/catalog.test.ts', "import { x } from '../../bench/workloads/stores.js';"), [/bench is above storage/],
+    'a storage test importing a benchmark');
+  t.match(planted('test/src/config.test.ts', "import { x } from '../../cli/app.js';"), [/cli is above src/], 'a library test importing the CLI');
+  t.same(planted('test/storage/catalog.test.ts', "import { open } from '../../src/index.js';"), [], 'a storage test driving the public API');
+  t.match(planted('storage/pager.ts', "import { x } from '../test/storage/helpers.js';"), [/product code imports a test/],
+    'product code importing a test helper');
+  const long = violations(new Map([['bufferpool/huge.ts', '// a file\n'.repeat(MAX_LINES + 1)]]));
+  t.match(long, [/over 500 without saying why/], 'a long file without a reason');
+  t.same(violations(new Map([['bufferpool/huge.ts', `/** Why over 500 lines: one state machine. */\n${'x;\n'.repeat(MAX_LINES)}`]])), [],
+    'a long file that says why');
+  const dup = vocabularyCounts(new Map([...tree, ['bench/extra.ts', "export type SyncMode = 'off' | 'full';"]]));
+  t.equal(dup.get('the SyncMode type')?.length, 2, 'a second SyncMode is counted');
+});
