@@ -4,9 +4,8 @@
  * personality, and the side-by-side comparison of the strategies from 1K to 64K slots.
  */
 
-import { DEFAULT_COSTS_NS, resolveKernelConfig } from '../../sim-kernel/index.js';
 import type { Suite } from '../lib/harness.js';
-import { BASE_CONFIG } from '../sim-kernel/common.js';
+import { kernelEnvironment } from '../sim-kernel/common.js';
 import { hitBenches } from './hit.js';
 import { missBenches } from './miss.js';
 import { strategiesReport } from './strategies.js';
@@ -15,16 +14,11 @@ export const bufferpoolSuite: Suite = {
   name: 'bufferpool',
   description: 'buffer pool: fix/unfix hit path, miss path per strategy and personality, strategies side by side (VMAs, kernel bytes, sim µs/miss)',
   environment() {
-    const { costs, ...cfg } = resolveKernelConfig(BASE_CONFIG);
-    const custom = Object.entries(costs).filter(([ev, ns]) => DEFAULT_COSTS_NS[ev as keyof typeof DEFAULT_COSTS_NS] !== ns);
-    return {
-      'kernel config (base)': cfg,
-      'cost model': custom.length === 0 ? 'DEFAULT_COSTS_NS (sim-kernel/config.ts, from refs/costs-measured.md)' : Object.fromEntries(custom),
-      costsNs: costs,
+    return kernelEnvironment({
       'pool': 'policy clock, default options (shadowSlots max(16, slots/8), evictBatch min(64, slots/8), nonlinear window mlocked)',
       'database file': 'a tmpfs file (/dev/shm) written in full first, so every page is in the page cache: no disk I/O on a miss',
       'per-benchmark overrides': 'ramBytes, personality and pool size as listed in each benchmark\'s config column',
-    };
+    });
   },
   benches: [...hitBenches, ...missBenches, strategiesReport],
 };

@@ -4,7 +4,7 @@
  */
 
 import {
-  DEFAULT_KERNEL_CONFIG, Kernel, type KernelConfigInput, O_CREAT, O_RDWR, type Process,
+  DEFAULT_COSTS_NS, DEFAULT_KERNEL_CONFIG, Kernel, type KernelConfigInput, O_CREAT, O_RDWR, type Process, resolveKernelConfig,
 } from '../../sim-kernel/index.js';
 import type { SimClock } from '../lib/harness.js';
 
@@ -59,4 +59,20 @@ export function pageAt(p: Process, addr: number): number {
 
 export function check(ok: boolean, msg: () => string): void {
   if (!ok) throw new Error(msg());
+}
+
+/**
+ * The environment block of a suite run on BASE_CONFIG: the resolved kernel configuration,
+ * the cost model (named when it is the default, else the overridden events), and what
+ * each suite adds (`extra`).
+ */
+export function kernelEnvironment(extra: Record<string, unknown>): Record<string, unknown> {
+  const { costs, ...cfg } = resolveKernelConfig(BASE_CONFIG);
+  const custom = Object.entries(costs).filter(([ev, ns]) => DEFAULT_COSTS_NS[ev as keyof typeof DEFAULT_COSTS_NS] !== ns);
+  return {
+    'kernel config (base)': cfg,
+    'cost model': custom.length === 0 ? 'DEFAULT_COSTS_NS (sim-kernel/config.ts, from refs/costs-measured.md)' : Object.fromEntries(custom),
+    costsNs: costs,
+    ...extra,
+  };
 }

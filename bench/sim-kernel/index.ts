@@ -3,9 +3,8 @@
  * kernel-memory comparison of a nonlinear window with one mapping per page.
  */
 
-import { DEFAULT_COSTS_NS, resolveKernelConfig } from '../../sim-kernel/index.js';
 import type { Suite } from '../lib/harness.js';
-import { BASE_CONFIG } from './common.js';
+import { kernelEnvironment } from './common.js';
 import { kmemReport } from './kmem.js';
 import { mmapBenches } from './mmap.js';
 import { mmuBenches } from './mmu.js';
@@ -17,14 +16,9 @@ export const simKernelSuite: Suite = {
   name: 'sim-kernel',
   description: 'sim-kernel micro-benchmarks: translate/load32, remap_file_pages (2.6 and 4.0), mmap+munmap, kernel memory, reclaim and swap',
   environment() {
-    const { costs, ...cfg } = resolveKernelConfig(BASE_CONFIG);
-    const custom = Object.entries(costs).filter(([ev, ns]) => DEFAULT_COSTS_NS[ev as keyof typeof DEFAULT_COSTS_NS] !== ns);
-    return {
-      'kernel config (base)': cfg,
-      'cost model': custom.length === 0 ? 'DEFAULT_COSTS_NS (sim-kernel/config.ts, from refs/costs-measured.md)' : Object.fromEntries(custom),
-      costsNs: costs,
+    return kernelEnvironment({
       'per-benchmark overrides': 'ramBytes and personality/arch as listed in each benchmark\'s config column',
-    };
+    });
   },
   benches: [...mmuBenches, ...remapBenches, ...mmapBenches, kmemReport, ...reclaimBenches, seedReport],
 };
