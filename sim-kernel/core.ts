@@ -19,15 +19,15 @@ import type { KernelConfig } from './config.js';
 import { type ErrnoName, ERRNO, KernelError, kassert } from './errors.js';
 import {
   PG_ACTIVE, PG_ANON, PG_DIRTY, PG_MLOCKED, PG_PAGECACHE, PG_REFERENCED, PG_SWAPCACHE, PG_UPTODATE, PhysMem,
-} from './physmem.js';
-import { FaultInjector } from './faults.js';
+} from './mem/physmem.js';
+import { FaultInjector } from './inject/io-faults.js';
 import {
   LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_COUNT, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, Lru,
-} from './lru.js';
-import type { Mm } from './mm.js';
+} from './mem/lru.js';
+import type { Mm } from './mm/mm.js';
 import { Prng } from './prng.js';
-import { SwapDevice } from './swap.js';
-import { Inode, TMPFS_DEV, TMPFS_PREFIX } from './vfs.js';
+import { SwapDevice } from './mem/swap.js';
+import { Inode, TMPFS_DEV, TMPFS_PREFIX } from './fs/vfs.js';
 
 /** Convert a host fs error into the errno the simulated syscall reports. */
 export function hostError(err: unknown, syscall: string, what: string): KernelError {

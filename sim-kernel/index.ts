@@ -22,3 +22,4 @@ export { type PteInfo, formatPtes, type MeminfoFields } from './views.js';
 export { getArch, type Arch, type PteKind } from './arch.js';
 export { mulberry32, Prng } from './prng.js';
 export { VMSTAT_NAMES } from './accounting.js';
+export { type FaultConfig, type IoKind, type IoOutcome } from './inject/io-faults.js';

@@ -10,9 +10,9 @@
 
 import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
 import { Core } from './core.js';
-import type { Mm } from './mm.js';
+import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
-import { installReclaim } from './reclaim.js';
+import { installReclaim } from './mem/reclaim.js';
 import * as views from './views.js';
 
 export class Kernel {

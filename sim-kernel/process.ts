@@ -16,15 +16,15 @@ import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf } from './arch.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, S_IFREG } from './constants.js';
 import { Core, hostError } from './core.js';
 import { KernelError, SEGV_MAPERR, SegvError, kassert } from './errors.js';
-import { handleFault } from './fault.js';
-import { Mm } from './mm.js';
-import { doMadvise, doMincore } from './madvise.js';
-import { doMlock, doMlockall, doMunlockall } from './mlock.js';
-import * as mmapOps from './mmap.js';
-import { PT_NONE } from './pagetable.js';
-import { PG_PAGECACHE } from './physmem.js';
-import { TLB_DIRTY, TLB_WRITABLE } from './tlb.js';
-import { type Inode, OpenFile, type StatResult } from './vfs.js';
+import { handleFault } from './mm/fault.js';
+import { Mm } from './mm/mm.js';
+import { doMadvise, doMincore } from './syscalls/madvise.js';
+import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
+import * as mmapOps from './syscalls/mmap.js';
+import { PT_NONE } from './mm/pagetable.js';
+import { PG_PAGECACHE } from './mem/physmem.js';
+import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
+import { type Inode, OpenFile, type StatResult } from './fs/vfs.js';
 import * as views from './views.js';
 
 /** RLIMIT_NOFILE's usual soft limit. */

@@ -17,7 +17,7 @@
  * | 7    | BENCH_INCONSISTENT | a benchmark's consistency checks failed after the run          |
  */
 
-import { CodedError } from '../sim-kernel/errors.js';
+import { CodedError } from '../sim-kernel/index.js';
 
 export { CodedError };
 export { ConfigError, type ConfigErrorCode } from './config/errors.js';

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { CodedError } from '../../sim-kernel/errors.js';
+import { CodedError } from '../../sim-kernel/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 

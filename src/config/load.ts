@@ -18,8 +18,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { COST_EVENTS, resolveKernelConfig, type CostModel, type KernelConfig } from '../../sim-kernel/config.js';
-import { CodedError } from '../../sim-kernel/errors.js';
+import { COST_EVENTS, resolveKernelConfig, type CostModel, type KernelConfig } from '../../sim-kernel/index.js';
+import { CodedError } from '../../sim-kernel/index.js';
 import { packageRoot } from '../package-root.js';
 import { ENV_CONFIG, ENV_PROFILE, envLayers, envValue } from './env.js';
 import { ConfigError } from './errors.js';

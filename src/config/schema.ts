@@ -15,7 +15,7 @@
  */
 
 import { z } from 'zod';
-import { COST_EVENTS, type CostEvent, type KernelConfig } from '../../sim-kernel/config.js';
+import { COST_EVENTS, type CostEvent, type KernelConfig } from '../../sim-kernel/index.js';
 import { LOG_LEVELS } from '../log.js';
 
 /** Page-table pages a kernel needs before it can map anything: one per level and data pages. */

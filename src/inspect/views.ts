@@ -14,7 +14,7 @@
  *   kernel   meminfo, vmstat, kernel memory and simulated time by event
  */
 
-import { CodedError } from '../../sim-kernel/errors.js';
+import { CodedError } from '../../sim-kernel/index.js';
 import type { InspectState, SlotColumns } from '../../storage/introspect.js';
 
 export const VIEW_NAMES = ['summary', 'slots', 'usage', 'ptes', 'maps', 'smaps', 'meminfo', 'vmstat', 'kernel'] as const;

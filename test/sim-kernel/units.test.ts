@@ -12,12 +12,12 @@ import {
   getArch, maxSwapOffset, pfnOf, presentHi, presentLo, pteKind, swapHi, swapLo, swapOffset, swapType,
 } from '../../sim-kernel/arch.js';
 import { DEFAULT_COSTS_NS, type ArchName } from '../../sim-kernel/config.js';
-import { LRU_ACTIVE_FILE, LRU_INACTIVE_FILE, Lru } from '../../sim-kernel/lru.js';
-import { PT_NONE, PageTables } from '../../sim-kernel/pagetable.js';
-import { PG_ANON, PG_PAGECACHE, PhysMem } from '../../sim-kernel/physmem.js';
+import { LRU_ACTIVE_FILE, LRU_INACTIVE_FILE, Lru } from '../../sim-kernel/mem/lru.js';
+import { PT_NONE, PageTables } from '../../sim-kernel/mm/pagetable.js';
+import { PG_ANON, PG_PAGECACHE, PhysMem } from '../../sim-kernel/mem/physmem.js';
 import { Prng } from '../../sim-kernel/prng.js';
-import { SwapDevice } from '../../sim-kernel/swap.js';
-import { PageIndex } from '../../sim-kernel/vfs.js';
+import { SwapDevice } from '../../sim-kernel/mem/swap.js';
+import { PageIndex } from '../../sim-kernel/fs/vfs.js';
 
 const ARCHES: ArchName[] = ['x86_64', 'i386', 'i386-pae'];
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { KernelError } from '../../sim-kernel/errors.js';
+import { KernelError } from '../../sim-kernel/index.js';
 import { ConfigError } from '../../src/config/index.js';
 import { CodedError, EXIT_CODE_TABLE, EXIT_CODES, REMAPDB_CODES, UsageError, exitCodeFor } from '../../src/errors.js';
 

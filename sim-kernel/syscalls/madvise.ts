@@ -9,15 +9,15 @@
  * then reported as ENOMEM.
  */
 
-import { filePgoff, pteKind, swapOffset } from './arch.js';
+import { filePgoff, pteKind, swapOffset } from '../arch.js';
 import {
   MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, VM_HUGETLB, VM_LOCKED, VM_NONLINEAR,
   VM_RAND_READ, VM_SEQ_READ,
-} from './constants.js';
-import { KernelError } from './errors.js';
+} from '../constants.js';
+import { KernelError } from '../errors.js';
 import { fixupFlags } from './mmap.js';
-import type { Mm } from './mm.js';
-import type { Vma } from './vma.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
 
 const VM_READHINTMASK = VM_SEQ_READ | VM_RAND_READ;
 

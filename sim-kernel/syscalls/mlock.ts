@@ -10,13 +10,13 @@
  * EINVAL for bad mlockall flags; mmap(MAP_LOCKED) past the limit is EAGAIN.
  */
 
-import { PTE_PRESENT, pfnOf } from './arch.js';
-import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from './constants.js';
-import { KernelError } from './errors.js';
+import { PTE_PRESENT, pfnOf } from '../arch.js';
+import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from '../constants.js';
+import { KernelError } from '../errors.js';
 import { fixupFlags, makePagesPresent } from './mmap.js';
-import type { Mm } from './mm.js';
-import type { Process } from './process.js';
-import type { Vma } from './vma.js';
+import type { Mm } from '../mm/mm.js';
+import type { Process } from '../process.js';
+import type { Vma } from '../mm/vma.js';
 
 function limitPages(mm: Mm): number {
   const lim = mm.core.config.memlockLimitBytes;

@@ -18,16 +18,16 @@
  *   without keeping nonlinear offsets as file PTEs), mapPage (install a present PTE).
  */
 
-import { EV, VS } from './accounting.js';
+import { EV, VS } from '../accounting.js';
 import {
   PTE_ACCESSED, PTE_DIRTY, PTE_FILE, PTE_PRESENT, PTE_PROTNONE, PTE_RW, PTE_USER,
   fileHi, fileLo, filePgoff, pfnOf, presentHi, presentLo, pteKind, swapOffset,
-} from './arch.js';
-import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from './constants.js';
-import type { Core } from './core.js';
-import { kassert } from './errors.js';
+} from '../arch.js';
+import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from '../constants.js';
+import type { Core } from '../core.js';
+import { kassert } from '../errors.js';
 import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
-import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from './physmem.js';
+import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from '../mem/physmem.js';
 import { Tlb } from './tlb.js';
 import { Vma } from './vma.js';
 import { VmaTree } from './vma-tree.js';

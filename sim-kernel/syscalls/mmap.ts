@@ -11,22 +11,22 @@
 
 import * as fs from 'node:fs';
 
-import { EV } from './accounting.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from './arch.js';
+import { EV } from '../accounting.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from '../arch.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_TYPE,
   MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_READ, PROT_WRITE, VM_LOCKED, VM_MAYSHARE,
   VM_MAYWRITE, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
-} from './constants.js';
-import { type Core, hostError } from './core.js';
-import { KernelError, kassert } from './errors.js';
-import { populate } from './fault.js';
-import type { Mm } from './mm.js';
+} from '../constants.js';
+import { type Core, hostError } from '../core.js';
+import { KernelError, kassert } from '../errors.js';
+import { populate } from '../mm/fault.js';
+import type { Mm } from '../mm/mm.js';
 import { canDoMlock, checkMapLocked } from './mlock.js';
-import { PG_PAGECACHE } from './physmem.js';
-import type { Process } from './process.js';
-import type { Inode, OpenFile } from './vfs.js';
-import { Vma, VM_MAY_ALL, protToVmFlags } from './vma.js';
+import { PG_PAGECACHE } from '../mem/physmem.js';
+import type { Process } from '../process.js';
+import type { Inode, OpenFile } from '../fs/vfs.js';
+import { Vma, VM_MAY_ALL, protToVmFlags } from '../mm/vma.js';
 
 interface MapSource {
   inode: Inode;

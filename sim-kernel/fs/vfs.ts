@@ -11,7 +11,7 @@
  *   4. iMmap holds the linear VMAs mapping this file, iMmapNonlinear the VM_NONLINEAR ones.
  */
 
-import type { Vma } from './vma.js';
+import type { Vma } from '../mm/vma.js';
 
 export type InodeKind = 'host' | 'tmpfs';
 

@@ -14,17 +14,17 @@
  * does not allow → SEGV_ACCERR. A file page at or past EOF → SIGBUS; a failed read → SIGBUS.
  */
 
-import { EV, VS } from './accounting.js';
+import { EV, VS } from '../accounting.js';
 import {
   PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf, pteKind, swapOffset,
-} from './arch.js';
-import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from './constants.js';
+} from '../arch.js';
+import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from '../constants.js';
 import {
   BUS_ADRERR, BUS_OBJERR, BusError, KernelError, SEGV_ACCERR, SEGV_MAPERR, SegvError, kassert,
-} from './errors.js';
+} from '../errors.js';
 import type { Mm } from './mm.js';
 import { PT_ENOMEM } from './pagetable.js';
-import { PG_ANON, PG_SWAPCACHE } from './physmem.js';
+import { PG_ANON, PG_SWAPCACHE } from '../mem/physmem.js';
 import type { Vma } from './vma.js';
 
 /** Resolve a fault at addr so that the access can be retried. Throws the signal or ENOMEM. */

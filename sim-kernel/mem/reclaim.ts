@@ -14,17 +14,17 @@
  * Work is counted (pgscan, pgsteal, pgrefill, pgscan_nonlinear_ptes) and charged.
  */
 
-import { EV, VS } from './accounting.js';
-import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from './arch.js';
-import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from './constants.js';
-import type { Core } from './core.js';
-import { kassert } from './errors.js';
+import { EV, VS } from '../accounting.js';
+import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from '../arch.js';
+import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from '../constants.js';
+import type { Core } from '../core.js';
+import { kassert } from '../errors.js';
 import {
   LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE,
 } from './lru.js';
-import type { Mm } from './mm.js';
+import type { Mm } from '../mm/mm.js';
 import { PG_ACTIVE, PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_REFERENCED, PG_SWAPCACHE } from './physmem.js';
-import type { Vma } from './vma.js';
+import type { Vma } from '../mm/vma.js';
 
 const SWAP_SUCCESS = 0;
 const SWAP_AGAIN = 1;
