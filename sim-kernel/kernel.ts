@@ -14,6 +14,7 @@ import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
 import { installReclaim } from './mem/reclaim.js';
 import * as views from './views.js';
+import { syncAll } from './fs/pagecache.js';
 
 export class Kernel {
   readonly config: KernelConfig;
@@ -104,7 +105,7 @@ export class Kernel {
 
   /** sync(2): write back every dirty page of every host file and fsync it. */
   sync(): void {
-    this.#core.syncAll();
+    syncAll(this.#core);
   }
 
   /**

@@ -250,7 +250,7 @@ export function meminfoFields(core: Core, mms: readonly Mm[]): MeminfoFields {
       cached++;
       if ((fl & PG_DIRTY) !== 0) dirty++;
       if ((mem.mapcount[f] as number) > 0) mapped++;
-      const inode = core.inodes[mem.owner[f] as number];
+      const inode = core.vfs.inodes[mem.owner[f] as number];
       if (inode !== null && inode !== undefined && inode.kind === 'tmpfs') shmem++;
     } else if ((fl & PG_ANON) !== 0) anon++;
   }

@@ -31,6 +31,9 @@ import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from '../mem/physmem.js';
 import { Tlb } from './tlb.js';
 import { Vma } from './vma.js';
 import { VmaTree } from './vma-tree.js';
+import { allocFrame, freeFrame, mlockPage, munlockPage } from '../mem/page-alloc.js';
+import { markDirty } from '../fs/pagecache.js';
+import { deleteFromSwapCache, freeSwapAndCache } from '../mem/swapcache.js';
 
 /** mmap_base's gap below TASK_SIZE (MIN_GAP, 128 MiB: RLIMIT_STACK 8 MiB is smaller). */
 const MMAP_GAP_BYTES = 128 * 1024 * 1024;
@@ -63,7 +66,7 @@ export class Mm {
     this.core = core;
     this.pageSize = core.pageSize;
     this.taskSize = core.arch.taskSize;
-    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed, (k, z) => core.allocFrame(k, z), (f) => core.freeFrame(f));
+    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed, (k, z) => allocFrame(core, k, z), (f) => freeFrame(core, f));
     this.tlb = new Tlb(core.config.tlbEntries);
     this.mmapBase = Math.floor((this.taskSize - MMAP_GAP_BYTES) / this.pageSize) * this.pageSize;
     this.freeAreaCache = this.mmapBase;
@@ -302,7 +305,7 @@ export class Mm {
     else this.rssFile++;
     (mem.refcount[f] as number)++;
     (mem.mapcount[f] as number)++;
-    if ((v.flags & VM_LOCKED) !== 0) this.core.mlockPage(f);
+    if ((v.flags & VM_LOCKED) !== 0) mlockPage(this.core, f);
   }
 
   /**
@@ -313,18 +316,18 @@ export class Mm {
     const mem = this.core.mem;
     const f = pfnOf(this.core.arch, lo, hi);
     const fl = mem.flags[f] as number;
-    if ((v.flags & VM_LOCKED) !== 0) this.core.munlockPage(f);
-    if ((lo & PTE_DIRTY) !== 0) this.core.markDirty(f);
+    if ((v.flags & VM_LOCKED) !== 0) munlockPage(this.core, f);
+    if ((lo & PTE_DIRTY) !== 0) markDirty(this.core, f);
     (mem.mapcount[f] as number)--;
     (mem.refcount[f] as number)--;
     if ((fl & PG_ANON) !== 0) {
       this.rssAnon--;
       // An anonymous page lives while a PTE, a pin or the swap cache references it.
-      if (mem.refcount[f] === 0) this.core.freeFrame(f);
+      if (mem.refcount[f] === 0) freeFrame(this.core, f);
       else if ((fl & PG_SWAPCACHE) !== 0 && mem.mapcount[f] === 0 && mem.pin[f] === 0) {
         // free_page_and_swap_cache: a swap copy nobody else refers to goes with the page.
         const swap = this.core.swap;
-        if (swap !== null && swap.useCount[mem.swapSlot[f] as number] === 1) this.core.deleteFromSwapCache(f);
+        if (swap !== null && swap.useCount[mem.swapSlot[f] as number] === 1) deleteFromSwapCache(this.core, f);
       }
     } else {
       this.rssFile--;
@@ -368,7 +371,7 @@ export class Mm {
       this.flushTlbPage(vpn);
       this.unmapPresent(lo, hi, v);
     } else if (kind === 'swap') {
-      this.core.freeSwapAndCache(swapOffset(this.core.arch, lo, hi));
+      freeSwapAndCache(this.core, swapOffset(this.core.arch, lo, hi));
     }
   }
 
@@ -394,7 +397,7 @@ export class Mm {
         // With zap_details (truncate, DONTNEED on nonlinear) non-present PTEs are left alone.
         if (keepOffsets) return;
         this.setPte(w, 0, 0);
-        if (kind === 'swap') this.core.freeSwapAndCache(swapOffset(arch, lo, hi));
+        if (kind === 'swap') freeSwapAndCache(this.core, swapOffset(arch, lo, hi));
         changed++;
         return;
       }

@@ -18,7 +18,7 @@ import {
   MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_READ, PROT_WRITE, VM_LOCKED, VM_MAYSHARE,
   VM_MAYWRITE, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
 } from '../constants.js';
-import { type Core, hostError } from '../core.js';
+import { type Core } from '../core.js';
 import { KernelError, kassert } from '../errors.js';
 import { populate } from '../mm/fault.js';
 import type { Mm } from '../mm/mm.js';
@@ -27,6 +27,9 @@ import { PG_PAGECACHE } from '../mem/physmem.js';
 import type { Process } from '../process.js';
 import type { Inode, OpenFile } from '../fs/vfs.js';
 import { Vma, VM_MAY_ALL, protToVmFlags } from '../mm/vma.js';
+import { allocFrame } from '../mem/page-alloc.js';
+import { addToCache, findPage, getPage, markDirty, maybeReleaseInode, syncHost, truncatePages, writebackInode } from '../fs/pagecache.js';
+import { hostError } from '../errors.js';
 
 interface MapSource {
   inode: Inode;
@@ -111,8 +114,8 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
   } else if (type === MAP_SHARED) {
     // Shared anonymous memory is a shmem file nobody can name ("/dev/zero (deleted)").
     vmFlags |= VM_SHARED | VM_MAYSHARE;
-    inode = core.createTmpfsInode('/dev/zero');
-    core.tmpfs.delete('/dev/zero');
+    inode = core.vfs.createTmpfsInode('/dev/zero');
+    core.vfs.tmpfs.delete('/dev/zero');
     inode.nlink = 0;
     inode.size = len;
     pgoff = 0;
@@ -235,7 +238,7 @@ export function unmapVma(mm: Mm, v: Vma): void {
   mm.totalVm -= (v.end - v.start) / ps;
   if ((v.flags & VM_LOCKED) !== 0) mm.lockedVm -= (v.end - v.start) / ps;
   mm.removeVma(v);
-  if (v.inode !== null) mm.core.maybeReleaseInode(v.inode);
+  if (v.inode !== null) maybeReleaseInode(mm.core, v.inode);
 }
 
 export function exitMmap(mm: Mm): void {
@@ -410,7 +413,7 @@ function remapEmulated(proc: Process, start: number, size: number, prot: number,
     mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
   } finally {
     inode.openCount--;
-    proc.core.maybeReleaseInode(inode);
+    maybeReleaseInode(proc.core, inode);
   }
 }
 
@@ -462,7 +465,7 @@ export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void 
     if ((lo & PTE_PRESENT) === 0 || (lo & PTE_DIRTY) === 0) return;
     const hi = mm.pteHi(w);
     mm.setPte(w, (lo & ~PTE_DIRTY) >>> 0, hi);
-    mm.core.markDirty(pfnOf(mm.core.arch, lo, hi));
+    markDirty(mm.core, pfnOf(mm.core.arch, lo, hi));
     any = true;
   });
   if (any) mm.flushTlbRange(start / ps, end / ps);
@@ -475,8 +478,8 @@ export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void 
  * last reported one is reported now, once per open file (errseq_t).
  */
 export function syncInode(core: Core, inode: Inode, data: boolean, syscall: string, file: OpenFile | null): void {
-  core.writebackInode(inode);
-  const err = inode.kind === 'host' ? core.syncHost(inode, data) : null;
+  writebackInode(core, inode);
+  const err = inode.kind === 'host' ? syncHost(core, inode, data) : null;
   if (err !== null) inode.recordWritebackError(err === 'ENOSPC' ? 'ENOSPC' : 'EIO');
   if (file !== null && file.errSeen !== inode.wbErrSeq && inode.wbErr !== null) {
     file.errSeen = inode.wbErrSeq;
@@ -494,21 +497,21 @@ export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, off
     const pgoff = Math.floor(pos / ps);
     const inPage = pos - pgoff * ps;
     const n = Math.min(ps - inPage, end - pos);
-    let f = core.findPage(inode, pgoff);
+    let f = findPage(inode, pgoff);
     if (f < 0) {
       const whole = inPage === 0 && n === ps;
       if ((inode.kind === 'host' && !whole && pgoff * ps < inode.size) || inode.swapped.has(pgoff)) {
         // prepare_write reads a partly written page first; a tmpfs page in swap comes back
         // (shmem_getpage), so the file never has the page both in RAM and in swap.
-        f = core.getPage(inode, pgoff, syscall);
+        f = getPage(core, inode, pgoff, syscall);
       } else {
-        f = core.allocFrame(PG_PAGECACHE, !whole);
+        f = allocFrame(core, PG_PAGECACHE, !whole);
         if (f < 0) throw core.oom(syscall, `no free frame for page ${pgoff} of ${inode.path}`);
-        core.addToCache(inode, pgoff, f);
+        addToCache(core, inode, pgoff, f);
       }
     }
     mem.bytes.set(buf.subarray(pos - offset, pos - offset + n), f * ps + inPage);
-    core.markDirty(f);
+    markDirty(core, f);
     core.acct.charge(EV.pageCopy, n / ps);
     pos += n;
     // i_size grows page by page (generic_write_end), not after the loop: the next page's
@@ -543,11 +546,11 @@ export function truncateInode(core: Core, inode: Inode, length: number, doHost: 
   for (const v of [...inode.iMmapNonlinear]) {
     if (v.mm !== null) v.mm.zapRange(v, v.start, v.end, true, firstPg);
   }
-  core.truncatePages(inode, firstPg);
+  truncatePages(core, inode, firstPg);
   // truncate_partial_page: bytes past the new EOF in the last page read as zero.
   const tail = length % ps;
   if (tail !== 0) {
-    const f = core.findPage(inode, firstPg - 1);
+    const f = findPage(inode, firstPg - 1);
     if (f >= 0) mem(core).fill(0, f * ps + tail, (f + 1) * ps);
   }
 }
