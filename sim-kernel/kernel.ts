@@ -10,11 +10,11 @@
 
 import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
 import { Core } from './core.js';
+import { syncAll } from './fs/pagecache.js';
+import { installReclaim } from './mem/reclaim.js';
 import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
-import { installReclaim } from './mem/reclaim.js';
 import * as views from './views.js';
-import { syncAll } from './fs/pagecache.js';
 
 export class Kernel {
   readonly config: KernelConfig;

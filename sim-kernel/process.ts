@@ -15,21 +15,20 @@ import { EV, VS } from './accounting.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf } from './arch.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, S_IFREG } from './constants.js';
 import { Core } from './core.js';
-import { KernelError, SEGV_MAPERR, SegvError, kassert } from './errors.js';
+import { KernelError, SEGV_MAPERR, SegvError, hostError, kassert } from './errors.js';
+import { findPage, getPage, markDirty, maybeReleaseInode } from './fs/pagecache.js';
+import { type Inode, InodeTable, OpenFile, type StatResult } from './fs/vfs.js';
+import { freeFrame, markAccessed } from './mem/page-alloc.js';
+import { PG_PAGECACHE } from './mem/physmem.js';
 import { handleFault } from './mm/fault.js';
 import { Mm } from './mm/mm.js';
+import { PT_NONE } from './mm/pagetable.js';
+import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
+import { doRemapFilePages } from './syscalls/fremap.js';
 import { doMadvise, doMincore } from './syscalls/madvise.js';
 import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
 import * as mmapOps from './syscalls/mmap.js';
-import { PT_NONE } from './mm/pagetable.js';
-import { PG_PAGECACHE } from './mem/physmem.js';
-import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
-import { type Inode, OpenFile, type StatResult } from './fs/vfs.js';
 import * as views from './views.js';
-import { freeFrame, markAccessed } from './mem/page-alloc.js';
-import { findPage, getPage, markDirty, maybeReleaseInode } from './fs/pagecache.js';
-import { InodeTable } from './fs/vfs.js';
-import { hostError } from './errors.js';
 
 /** RLIMIT_NOFILE's usual soft limit. */
 const MAX_FDS = 1024;
@@ -245,7 +244,7 @@ export class Process {
   remap_file_pages(start: number, size: number, prot: number, pgoff: number, flags: number): void {
     this.#enter();
     this.core.acct.count(VS.nr_remaps);
-    mmapOps.doRemapFilePages(this, start, size, prot, pgoff, flags);
+    doRemapFilePages(this, start, size, prot, pgoff, flags);
   }
 
   msync(addr: number, length: number, flags: number): void {

@@ -11,11 +11,11 @@ import {
   VM_SHARED, VM_WRITE,
 } from './constants.js';
 import type { Core } from './core.js';
-import type { Mm } from './mm/mm.js';
 import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE } from './mem/lru.js';
 import { PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_PAGETABLE, PG_SWAPCACHE } from './mem/physmem.js';
-import type { Process } from './process.js';
+import type { Mm } from './mm/mm.js';
 import type { Vma } from './mm/vma.js';
+import type { Process } from './process.js';
 
 function hex8(n: number): string {
   return n.toString(16).padStart(8, '0');

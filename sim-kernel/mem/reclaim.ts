@@ -19,13 +19,13 @@ import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from
 import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from '../constants.js';
 import type { Core } from '../core.js';
 import { kassert } from '../errors.js';
+import { removeFromCache, writebackPage } from '../fs/pagecache.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
 import {
   LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE,
 } from './lru.js';
-import type { Mm } from '../mm/mm.js';
 import { PG_ACTIVE, PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_REFERENCED, PG_SWAPCACHE } from './physmem.js';
-import type { Vma } from '../mm/vma.js';
-import { removeFromCache, writebackPage } from '../fs/pagecache.js';
 import { addToSwapCache, deleteFromSwapCache, swapWriteFrom } from './swapcache.js';
 
 const SWAP_SUCCESS = 0;

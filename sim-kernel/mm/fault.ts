@@ -22,13 +22,13 @@ import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, V
 import {
   BUS_ADRERR, BUS_OBJERR, BusError, KernelError, SEGV_ACCERR, SEGV_MAPERR, SegvError, kassert,
 } from '../errors.js';
+import { findPage, getPage } from '../fs/pagecache.js';
+import { allocFrame, freeFrame } from '../mem/page-alloc.js';
+import { PG_ANON, PG_SWAPCACHE } from '../mem/physmem.js';
+import { addToSwapCache, deleteFromSwapCache, swapReadInto } from '../mem/swapcache.js';
 import type { Mm } from './mm.js';
 import { PT_ENOMEM } from './pagetable.js';
-import { PG_ANON, PG_SWAPCACHE } from '../mem/physmem.js';
 import type { Vma } from './vma.js';
-import { allocFrame, freeFrame } from '../mem/page-alloc.js';
-import { findPage, getPage } from '../fs/pagecache.js';
-import { addToSwapCache, deleteFromSwapCache, swapReadInto } from '../mem/swapcache.js';
 
 /** Resolve a fault at addr so that the access can be retried. Throws the signal or ENOMEM. */
 export function handleFault(mm: Mm, addr: number, write: boolean): void {

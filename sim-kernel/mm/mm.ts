@@ -3,7 +3,7 @@
  *
  * Owns: the VMA tree (rbtree + list, vma-tree.ts) and its one-entry find_vma cache,
  * the page tables, the TLB, map_count, total_vm, locked_vm, rss, the top-down
- * free_area_cache; and the PTE primitives (set, zap, map a page) used by faults,
+ * free_area_cache (searched and moved by unmapped-area.ts); and the PTE primitives (set, zap, map a page) used by faults,
  * remap_file_pages, munmap and mprotect.
  * Invariants (checkInvariants):
  *   1. The VMA tree holds non-overlapping page-aligned VMAs inside [0, TASK_SIZE).
@@ -26,19 +26,15 @@ import {
 import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from '../constants.js';
 import type { Core } from '../core.js';
 import { kassert } from '../errors.js';
-import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
-import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from '../mem/physmem.js';
-import { Tlb } from './tlb.js';
-import { Vma } from './vma.js';
-import { VmaTree } from './vma-tree.js';
-import { allocFrame, freeFrame, mlockPage, munlockPage } from '../mem/page-alloc.js';
 import { markDirty } from '../fs/pagecache.js';
+import { allocFrame, freeFrame, mlockPage, munlockPage } from '../mem/page-alloc.js';
+import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from '../mem/physmem.js';
 import { deleteFromSwapCache, freeSwapAndCache } from '../mem/swapcache.js';
-
-/** mmap_base's gap below TASK_SIZE (MIN_GAP, 128 MiB: RLIMIT_STACK 8 MiB is smaller). */
-const MMAP_GAP_BYTES = 128 * 1024 * 1024;
-/** Lowest address handed out (mmap_min_addr). */
-export const MMAP_MIN_ADDR = 0x10000;
+import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
+import { Tlb } from './tlb.js';
+import { VmaTree } from './vma-tree.js';
+import { MMAP_GAP_BYTES } from './unmapped-area.js';
+import { Vma } from './vma.js';
 
 export class Mm {
   readonly id: number;
@@ -210,50 +206,6 @@ export class Mm {
       return next;
     }
     return null;
-  }
-
-  // ---- address allocation ----
-
-  /** arch_get_unmapped_area_topdown with its free_area_cache; -1 when no hole fits. */
-  getUnmappedArea(hint: number, len: number): number {
-    const ps = this.pageSize;
-    if (len > this.taskSize) return -1;
-    if (hint !== 0) {
-      const a = Math.ceil(hint / ps) * ps;
-      const v = this.findVma(a);
-      if (a >= MMAP_MIN_ADDR && this.taskSize - len >= a && (v === null || a + len <= v.start)) return a;
-    }
-    let addr = this.freeAreaCache;
-    if (addr >= len + MMAP_MIN_ADDR) {
-      const v = this.findVma(addr - len);
-      if (v === null || addr <= v.start) {
-        this.freeAreaCache = addr - len;
-        return addr - len;
-      }
-    }
-    addr = this.mmapBase - len;
-    while (addr >= MMAP_MIN_ADDR) {
-      const v = this.findVma(addr);
-      if (v === null || addr + len <= v.start) {
-        this.freeAreaCache = addr;
-        return addr;
-      }
-      addr = v.start - len;
-    }
-    // Bottom-up fallback from TASK_UNMAPPED_BASE (TASK_SIZE / 3), as the kernel does.
-    addr = Math.ceil(this.taskSize / 3 / ps) * ps;
-    for (;;) {
-      if (addr + len > this.taskSize) return -1;
-      const v = this.findVma(addr);
-      if (v === null || addr + len <= v.start) return addr;
-      addr = v.end;
-    }
-  }
-
-  /** arch_unmap_area_topdown: a hole opened at the top moves the cache up. */
-  noteUnmapped(end: number): void {
-    if (end > this.freeAreaCache) this.freeAreaCache = end;
-    if (this.freeAreaCache > this.mmapBase) this.freeAreaCache = this.mmapBase;
   }
 
   // ---- PTE primitives ----

@@ -9,8 +9,8 @@
 import {
   PROT_EXEC, PROT_READ, PROT_WRITE, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE,
 } from '../constants.js';
-import type { Mm } from './mm.js';
 import type { Inode, OpenFile } from '../fs/vfs.js';
+import type { Mm } from './mm.js';
 import { VmaTreeNode } from './vma-tree.js';
 
 let nextVmaId = 1;

@@ -6,9 +6,10 @@
  * exposes them by their Linux names. Owns no state: they work on an Mm and the Core.
  */
 
+export { doRemapFilePages } from './fremap.js';
 export { doMadvise, doMincore } from './madvise.js';
 export { canDoMlock, checkMapLocked, doMlock, doMlockall, doMunlockall } from './mlock.js';
 export {
-  doMmap, doMprotect, doMsync, doMunmap, doRemapFilePages, exitMmap, fixupFlags, makePagesPresent, mmapRegion,
+  doMmap, doMprotect, doMsync, doMunmap, exitMmap, fixupFlags, makePagesPresent, mmapRegion,
   moveDirtyBits, syncInode, truncateInode, unmapVma, writeThroughCache,
 } from './mmap.js';

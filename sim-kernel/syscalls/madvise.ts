@@ -15,10 +15,10 @@ import {
   VM_RAND_READ, VM_SEQ_READ,
 } from '../constants.js';
 import { KernelError } from '../errors.js';
-import { fixupFlags } from './mmap.js';
+import { findPage, getPage } from '../fs/pagecache.js';
 import type { Mm } from '../mm/mm.js';
 import type { Vma } from '../mm/vma.js';
-import { findPage, getPage } from '../fs/pagecache.js';
+import { fixupFlags } from './mmap.js';
 
 const VM_READHINTMASK = VM_SEQ_READ | VM_RAND_READ;
 

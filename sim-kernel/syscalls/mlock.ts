@@ -13,11 +13,11 @@
 import { PTE_PRESENT, pfnOf } from '../arch.js';
 import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from '../constants.js';
 import { KernelError } from '../errors.js';
-import { fixupFlags, makePagesPresent } from './mmap.js';
-import type { Mm } from '../mm/mm.js';
-import type { Process } from '../process.js';
-import type { Vma } from '../mm/vma.js';
 import { mlockPage, munlockPage } from '../mem/page-alloc.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
+import type { Process } from '../process.js';
+import { fixupFlags, makePagesPresent } from './mmap.js';
 
 function limitPages(mm: Mm): number {
   const lim = mm.core.config.memlockLimitBytes;
