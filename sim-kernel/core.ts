@@ -54,9 +54,9 @@ export class Core {
   readonly swap: SwapDevice | null;
   /** Live address spaces by id (anonymous pages name theirs in PhysMem.owner). */
   readonly mms = new Map<number, Mm>();
-  /** Reclaim (reclaim.ts): free at least `want` frames; returns how many it freed. */
+  /** Reclaim (mem/reclaim.ts): free at least `want` frames; returns how many it freed. */
   reclaimHook: ((want: number, direct: boolean) => number) | null = null;
-  /** pdflush (reclaim.ts): write back expired dirty pages. */
+  /** pdflush (mem/reclaim.ts): write back expired dirty pages. */
   writebackHook: (() => void) | null = null;
   /** Set when free memory fell below the low watermark: kswapd runs at the next step. */
   kswapdWanted = false;

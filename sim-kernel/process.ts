@@ -5,8 +5,8 @@
  *
  * Errors: a failed call throws KernelError (code = errno name, errno = number) with
  * the errno Linux 2.6 gives; a bad access throws SegvError / BusError.
- * File-level calls live here; the memory-mapping calls in mmap.ts, which this class
- * delegates to so each file stays one concept.
+ * File-level calls live here; the memory-mapping calls in syscalls/ (mmap.ts, fremap.ts,
+ * mlock.ts, madvise.ts), which this class delegates to so each file stays one concept.
  */
 
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { EV, VS } from './accounting.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf } from './arch.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, S_IFREG } from './constants.js';
-import { Core } from './core.js';
+import type { Core } from './core.js';
 import { KernelError, SEGV_MAPERR, SegvError, hostError, kassert } from './errors.js';
 import { findPage, getPage, markDirty, maybeReleaseInode } from './fs/pagecache.js';
 import { type Inode, InodeTable, OpenFile, type StatResult } from './fs/vfs.js';

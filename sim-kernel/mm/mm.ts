@@ -3,8 +3,8 @@
  *
  * Owns: the VMA tree (rbtree + list, vma-tree.ts) and its one-entry find_vma cache,
  * the page tables, the TLB, map_count, total_vm, locked_vm, rss, the top-down
- * free_area_cache (searched and moved by unmapped-area.ts); and the PTE primitives (set, zap, map a page) used by faults,
- * remap_file_pages, munmap and mprotect.
+ * free_area_cache (searched and moved by unmapped-area.ts); and the PTE primitives
+ * (set, zap, map a page) used by faults, remap_file_pages, munmap and mprotect.
  * Invariants (checkInvariants):
  *   1. The VMA tree holds non-overlapping page-aligned VMAs inside [0, TASK_SIZE).
  *   2. Each file VMA is on exactly one of its inode's lists: iMmap, or iMmapNonlinear
