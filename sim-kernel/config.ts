@@ -13,7 +13,7 @@
  */
 
 import { CodedError } from './errors.js';
-import { DEFAULT_FAULTS, type FaultConfig } from './faults.js';
+import { DEFAULT_FAULTS, type FaultConfig } from './inject/io-faults.js';
 
 export type ArchName = 'x86_64' | 'i386' | 'i386-pae';
 export type PersonalityName = 'linux-2.6' | 'linux-4.0';

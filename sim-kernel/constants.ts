@@ -85,5 +85,11 @@ export const DEFAULT_MAX_MAP_COUNT = 65530;
 /** Pages scanned per step of the nonlinear reclaim cluster scan (mm/rmap.c CLUSTER_SIZE). */
 export const CLUSTER_SIZE = 32;
 
+/**
+ * Pages reclaim is asked to free per call (include/linux/swap.h SWAP_CLUSTER_MAX = 32):
+ * the batch of try_to_free_pages (direct reclaim) and of each balance_pgdat pass (kswapd).
+ */
+export const SWAP_CLUSTER_MAX = 32;
+
 // struct stat st_mode bits
 export const S_IFREG = 0o100000;

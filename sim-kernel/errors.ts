@@ -4,7 +4,8 @@
  * - CodedError: base class with a stable `code` (errno name or REMAPDB_*), optional
  *   `cause` and `details`. Layers above (bufferpool, storage, src) extend it.
  * - KernelError: a failed system call, shaped like Node's fs errors: `code` is the errno
- *   name ('EINVAL'), `errno` its Linux number, `syscall` the call's name.
+ *   name ('EINVAL'), `errno` its Linux number, `syscall` the call's name; hostError()
+ *   turns a host fs error into the one the simulated call reports.
  * - SegvError / BusError: a bad memory access, as the signal Linux would deliver
  *   (SIGSEGV with SEGV_MAPERR or SEGV_ACCERR; SIGBUS with BUS_ADRERR past end of file).
  */
@@ -62,6 +63,13 @@ export class KernelError extends CodedError {
     this.errno = ERRNO[code];
     this.syscall = syscall;
   }
+}
+
+/** Convert a host fs error into the errno the simulated syscall reports. */
+export function hostError(err: unknown, syscall: string, what: string): KernelError {
+  const code = (err as { code?: string }).code;
+  const name: ErrnoName = code !== undefined && code in ERRNO ? (code as ErrnoName) : 'EIO';
+  return new KernelError(name, syscall, `${what}: ${(err as Error).message}`, { cause: err });
 }
 
 /** si_code values of SIGSEGV and SIGBUS (asm-generic/siginfo.h). */

@@ -4,7 +4,14 @@
  * `new Kernel(config)` is one machine; `kernel.spawn()` a process whose methods are the
  * system calls by their Linux names and argument order. Constants carry their Linux
  * names; failed calls throw KernelError (code = errno name), bad accesses SegvError or
- * BusError.
+ * BusError. This file is the layer's public face: code outside sim-kernel/ imports
+ * only from here.
+ *
+ * Inside, by Linux's own layout: the machine and its processes here (kernel.ts,
+ * process.ts, core.ts); mm/ the address space (VMAs, page tables, TLB, faults);
+ * syscalls/ the mapping system calls (mmap, remap_file_pages, mlock, madvise); mem/
+ * physical memory (frames, LRU, reclaim, swap); fs/ files and the page cache; inject/
+ * I/O fault injection.
  */
 
 export * from './constants.js';
@@ -22,3 +29,4 @@ export { type PteInfo, formatPtes, type MeminfoFields } from './views.js';
 export { getArch, type Arch, type PteKind } from './arch.js';
 export { mulberry32, Prng } from './prng.js';
 export { VMSTAT_NAMES } from './accounting.js';
+export { type FaultConfig, type IoKind, type IoOutcome } from './inject/index.js';

@@ -10,9 +10,10 @@
 
 import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
 import { Core } from './core.js';
-import type { Mm } from './mm.js';
+import { syncAll } from './fs/pagecache.js';
+import { installReclaim } from './mem/reclaim.js';
+import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
-import { installReclaim } from './reclaim.js';
 import * as views from './views.js';
 
 export class Kernel {
@@ -104,7 +105,7 @@ export class Kernel {
 
   /** sync(2): write back every dirty page of every host file and fsync it. */
   sync(): void {
-    this.#core.syncAll();
+    syncAll(this.#core);
   }
 
   /**

@@ -5,8 +5,8 @@
  *
  * Errors: a failed call throws KernelError (code = errno name, errno = number) with
  * the errno Linux 2.6 gives; a bad access throws SegvError / BusError.
- * File-level calls live here; the memory-mapping calls in mmap.ts, which this class
- * delegates to so each file stays one concept.
+ * File-level calls live here; the memory-mapping calls in syscalls/ (mmap.ts, fremap.ts,
+ * mlock.ts, madvise.ts), which this class delegates to so each file stays one concept.
  */
 
 import * as fs from 'node:fs';
@@ -14,17 +14,20 @@ import * as fs from 'node:fs';
 import { EV, VS } from './accounting.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf } from './arch.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, S_IFREG } from './constants.js';
-import { Core, hostError } from './core.js';
-import { KernelError, SEGV_MAPERR, SegvError, kassert } from './errors.js';
-import { handleFault } from './fault.js';
-import { Mm } from './mm.js';
-import { doMadvise, doMincore } from './madvise.js';
-import { doMlock, doMlockall, doMunlockall } from './mlock.js';
-import * as mmapOps from './mmap.js';
-import { PT_NONE } from './pagetable.js';
-import { PG_PAGECACHE } from './physmem.js';
-import { TLB_DIRTY, TLB_WRITABLE } from './tlb.js';
-import { type Inode, OpenFile, type StatResult } from './vfs.js';
+import type { Core } from './core.js';
+import { KernelError, SEGV_MAPERR, SegvError, hostError, kassert } from './errors.js';
+import { findPage, getPage, markDirty, maybeReleaseInode } from './fs/pagecache.js';
+import { type Inode, InodeTable, OpenFile, type StatResult } from './fs/vfs.js';
+import { freeFrame, markAccessed } from './mem/page-alloc.js';
+import { PG_PAGECACHE } from './mem/physmem.js';
+import { handleFault } from './mm/fault.js';
+import { Mm } from './mm/mm.js';
+import { PT_NONE } from './mm/pagetable.js';
+import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
+import { doRemapFilePages } from './syscalls/fremap.js';
+import { doMadvise, doMincore } from './syscalls/madvise.js';
+import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
+import * as mmapOps from './syscalls/mmap.js';
 import * as views from './views.js';
 
 /** RLIMIT_NOFILE's usual soft limit. */
@@ -69,10 +72,10 @@ export class Process {
     if (acc === O_ACCMODE) throw new KernelError('EINVAL', 'open', `flags 0x${flags.toString(16)}: access mode 3 is not O_RDONLY, O_WRONLY or O_RDWR`);
     const fd = this.#freeFd();
     let inode: Inode;
-    if (Core.isTmpfsPath(path)) {
+    if (InodeTable.isTmpfsPath(path)) {
       inode = this.#openTmpfs(path, flags);
     } else {
-      const real = Core.resolveHostPath(path);
+      const real = InodeTable.resolveHostPath(path);
       let st: fs.Stats;
       try {
         // Open as asked so the host decides ENOENT / EEXIST / EACCES / EISDIR, then share one inode.
@@ -87,7 +90,7 @@ export class Process {
         throw hostError(err, 'open', path);
       }
       if (!st.isFile()) throw new KernelError('EISDIR', 'open', `${path} is not a regular file`);
-      inode = this.core.hostInode(real, st);
+      inode = this.core.vfs.hostInode(real, st);
       if ((flags & O_TRUNC) !== 0 && acc !== 0) mmapOps.truncateInode(this.core, inode, 0, false);
     }
     inode.openCount++;
@@ -96,14 +99,14 @@ export class Process {
   }
 
   #openTmpfs(path: string, flags: number): Inode {
-    const existing = this.core.tmpfs.get(path);
+    const existing = this.core.vfs.tmpfs.get(path);
     if (existing !== undefined) {
       if ((flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0) throw new KernelError('EEXIST', 'open', `${path} exists`);
       if ((flags & O_TRUNC) !== 0 && (flags & O_ACCMODE) !== 0) mmapOps.truncateInode(this.core, existing, 0, false);
       return existing;
     }
     if ((flags & O_CREAT) === 0) throw new KernelError('ENOENT', 'open', `${path}: no such file on tmpfs`);
-    return this.core.createTmpfsInode(path);
+    return this.core.vfs.createTmpfsInode(path);
   }
 
   #freeFd(): number {
@@ -123,7 +126,7 @@ export class Process {
     const f = this.file(fd, 'close');
     this.#fds[fd] = null;
     f.inode.openCount--;
-    this.core.maybeReleaseInode(f.inode);
+    maybeReleaseInode(this.core, f.inode);
   }
 
   pread(fd: number, buf: Uint8Array, offset: number): number {
@@ -140,11 +143,11 @@ export class Process {
       const pgoff = Math.floor(pos / ps);
       const inPage = pos - pgoff * ps;
       const n = Math.min(ps - inPage, end - pos);
-      let frame = core.findPage(inode, pgoff);
+      let frame = findPage(inode, pgoff);
       if (frame < 0 && (inode.kind === 'host' || inode.swapped.has(pgoff))) {
-        frame = core.getPage(inode, pgoff, 'pread', core.config.readaheadPages);
+        frame = getPage(core, inode, pgoff, 'pread', core.config.readaheadPages);
       }
-      if (frame >= 0) core.markAccessed(frame);
+      if (frame >= 0) markAccessed(core, frame);
       if (frame >= 0) buf.set(core.mem.bytes.subarray(frame * ps + inPage, frame * ps + inPage + n), pos - offset);
       else buf.fill(0, pos - offset, pos - offset + n); // a tmpfs hole reads as zeros
       core.acct.charge(EV.pageCopy, n / ps);
@@ -201,19 +204,19 @@ export class Process {
 
   unlink(path: string): void {
     this.#enter();
-    if (Core.isTmpfsPath(path)) {
-      const inode = this.core.tmpfs.get(path);
+    if (InodeTable.isTmpfsPath(path)) {
+      const inode = this.core.vfs.tmpfs.get(path);
       if (inode === undefined) throw new KernelError('ENOENT', 'unlink', `${path}: no such file on tmpfs`);
-      this.core.tmpfs.delete(path);
+      this.core.vfs.tmpfs.delete(path);
       inode.nlink = 0;
-      this.core.maybeReleaseInode(inode);
+      maybeReleaseInode(this.core, inode);
       return;
     }
-    const real = Core.resolveHostPath(path);
+    const real = InodeTable.resolveHostPath(path);
     try {
       const st = fs.statSync(real);
       fs.unlinkSync(real);
-      this.core.forgetHostInode(st);
+      this.core.vfs.forgetHostInode(st);
     } catch (err) {
       throw hostError(err, 'unlink', path);
     }
@@ -241,7 +244,7 @@ export class Process {
   remap_file_pages(start: number, size: number, prot: number, pgoff: number, flags: number): void {
     this.#enter();
     this.core.acct.count(VS.nr_remaps);
-    mmapOps.doRemapFilePages(this, start, size, prot, pgoff, flags);
+    doRemapFilePages(this, start, size, prot, pgoff, flags);
   }
 
   msync(addr: number, length: number, flags: number): void {
@@ -425,10 +428,10 @@ export class Process {
   unpinPage(frame: number, dirtied: boolean): void {
     const mem = this.core.mem;
     kassert((mem.pin[frame] as number) > 0, `unpin of frame ${frame} that is not pinned`);
-    if (dirtied && ((mem.flags[frame] as number) & PG_PAGECACHE) !== 0) this.core.markDirty(frame);
+    if (dirtied && ((mem.flags[frame] as number) & PG_PAGECACHE) !== 0) markDirty(this.core, frame);
     (mem.pin[frame] as number)--;
     (mem.refcount[frame] as number)--;
-    if (mem.refcount[frame] === 0) this.core.freeFrame(frame);
+    if (mem.refcount[frame] === 0) freeFrame(this.core, frame);
   }
 
   // ---------------------------------------------------------------- views

@@ -11,11 +11,11 @@ import {
   VM_SHARED, VM_WRITE,
 } from './constants.js';
 import type { Core } from './core.js';
-import type { Mm } from './mm.js';
-import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE } from './lru.js';
-import { PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_PAGETABLE, PG_SWAPCACHE } from './physmem.js';
+import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE } from './mem/lru.js';
+import { PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_PAGETABLE, PG_SWAPCACHE } from './mem/physmem.js';
+import type { Mm } from './mm/mm.js';
+import type { Vma } from './mm/vma.js';
 import type { Process } from './process.js';
-import type { Vma } from './vma.js';
 
 function hex8(n: number): string {
   return n.toString(16).padStart(8, '0');
@@ -250,7 +250,7 @@ export function meminfoFields(core: Core, mms: readonly Mm[]): MeminfoFields {
       cached++;
       if ((fl & PG_DIRTY) !== 0) dirty++;
       if ((mem.mapcount[f] as number) > 0) mapped++;
-      const inode = core.inodes[mem.owner[f] as number];
+      const inode = core.vfs.inodes[mem.owner[f] as number];
       if (inode !== null && inode !== undefined && inode.kind === 'tmpfs') shmem++;
     } else if ((fl & PG_ANON) !== 0) anon++;
   }

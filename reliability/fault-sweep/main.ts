@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import type { IoKind } from '../../sim-kernel/faults.js';
+import type { IoKind } from '../../sim-kernel/index.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from './lib.js';
 import { createBase, KINDS, makeWorkload, STRATEGIES, type Strategy } from './workload.js';

@@ -6,7 +6,7 @@
  */
 
 import { Kernel } from '../../sim-kernel/index.js';
-import type { IoKind } from '../../sim-kernel/faults.js';
+import type { IoKind } from '../../sim-kernel/index.js';
 import { DB_CODES, type Database, type Table } from '../../storage/index.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { open } from '../../src/index.js';

@@ -27,7 +27,7 @@
 import * as fs from 'node:fs';
 
 import { Kernel, type KernelConfigInput, mulberry32 } from '../../sim-kernel/index.js';
-import type { IoKind, IoOutcome } from '../../sim-kernel/faults.js';
+import type { IoKind, IoOutcome } from '../../sim-kernel/index.js';
 import type { SyncMode } from '../../storage/wal.js';
 import { open, type OpenOptions } from '../../src/index.js';
 

@@ -14,7 +14,7 @@
  *     verified on get none (kernelConfig without faults).
  */
 
-import type { FaultConfig } from '../../sim-kernel/faults.js';
+import type { FaultConfig } from '../../sim-kernel/index.js';
 import type { KernelConfigInput, PersonalityName } from '../../sim-kernel/index.js';
 import type { SyncMode } from '../../storage/index.js';
 import type { Rng } from '../../bench/workloads/rng.js';

@@ -1,6 +1,6 @@
 /**
  * What the simulator does to a machine besides running the workload: arm an injected
- * fault or a power cut a few I/Os ahead (sim-kernel/faults.ts failNth / powerCutAt), and
+ * fault or a power cut a few I/Os ahead (sim-kernel/inject/io-faults.ts failNth / powerCutAt), and
  * press on its memory — a second process sweeping anonymous memory (so reclaim writes
  * back page cache and swaps), or simulated time passing (so pdflush writes back what
  * expired).

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import type { IoKind } from '../../sim-kernel/faults.js';
+import type { IoKind } from '../../sim-kernel/index.js';
 import type { Kernel } from '../../sim-kernel/index.js';
 import type { SimConfig } from './config.js';
 

@@ -23,7 +23,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { FaultConfig } from '../../sim-kernel/faults.js';
+import type { FaultConfig } from '../../sim-kernel/index.js';
 import { Kernel } from '../../sim-kernel/index.js';
 import { type Database, DB_CODES } from '../../storage/index.js';
 import { WAL_HEADER_BYTES } from '../../storage/wal.js';

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { COST_EVENTS, DEFAULT_KERNEL_CONFIG, resolveKernelConfig } from '../../sim-kernel/config.js';
+import { COST_EVENTS, DEFAULT_KERNEL_CONFIG, resolveKernelConfig } from '../../sim-kernel/index.js';
 import {
   ConfigError,
   listProfiles,

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { KernelAssertionError } from '../../sim-kernel/errors.js';
-import { VmaTree, VmaTreeNode, type VmaPrevResult } from '../../sim-kernel/vma-tree.js';
+import { KernelAssertionError } from '../../../sim-kernel/errors.js';
+import { VmaTree, VmaTreeNode, type VmaPrevResult } from '../../../sim-kernel/mm/vma-tree.js';
 
-import { mulberry32 } from './helpers.js';
+import { mulberry32 } from '../helpers.js';
 
 const PAGE = 4096;
 

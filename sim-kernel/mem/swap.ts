@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { kassert } from './errors.js';
+import { kassert } from '../errors.js';
 
 let swapFileSeq = 0;
 

@@ -10,13 +10,14 @@
  * EINVAL for bad mlockall flags; mmap(MAP_LOCKED) past the limit is EAGAIN.
  */
 
-import { PTE_PRESENT, pfnOf } from './arch.js';
-import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from './constants.js';
-import { KernelError } from './errors.js';
+import { PTE_PRESENT, pfnOf } from '../arch.js';
+import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from '../constants.js';
+import { KernelError } from '../errors.js';
+import { mlockPage, munlockPage } from '../mem/page-alloc.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
+import type { Process } from '../process.js';
 import { fixupFlags, makePagesPresent } from './mmap.js';
-import type { Mm } from './mm.js';
-import type { Process } from './process.js';
-import type { Vma } from './vma.js';
 
 function limitPages(mm: Mm): number {
   const lim = mm.core.config.memlockLimitBytes;
@@ -98,7 +99,7 @@ function mlockFixup(proc: Process, vma: Vma, prev: Vma | null, start: number, en
   const v = fixupFlags(mm, vma, prev, start, end, newFlags, syscall, 'EAGAIN');
   const pages = (end - start) / mm.pageSize;
   mm.lockedVm += on ? pages : -pages;
-  forEachPresentFrame(mm, start, end, (f) => (on ? mm.core.mlockPage(f) : mm.core.munlockPage(f)));
+  forEachPresentFrame(mm, start, end, (f) => (on ? mlockPage(mm.core, f) : munlockPage(mm.core, f)));
   if (on && !makePagesPresent(proc, start, end)) shortAt = shortAt < 0 ? start : shortAt;
   return v;
 }

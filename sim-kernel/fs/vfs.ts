@@ -1,17 +1,23 @@
 /**
- * Files: inodes of real host files and of tmpfs files under /dev/shm/, and open files.
+ * Files: inodes of real host files and of tmpfs files under /dev/shm/, the inode table,
+ * and open files (fs/inode.c iget/iput, fs/namei.c, mm/shmem.c shmem_get_inode).
  *
  * A host file's bytes live in the real file; the kernel reads and writes them with
  * real I/O through page-cache frames (pagecache.ts). A tmpfs file's pages exist only in
- * simulated RAM (and, with part 2, in swap). Invariants:
+ * simulated RAM and, under memory pressure, in swap. Invariants:
  *   1. pages maps pgoff → frame for every cached page; the frame's owner is this inode's
  *      id and its index is the pgoff.
  *   2. dirty ⊆ keys(pages), and holds exactly the pgoffs whose frame has PG_DIRTY.
  *   3. swapped and pages have disjoint keys (a tmpfs page is in RAM or in swap).
  *   4. iMmap holds the linear VMAs mapping this file, iMmapNonlinear the VM_NONLINEAR ones.
+ *   5. InodeTable.inodes[i] is null (released) or the inode whose id is i; ids are
+ *      never reused.
  */
 
-import type { Vma } from './vma.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { Vma } from '../mm/vma.js';
 
 export type InodeKind = 'host' | 'tmpfs';
 
@@ -173,3 +179,59 @@ export interface StatResult {
 export const TMPFS_PREFIX = '/dev/shm/';
 /** Device number shown for tmpfs in maps (00:0d, an anonymous superblock as 2.6 prints it). */
 export const TMPFS_DEV = 0x0d;
+
+/**
+ * The machine's inode table: host files by dev:ino (one inode however many opens, as
+ * iget finds the cached one), tmpfs files by path. Ids index `inodes` and are never
+ * reused, so a frame's owner id stays unambiguous; a released inode leaves a null
+ * (pagecache.ts maybeReleaseInode).
+ */
+export class InodeTable {
+  readonly inodes: (Inode | null)[] = [];
+  readonly #hostInodes = new Map<string, Inode>();
+  readonly tmpfs = new Map<string, Inode>();
+  #nextTmpfsIno = 1;
+
+  /** The inode of a host file (opened by the caller to check access) or a tmpfs file. */
+  hostInode(realPath: string, st: fs.Stats): Inode {
+    const key = `${st.dev}:${st.ino}`;
+    let inode = this.#hostInodes.get(key);
+    if (inode !== undefined) return inode;
+    let fd: number;
+    let writable = true;
+    try {
+      fd = fs.openSync(realPath, 'r+');
+    } catch {
+      fd = fs.openSync(realPath, 'r');
+      writable = false;
+    }
+    inode = new Inode(this.inodes.length, 'host', realPath, st.size, fd, writable, st.dev, st.ino);
+    this.inodes.push(inode);
+    this.#hostInodes.set(key, inode);
+    return inode;
+  }
+
+  /** An unlinked host file's dev:ino may be reused by the host: forget the key, keep the inode. */
+  forgetHostInode(st: fs.Stats): void {
+    const key = `${st.dev}:${st.ino}`;
+    const inode = this.#hostInodes.get(key);
+    if (inode === undefined) return;
+    inode.nlink = 0;
+    this.#hostInodes.delete(key);
+  }
+
+  createTmpfsInode(p: string): Inode {
+    const inode = new Inode(this.inodes.length, 'tmpfs', p, 0, -1, true, TMPFS_DEV, this.#nextTmpfsIno++);
+    this.inodes.push(inode);
+    this.tmpfs.set(p, inode);
+    return inode;
+  }
+
+  static isTmpfsPath(p: string): boolean {
+    return p.startsWith(TMPFS_PREFIX) && p.length > TMPFS_PREFIX.length && !p.slice(TMPFS_PREFIX.length).includes('/');
+  }
+
+  static resolveHostPath(p: string): string {
+    return path.resolve(p);
+  }
+}

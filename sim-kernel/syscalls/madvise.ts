@@ -9,15 +9,16 @@
  * then reported as ENOMEM.
  */
 
-import { filePgoff, pteKind, swapOffset } from './arch.js';
+import { filePgoff, pteKind, swapOffset } from '../arch.js';
 import {
   MADV_DONTNEED, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, VM_HUGETLB, VM_LOCKED, VM_NONLINEAR,
   VM_RAND_READ, VM_SEQ_READ,
-} from './constants.js';
-import { KernelError } from './errors.js';
+} from '../constants.js';
+import { KernelError } from '../errors.js';
+import { findPage, getPage } from '../fs/pagecache.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
 import { fixupFlags } from './mmap.js';
-import type { Mm } from './mm.js';
-import type { Vma } from './vma.js';
 
 const VM_READHINTMASK = VM_SEQ_READ | VM_RAND_READ;
 
@@ -70,10 +71,10 @@ function madviseVma(mm: Mm, v: Vma, prev: Vma | null, start: number, end: number
       const first = v.linearPgoff(start, ps);
       const last = Math.min(eof, v.linearPgoff(end, ps));
       for (let p = first; p < last; p++) {
-        if (core.findPage(inode, p) >= 0) continue;
+        if (findPage(inode, p) >= 0) continue;
         if (core.mem.freeCount <= core.config.watermarkLowPages) break;
         try {
-          core.getPage(inode, p, 'madvise');
+          getPage(core, inode, p, 'madvise');
         } catch {
           break; // readahead is advisory: stop quietly
         }
@@ -108,13 +109,13 @@ export function doMincore(mm: Mm, addr: number, length: number): Uint8Array {
         vec[i] = 1;
         break;
       case 'file':
-        vec[i] = v.inode !== null && core.findPage(v.inode, filePgoff(core.arch, lo, hi)) >= 0 ? 1 : 0;
+        vec[i] = v.inode !== null && findPage(v.inode, filePgoff(core.arch, lo, hi)) >= 0 ? 1 : 0;
         break;
       case 'swap':
         vec[i] = core.swap !== null && (core.swap.cache[swapOffset(core.arch, lo, hi)] as number) >= 0 ? 1 : 0;
         break;
       case 'none':
-        vec[i] = v.inode !== null && core.findPage(v.inode, v.linearPgoff(a, ps)) >= 0 ? 1 : 0;
+        vec[i] = v.inode !== null && findPage(v.inode, v.linearPgoff(a, ps)) >= 0 ? 1 : 0;
         break;
     }
   }

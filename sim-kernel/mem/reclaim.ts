@@ -14,17 +14,19 @@
  * Work is counted (pgscan, pgsteal, pgrefill, pgscan_nonlinear_ptes) and charged.
  */
 
-import { EV, VS } from './accounting.js';
-import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from './arch.js';
-import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from './constants.js';
-import type { Core } from './core.js';
-import { kassert } from './errors.js';
+import { EV, VS } from '../accounting.js';
+import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from '../arch.js';
+import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from '../constants.js';
+import type { Core } from '../core.js';
+import { kassert } from '../errors.js';
+import { removeFromCache, writebackPage } from '../fs/pagecache.js';
+import type { Mm } from '../mm/mm.js';
+import type { Vma } from '../mm/vma.js';
 import {
   LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE,
 } from './lru.js';
-import type { Mm } from './mm.js';
 import { PG_ACTIVE, PG_ANON, PG_DIRTY, PG_PAGECACHE, PG_REFERENCED, PG_SWAPCACHE } from './physmem.js';
-import type { Vma } from './vma.js';
+import { addToSwapCache, deleteFromSwapCache, swapWriteFrom } from './swapcache.js';
 
 const SWAP_SUCCESS = 0;
 const SWAP_AGAIN = 1;
@@ -111,7 +113,7 @@ function shrinkPage(core: Core, f: number, list: number): boolean {
   }
   if ((mem.pin[f] as number) > 0) return keep(core, f, list);
   const fl = mem.flags[f] as number;
-  const inode = (fl & PG_PAGECACHE) !== 0 ? core.inodes[mem.owner[f] as number] ?? null : null;
+  const inode = (fl & PG_PAGECACHE) !== 0 ? core.vfs.inodes[mem.owner[f] as number] ?? null : null;
   let referenced = pageReferenced(core, f);
   if ((fl & PG_REFERENCED) !== 0) {
     referenced++;
@@ -129,7 +131,7 @@ function shrinkPage(core: Core, f: number, list: number): boolean {
       core.acct.count(VS.nr_swap_fail);
       return activate(core, f, list);
     }
-    core.addToSwapCache(f, slot); // the slot's first reference is the swap cache's
+    addToSwapCache(core, f, slot); // the slot's first reference is the swap cache's
     mem.flags[f] = (mem.flags[f] as number) | PG_DIRTY;
   }
   if ((mem.mapcount[f] as number) > 0) {
@@ -147,13 +149,13 @@ function shrinkPage(core: Core, f: number, list: number): boolean {
   if (anon) {
     const slot = mem.swapSlot[f] as number;
     if (((mem.flags[f] as number) & PG_DIRTY) !== 0) {
-      if (core.swapWriteFrom(slot, f) !== null) {
+      if (swapWriteFrom(core, slot, f) !== null) {
         core.acct.count(VS.nr_io_errors);
         return activate(core, f, list);
       }
       mem.flags[f] = (mem.flags[f] as number) & ~PG_DIRTY;
     }
-    core.deleteFromSwapCache(f);
+    deleteFromSwapCache(core, f);
     return true;
   }
   kassert(inode !== null, `page-cache frame ${f} without an inode`);
@@ -166,22 +168,22 @@ function shrinkPage(core: Core, f: number, list: number): boolean {
       core.acct.count(VS.nr_swap_fail);
       return activate(core, f, list);
     }
-    if (core.swapWriteFrom(slot, f) !== null) {
+    if (swapWriteFrom(core, slot, f) !== null) {
       swap.put(slot);
       core.acct.count(VS.nr_io_errors);
       return activate(core, f, list);
     }
     mem.flags[f] = (mem.flags[f] as number) & ~PG_DIRTY;
     inode.dirty.delete(pgoff);
-    core.removeFromCache(f);
+    removeFromCache(core, f);
     inode.swapped.set(pgoff, slot);
     return true;
   }
-  if (((mem.flags[f] as number) & PG_DIRTY) !== 0 && !core.writebackPage(inode, pgoff, f)) {
+  if (((mem.flags[f] as number) & PG_DIRTY) !== 0 && !writebackPage(core, inode, pgoff, f)) {
     core.acct.count(VS.nr_io_errors);
     return activate(core, f, list);
   }
-  core.removeFromCache(f);
+  removeFromCache(core, f);
   return true;
 }
 
@@ -195,7 +197,7 @@ export function pageReferenced(core: Core, f: number): number {
     if (mm === undefined) return 0;
     return clearYoung(mm, mem.index[f] as number, f) ? 1 : 0;
   }
-  const inode = core.inodes[mem.owner[f] as number];
+  const inode = core.vfs.inodes[mem.owner[f] as number];
   if (inode === null || inode === undefined) return 0;
   const pgoff = mem.index[f] as number;
   const ps = core.pageSize;
@@ -224,7 +226,7 @@ function clearYoung(mm: Mm, vpn: number, f: number): boolean {
 export function tryToUnmap(core: Core, f: number): UnmapResult {
   const mem = core.mem;
   if (((mem.flags[f] as number) & PG_ANON) !== 0) return unmapAnon(core, f);
-  const inode = core.inodes[mem.owner[f] as number];
+  const inode = core.vfs.inodes[mem.owner[f] as number];
   kassert(inode !== null && inode !== undefined, `mapped cache frame ${f} without an inode`);
   const pgoff = mem.index[f] as number;
   const ps = core.pageSize;
@@ -356,7 +358,7 @@ function unmapCluster(core: Core, mm: Mm, v: Vma, cursorPages: number): number {
 export function pdflush(core: Core): void {
   const mem = core.mem;
   const deadline = core.acct.nowNs - core.config.dirtyExpireNs;
-  for (const inode of core.inodes) {
+  for (const inode of core.vfs.inodes) {
     if (inode === null || inode.kind !== 'host' || inode.dirty.size === 0) continue;
     const old: number[] = [];
     for (const pgoff of inode.dirty) {
@@ -366,7 +368,7 @@ export function pdflush(core: Core): void {
     old.sort((a, b) => a - b);
     for (const pgoff of old) {
       const f = inode.pages.get(pgoff) as number;
-      if (core.writebackPage(inode, pgoff, f)) core.acct.count(VS.pdflush_pages);
+      if (writebackPage(core, inode, pgoff, f)) core.acct.count(VS.pdflush_pages);
       else core.acct.count(VS.nr_io_errors);
     }
   }

@@ -13,7 +13,7 @@
  *            but exercises the partial-write path.
  */
 
-import type { Prng } from './prng.js';
+import type { Prng } from '../prng.js';
 
 export type IoKind = 'read' | 'write' | 'fsync' | 'swapRead' | 'swapWrite';
 export type IoOutcome = 'ok' | 'EIO' | 'ENOSPC' | 'torn' | 'short';

@@ -7,11 +7,10 @@
  */
 
 import {
-  PROT_EXEC, PROT_READ, PROT_WRITE, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_READ, VM_SHARED, VM_WRITE,
-} from './constants.js';
+  PROT_EXEC, PROT_READ, PROT_WRITE, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE,
+} from '../constants.js';
+import type { Inode, OpenFile } from '../fs/vfs.js';
 import type { Mm } from './mm.js';
-import type { Inode, OpenFile } from './vfs.js';
 import { VmaTreeNode } from './vma-tree.js';
 
 let nextVmaId = 1;
@@ -56,11 +55,3 @@ export function protToVmFlags(prot: number): number {
 
 /** Flags every new mapping starts with (VM_MAY* are narrowed by the fd's mode). */
 export const VM_MAY_ALL = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-
-export function isShared(flags: number): boolean {
-  return (flags & VM_SHARED) !== 0;
-}
-
-export function mayShare(flags: number): boolean {
-  return (flags & VM_MAYSHARE) !== 0;
-}

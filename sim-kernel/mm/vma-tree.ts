@@ -22,7 +22,7 @@
  * Callers may move `start`/`end` in place (vma_adjust) provided 1 still holds with
  * the neighbours; order is unchanged, so the tree needs no restructuring.
  */
-import { kassert } from './errors.js';
+import { kassert } from '../errors.js';
 
 export class VmaTreeNode {
   /** Inclusive start address. */

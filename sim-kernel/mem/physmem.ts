@@ -14,7 +14,7 @@
  * Transitions: alloc() free -> used(kind); free() used -> free (asserts no refs).
  */
 
-import { kassert } from './errors.js';
+import { kassert } from '../errors.js';
 
 export const PG_PAGETABLE = 1 << 0;
 export const PG_PAGECACHE = 1 << 1;

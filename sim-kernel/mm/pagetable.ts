@@ -15,9 +15,9 @@
 
 import {
   type Arch, type Geometry, PTE_TABLE, presentLo, presentHi, pfnOf,
-} from './arch.js';
-import { kassert } from './errors.js';
-import { PG_PAGETABLE, type PhysMem } from './physmem.js';
+} from '../arch.js';
+import { kassert } from '../errors.js';
+import { PG_PAGETABLE, type PhysMem } from '../mem/physmem.js';
 
 /** Returned by ptePtr when a table page could not be allocated. */
 export const PT_ENOMEM = -2;

@@ -14,17 +14,20 @@
  * does not allow → SEGV_ACCERR. A file page at or past EOF → SIGBUS; a failed read → SIGBUS.
  */
 
-import { EV, VS } from './accounting.js';
+import { EV, VS } from '../accounting.js';
 import {
   PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf, pteKind, swapOffset,
-} from './arch.js';
-import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from './constants.js';
+} from '../arch.js';
+import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from '../constants.js';
 import {
   BUS_ADRERR, BUS_OBJERR, BusError, KernelError, SEGV_ACCERR, SEGV_MAPERR, SegvError, kassert,
-} from './errors.js';
+} from '../errors.js';
+import { findPage, getPage } from '../fs/pagecache.js';
+import { allocFrame, freeFrame } from '../mem/page-alloc.js';
+import { PG_ANON, PG_SWAPCACHE } from '../mem/physmem.js';
+import { addToSwapCache, deleteFromSwapCache, swapReadInto } from '../mem/swapcache.js';
 import type { Mm } from './mm.js';
 import { PT_ENOMEM } from './pagetable.js';
-import { PG_ANON, PG_SWAPCACHE } from './physmem.js';
 import type { Vma } from './vma.js';
 
 /** Resolve a fault at addr so that the access can be retried. Throws the signal or ENOMEM. */
@@ -87,7 +90,7 @@ function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff
     acct.count(VS.nr_sigbus);
     throw new BusError(BUS_ADRERR, addr, `page ${pgoff} of ${inode.path} is past end of file (${inode.size} bytes)`);
   }
-  const wasCached = core.findPage(inode, pgoff) >= 0;
+  const wasCached = findPage(inode, pgoff) >= 0;
   // Readahead on linear faults only (do_no_page → filemap_nopage), off with MADV_RANDOM.
   let ra = 0;
   if (!fromFilePte && (v.flags & VM_RAND_READ) === 0) {
@@ -95,7 +98,7 @@ function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff
   }
   let f: number;
   try {
-    f = core.getPage(inode, pgoff, 'page fault', ra);
+    f = getPage(core, inode, pgoff, 'page fault', ra);
   } catch (err) {
     if (err instanceof KernelError && err.code === 'ENOMEM') throw err;
     acct.count(VS.nr_sigbus);
@@ -117,7 +120,7 @@ function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff
 
 function doAnonymousPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean): void {
   const core = mm.core;
-  const f = core.allocFrame(PG_ANON, true);
+  const f = allocFrame(core, PG_ANON, true);
   if (f < 0) throw oomSignal(mm, addr, 'an anonymous page');
   core.mem.refcount[f] = 0; // mapPage takes the mapping's reference
   core.mem.owner[f] = mm.id;
@@ -130,7 +133,7 @@ function doAnonymousPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean
 function copyToAnon(mm: Mm, v: Vma, addr: number, w: number, src: number): void {
   const core = mm.core;
   const mem = core.mem;
-  const f = core.allocFrame(PG_ANON, false);
+  const f = allocFrame(core, PG_ANON, false);
   if (f < 0) throw oomSignal(mm, addr, 'a copy-on-write page');
   mem.refcount[f] = 0;
   mem.owner[f] = mm.id;
@@ -152,7 +155,7 @@ function doWpPage(mm: Mm, v: Vma, addr: number, w: number, lo: number, hi: numbe
   const exclusiveAnon = ((mem.flags[f] as number) & PG_ANON) !== 0 && mem.mapcount[f] === 1 && mem.pin[f] === 0;
   if (exclusiveAnon && ((mem.flags[f] as number) & PG_SWAPCACHE) !== 0) {
     // can_share_swap_page → remove_exclusive_swap_page: the copy in swap goes stale.
-    core.deleteFromSwapCache(f);
+    deleteFromSwapCache(core, f);
   }
   if ((v.flags & VM_SHARED) !== 0 || exclusiveAnon) {
     mm.setPte(w, (lo | PTE_RW | PTE_DIRTY | PTE_ACCESSED | PTE_PRESENT) >>> 0, hi);
@@ -176,20 +179,20 @@ function doSwapPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, slo
   if (f >= 0) {
     core.acct.charge(EV.minorFault);
   } else {
-    f = core.allocFrame(PG_ANON, false);
+    f = allocFrame(core, PG_ANON, false);
     if (f < 0) throw oomSignal(mm, addr, 'a page to swap in');
     mem.refcount[f] = 0;
     mem.owner[f] = mm.id;
     mem.index[f] = Math.floor(addr / mm.pageSize);
-    const err = core.swapReadInto(slot, f);
+    const err = swapReadInto(core, slot, f);
     if (err !== null) {
       mem.refcount[f] = 0;
-      core.freeFrame(f);
+      freeFrame(core, f);
       core.acct.count(VS.nr_sigbus);
       throw new BusError(BUS_OBJERR, addr, `reading swap slot ${slot} failed (${err})`);
     }
     swap.dup(slot);
-    core.addToSwapCache(f, slot);
+    addToSwapCache(core, f, slot);
     core.acct.charge(EV.majorFault);
     core.acct.count(VS.pgmajfault);
   }
@@ -216,7 +219,7 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
     const p = pgoff + i;
     const w = mm.ptePtrAlloc(vpn);
     if (w === PT_ENOMEM) throw new KernelError('ENOMEM', 'remap_file_pages', `no memory for a page table at 0x${addr.toString(16)}`);
-    let f = core.findPage(inode, p);
+    let f = findPage(inode, p);
     if (f < 0) {
       if (nonblock) {
         // Not cached and we may not read it now: a nonlinear VMA records the offset in a
@@ -225,7 +228,7 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
         continue;
       }
       try {
-        f = core.getPage(inode, p, 'remap_file_pages');
+        f = getPage(core, inode, p, 'remap_file_pages');
       } catch (err) {
         throw new KernelError('ENOMEM', 'remap_file_pages', `reading page ${p} of ${inode.path} failed`, { cause: err });
       }

@@ -1,34 +1,40 @@
 /**
- * The memory-mapping system calls: mmap, munmap, mprotect, remap_file_pages (native
- * 2.6 nonlinear and the 4.0 emulation), msync; and the file-size paths that must
- * reach into mappings (truncate) or the page cache (write, sync).
+ * The memory-mapping system calls: mmap, munmap, mprotect, msync; and the file-size
+ * paths that must reach into mappings (truncate) or the page cache (write, sync).
+ * remap_file_pages lives in fremap.ts and maps through mmapRegion here.
  *
  * Each function follows its Linux function's order of checks so the errno is the one
  * Linux gives (mm/mmap.c do_mmap_pgoff / do_munmap, mm/mprotect.c sys_mprotect,
- * mm/fremap.c sys_remap_file_pages 2.6.11, mm/mmap.c remap_file_pages 4.0 with the
- * 2016 fix, mm/msync.c 2.6.11). refs/linux-nonlinear.md §1 and §3 list the cases.
+ * mm/msync.c 2.6.11). refs/linux-nonlinear.md §1 and §3 list the cases.
+ * Owns no state: it changes an Mm's VMAs and PTEs through the Mm's primitives, which
+ * keep the Mm invariants (mm/mm.ts).
  */
 
 import * as fs from 'node:fs';
 
-import { EV } from './accounting.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from './arch.js';
+import { EV } from '../accounting.js';
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from '../arch.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_TYPE,
   MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_READ, PROT_WRITE, VM_LOCKED, VM_MAYSHARE,
-  VM_MAYWRITE, VM_NONLINEAR, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
-} from './constants.js';
-import { type Core, hostError } from './core.js';
-import { KernelError, kassert } from './errors.js';
-import { populate } from './fault.js';
-import type { Mm } from './mm.js';
+  VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
+} from '../constants.js';
+import type { Core } from '../core.js';
+import { KernelError, hostError } from '../errors.js';
+import {
+  addToCache, findPage, getPage, markDirty, maybeReleaseInode, syncHost, truncatePages, writebackInode,
+} from '../fs/pagecache.js';
+import type { Inode, OpenFile } from '../fs/vfs.js';
+import { allocFrame } from '../mem/page-alloc.js';
+import { PG_PAGECACHE } from '../mem/physmem.js';
+import { populate } from '../mm/fault.js';
+import type { Mm } from '../mm/mm.js';
+import { getUnmappedArea, noteUnmapped } from '../mm/unmapped-area.js';
+import { Vma, VM_MAY_ALL, protToVmFlags } from '../mm/vma.js';
+import type { Process } from '../process.js';
 import { canDoMlock, checkMapLocked } from './mlock.js';
-import { PG_PAGECACHE } from './physmem.js';
-import type { Process } from './process.js';
-import type { Inode, OpenFile } from './vfs.js';
-import { Vma, VM_MAY_ALL, protToVmFlags } from './vma.js';
 
-interface MapSource {
+export interface MapSource {
   inode: Inode;
   canRead: boolean;
   canWrite: boolean;
@@ -36,11 +42,11 @@ interface MapSource {
   file: OpenFile | null;
 }
 
-function einval(syscall: string, msg: string): KernelError {
+export function einval(syscall: string, msg: string): KernelError {
   return new KernelError('EINVAL', syscall, msg);
 }
 
-function hex(n: number): string {
+export function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
@@ -88,7 +94,7 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
     if (addr % ps !== 0) throw einval(syscall, `MAP_FIXED address ${addr} is not page-aligned`);
     start = addr;
   } else {
-    start = mm.getUnmappedArea(Number.isSafeInteger(addr) && addr > 0 ? addr : 0, len);
+    start = getUnmappedArea(mm, Number.isSafeInteger(addr) && addr > 0 ? addr : 0, len);
     if (start < 0) throw new KernelError('ENOMEM', syscall, `no free range of ${len} bytes in the address space`);
   }
   let vmFlags = protToVmFlags(prot) | VM_MAY_ALL | mm.defFlags;
@@ -111,8 +117,8 @@ export function mmapRegion(proc: Process, addr: number, length: number, prot: nu
   } else if (type === MAP_SHARED) {
     // Shared anonymous memory is a shmem file nobody can name ("/dev/zero (deleted)").
     vmFlags |= VM_SHARED | VM_MAYSHARE;
-    inode = core.createTmpfsInode('/dev/zero');
-    core.tmpfs.delete('/dev/zero');
+    inode = core.vfs.createTmpfsInode('/dev/zero');
+    core.vfs.tmpfs.delete('/dev/zero');
     inode.nlink = 0;
     inode.size = len;
     pgoff = 0;
@@ -220,7 +226,7 @@ export function doMunmap(mm: Mm, start: number, length: number, syscall: string)
     vma = next;
   }
   mm.freePgtables(start, end);
-  mm.noteUnmapped(end);
+  noteUnmapped(mm, end);
 }
 
 function splitLimit(syscall: string, mm: Mm, errno: 'ENOMEM' | 'EAGAIN' = 'ENOMEM'): KernelError {
@@ -235,7 +241,7 @@ export function unmapVma(mm: Mm, v: Vma): void {
   mm.totalVm -= (v.end - v.start) / ps;
   if ((v.flags & VM_LOCKED) !== 0) mm.lockedVm -= (v.end - v.start) / ps;
   mm.removeVma(v);
-  if (v.inode !== null) mm.core.maybeReleaseInode(v.inode);
+  if (v.inode !== null) maybeReleaseInode(mm.core, v.inode);
 }
 
 export function exitMmap(mm: Mm): void {
@@ -334,86 +340,6 @@ function changeProtection(mm: Mm, v: Vma, start: number, end: number): void {
   if (changed) mm.flushTlbRange(start / ps, end / ps);
 }
 
-// ------------------------------------------------------------------ remap_file_pages
-
-export function doRemapFilePages(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
-  if (proc.core.config.personality === 'linux-4.0') remapEmulated(proc, start, size, prot, pgoff, flags);
-  else remapNative(proc, start, size, prot, pgoff, flags);
-}
-
-function normaliseRange(ps: number, start: number, size: number, prot: number, pgoff: number, syscall: string): { s: number; e: number } {
-  if (prot !== 0) throw einval(syscall, `prot ${prot} must be 0 (ignored since 2.5.66: a nonlinear page takes the VMA's protection)`);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start < 0 || size < 0) {
-    throw einval(syscall, `start ${start} / size ${size} are not valid unsigned values`);
-  }
-  if (!Number.isSafeInteger(pgoff) || pgoff < 0) throw einval(syscall, `pgoff ${pgoff} is not a valid page offset`);
-  const s = Math.floor(start / ps) * ps;
-  const e = s + Math.floor(size / ps) * ps;
-  if (e <= s) throw einval(syscall, `the range [${hex(start)}, +${size}) is empty after rounding down to pages`);
-  return { s, e };
-}
-
-/** sys_remap_file_pages, mm/fremap.c 2.6.11: native nonlinear VMAs and file PTEs. */
-function remapNative(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
-  const mm = proc.mm;
-  const ps = proc.pageSize;
-  const { s, e } = normaliseRange(ps, start, size, prot, pgoff, 'remap_file_pages');
-  const npages = (e - s) / ps;
-  const arch = proc.core.arch;
-  if (pgoff + npages >= arch.pteFileLimitPages) {
-    throw einval('remap_file_pages', `pgoff ${pgoff} + ${npages} pages reaches 2^${arch.pteFileMaxBits}, the most a file PTE can hold on ${arch.name}`);
-  }
-  const v = mm.findVma(s);
-  if (v === null || v.start > s || e > v.end) {
-    throw einval('remap_file_pages', `[${hex(s)}, ${hex(e)}) does not lie inside one mapping`);
-  }
-  if ((v.flags & VM_SHARED) === 0) throw einval('remap_file_pages', 'the mapping is not MAP_SHARED of a file opened for writing');
-  if (v.inode === null) throw einval('remap_file_pages', 'the mapping is anonymous and has no populate operation');
-  if (pgoff !== v.linearPgoff(s, ps) && (v.flags & VM_NONLINEAR) === 0) mm.makeNonlinear(v);
-  const eofPages = Math.ceil(v.inode.size / ps);
-  if (pgoff + npages > eofPages) {
-    throw einval('remap_file_pages', `pages ${pgoff}..${pgoff + npages - 1} pass end of file (${eofPages} pages)`);
-  }
-  const nonblock = (flags & MAP_NONBLOCK) !== 0 && (v.flags & VM_LOCKED) === 0;
-  populate(mm, v, s, npages, pgoff, nonblock);
-}
-
-/** remap_file_pages in Linux >= 4.0: an mmap(MAP_FIXED) of the same file over the range. */
-function remapEmulated(proc: Process, start: number, size: number, prot: number, pgoff: number, flags: number): void {
-  const mm = proc.mm;
-  const ps = proc.pageSize;
-  const { s, e } = normaliseRange(ps, start, size, prot, pgoff, 'remap_file_pages');
-  const v = mm.findVma(s);
-  if (v === null || (v.flags & VM_SHARED) === 0 || s < v.start) {
-    throw einval('remap_file_pages', `${hex(s)} is not inside a MAP_SHARED file mapping`);
-  }
-  if (e > v.end) {
-    // Since 2016 (48f7df329474) the range may span contiguous VMAs of the same file and flags.
-    let n = mm.tree.nextOf(v);
-    let prevEnd = v.end;
-    for (; n !== null; n = mm.tree.nextOf(n)) {
-      if (n.start !== prevEnd || n.inode !== v.inode || n.flags !== v.flags) n = null;
-      if (n === null || e <= n.end) break;
-      prevEnd = n.end;
-    }
-    if (n === null) throw einval('remap_file_pages', `[${hex(s)}, ${hex(e)}) is not covered by contiguous mappings of one file`);
-  }
-  const inode = v.inode;
-  kassert(inode !== null, 'VM_SHARED VMA without a file');
-  const mprot = (v.flags & VM_READ ? PROT_READ : 0) | (v.flags & VM_WRITE ? PROT_WRITE : 0) | (v.flags & VM_EXEC ? PROT_EXEC : 0);
-  let mflags = MAP_SHARED | MAP_FIXED | MAP_POPULATE | (flags & MAP_NONBLOCK);
-  if ((v.flags & VM_LOCKED) !== 0) mflags |= MAP_LOCKED;
-  const src = { inode, canRead: true, canWrite: (v.flags & VM_MAYWRITE) !== 0, file: v.file };
-  // get_file(vma->vm_file) … fput(): the file must outlive the unmapping of its last VMA.
-  inode.openCount++;
-  try {
-    mmapRegion(proc, s, e - s, mprot, mflags, src, pgoff, 'remap_file_pages');
-  } finally {
-    inode.openCount--;
-    proc.core.maybeReleaseInode(inode);
-  }
-}
-
 // ------------------------------------------------------------------ msync
 
 export function doMsync(mm: Mm, start: number, length: number, flags: number): void {
@@ -462,7 +388,7 @@ export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void 
     if ((lo & PTE_PRESENT) === 0 || (lo & PTE_DIRTY) === 0) return;
     const hi = mm.pteHi(w);
     mm.setPte(w, (lo & ~PTE_DIRTY) >>> 0, hi);
-    mm.core.markDirty(pfnOf(mm.core.arch, lo, hi));
+    markDirty(mm.core, pfnOf(mm.core.arch, lo, hi));
     any = true;
   });
   if (any) mm.flushTlbRange(start / ps, end / ps);
@@ -475,8 +401,8 @@ export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void 
  * last reported one is reported now, once per open file (errseq_t).
  */
 export function syncInode(core: Core, inode: Inode, data: boolean, syscall: string, file: OpenFile | null): void {
-  core.writebackInode(inode);
-  const err = inode.kind === 'host' ? core.syncHost(inode, data) : null;
+  writebackInode(core, inode);
+  const err = inode.kind === 'host' ? syncHost(core, inode, data) : null;
   if (err !== null) inode.recordWritebackError(err === 'ENOSPC' ? 'ENOSPC' : 'EIO');
   if (file !== null && file.errSeen !== inode.wbErrSeq && inode.wbErr !== null) {
     file.errSeen = inode.wbErrSeq;
@@ -494,26 +420,26 @@ export function writeThroughCache(core: Core, inode: Inode, buf: Uint8Array, off
     const pgoff = Math.floor(pos / ps);
     const inPage = pos - pgoff * ps;
     const n = Math.min(ps - inPage, end - pos);
-    let f = core.findPage(inode, pgoff);
+    let f = findPage(inode, pgoff);
     if (f < 0) {
       const whole = inPage === 0 && n === ps;
       if ((inode.kind === 'host' && !whole && pgoff * ps < inode.size) || inode.swapped.has(pgoff)) {
         // prepare_write reads a partly written page first; a tmpfs page in swap comes back
         // (shmem_getpage), so the file never has the page both in RAM and in swap.
-        f = core.getPage(inode, pgoff, syscall);
+        f = getPage(core, inode, pgoff, syscall);
       } else {
-        f = core.allocFrame(PG_PAGECACHE, !whole);
+        f = allocFrame(core, PG_PAGECACHE, !whole);
         if (f < 0) throw core.oom(syscall, `no free frame for page ${pgoff} of ${inode.path}`);
-        core.addToCache(inode, pgoff, f);
+        addToCache(core, inode, pgoff, f);
       }
     }
     mem.bytes.set(buf.subarray(pos - offset, pos - offset + n), f * ps + inPage);
-    core.markDirty(f);
+    markDirty(core, f);
     core.acct.charge(EV.pageCopy, n / ps);
     pos += n;
     // i_size grows page by page (generic_write_end), not after the loop: the next page's
     // allocation may reclaim, and write-back skips what lies past i_size — it would mark
-    // this page clean unwritten and drop it (found by bench/reliability/sim.ts, seed 51).
+    // this page clean unwritten and drop it (found by reliability/sim/main.ts, seed 51).
     if (pos > inode.size) inode.size = pos;
   }
   return buf.length;
@@ -543,11 +469,11 @@ export function truncateInode(core: Core, inode: Inode, length: number, doHost: 
   for (const v of [...inode.iMmapNonlinear]) {
     if (v.mm !== null) v.mm.zapRange(v, v.start, v.end, true, firstPg);
   }
-  core.truncatePages(inode, firstPg);
+  truncatePages(core, inode, firstPg);
   // truncate_partial_page: bytes past the new EOF in the last page read as zero.
   const tail = length % ps;
   if (tail !== 0) {
-    const f = core.findPage(inode, firstPg - 1);
+    const f = findPage(inode, firstPg - 1);
     if (f >= 0) mem(core).fill(0, f * ps + tail, (f + 1) * ps);
   }
 }

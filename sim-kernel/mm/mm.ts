@@ -3,8 +3,8 @@
  *
  * Owns: the VMA tree (rbtree + list, vma-tree.ts) and its one-entry find_vma cache,
  * the page tables, the TLB, map_count, total_vm, locked_vm, rss, the top-down
- * free_area_cache; and the PTE primitives (set, zap, map a page) used by faults,
- * remap_file_pages, munmap and mprotect.
+ * free_area_cache (searched and moved by unmapped-area.ts); and the PTE primitives
+ * (set, zap, map a page) used by faults, remap_file_pages, munmap and mprotect.
  * Invariants (checkInvariants):
  *   1. The VMA tree holds non-overlapping page-aligned VMAs inside [0, TASK_SIZE).
  *   2. Each file VMA is on exactly one of its inode's lists: iMmap, or iMmapNonlinear
@@ -18,24 +18,23 @@
  *   without keeping nonlinear offsets as file PTEs), mapPage (install a present PTE).
  */
 
-import { EV, VS } from './accounting.js';
+import { EV, VS } from '../accounting.js';
 import {
   PTE_ACCESSED, PTE_DIRTY, PTE_FILE, PTE_PRESENT, PTE_PROTNONE, PTE_RW, PTE_USER,
   fileHi, fileLo, filePgoff, pfnOf, presentHi, presentLo, pteKind, swapOffset,
-} from './arch.js';
-import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from './constants.js';
-import type { Core } from './core.js';
-import { kassert } from './errors.js';
+} from '../arch.js';
+import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from '../constants.js';
+import type { Core } from '../core.js';
+import { kassert } from '../errors.js';
+import { markDirty } from '../fs/pagecache.js';
+import { allocFrame, freeFrame, mlockPage, munlockPage } from '../mem/page-alloc.js';
+import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from '../mem/physmem.js';
+import { deleteFromSwapCache, freeSwapAndCache } from '../mem/swapcache.js';
 import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
-import { PG_ANON, PG_PAGECACHE, PG_SWAPCACHE } from './physmem.js';
 import { Tlb } from './tlb.js';
-import { Vma } from './vma.js';
 import { VmaTree } from './vma-tree.js';
-
-/** mmap_base's gap below TASK_SIZE (MIN_GAP, 128 MiB: RLIMIT_STACK 8 MiB is smaller). */
-const MMAP_GAP_BYTES = 128 * 1024 * 1024;
-/** Lowest address handed out (mmap_min_addr). */
-export const MMAP_MIN_ADDR = 0x10000;
+import { MMAP_GAP_BYTES } from './unmapped-area.js';
+import { Vma } from './vma.js';
 
 export class Mm {
   readonly id: number;
@@ -63,7 +62,7 @@ export class Mm {
     this.core = core;
     this.pageSize = core.pageSize;
     this.taskSize = core.arch.taskSize;
-    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed, (k, z) => core.allocFrame(k, z), (f) => core.freeFrame(f));
+    this.pt = new PageTables(core.mem, core.arch, core.geo, core.ptUsed, (k, z) => allocFrame(core, k, z), (f) => freeFrame(core, f));
     this.tlb = new Tlb(core.config.tlbEntries);
     this.mmapBase = Math.floor((this.taskSize - MMAP_GAP_BYTES) / this.pageSize) * this.pageSize;
     this.freeAreaCache = this.mmapBase;
@@ -209,50 +208,6 @@ export class Mm {
     return null;
   }
 
-  // ---- address allocation ----
-
-  /** arch_get_unmapped_area_topdown with its free_area_cache; -1 when no hole fits. */
-  getUnmappedArea(hint: number, len: number): number {
-    const ps = this.pageSize;
-    if (len > this.taskSize) return -1;
-    if (hint !== 0) {
-      const a = Math.ceil(hint / ps) * ps;
-      const v = this.findVma(a);
-      if (a >= MMAP_MIN_ADDR && this.taskSize - len >= a && (v === null || a + len <= v.start)) return a;
-    }
-    let addr = this.freeAreaCache;
-    if (addr >= len + MMAP_MIN_ADDR) {
-      const v = this.findVma(addr - len);
-      if (v === null || addr <= v.start) {
-        this.freeAreaCache = addr - len;
-        return addr - len;
-      }
-    }
-    addr = this.mmapBase - len;
-    while (addr >= MMAP_MIN_ADDR) {
-      const v = this.findVma(addr);
-      if (v === null || addr + len <= v.start) {
-        this.freeAreaCache = addr;
-        return addr;
-      }
-      addr = v.start - len;
-    }
-    // Bottom-up fallback from TASK_UNMAPPED_BASE (TASK_SIZE / 3), as the kernel does.
-    addr = Math.ceil(this.taskSize / 3 / ps) * ps;
-    for (;;) {
-      if (addr + len > this.taskSize) return -1;
-      const v = this.findVma(addr);
-      if (v === null || addr + len <= v.start) return addr;
-      addr = v.end;
-    }
-  }
-
-  /** arch_unmap_area_topdown: a hole opened at the top moves the cache up. */
-  noteUnmapped(end: number): void {
-    if (end > this.freeAreaCache) this.freeAreaCache = end;
-    if (this.freeAreaCache > this.mmapBase) this.freeAreaCache = this.mmapBase;
-  }
-
   // ---- PTE primitives ----
 
   pteLo(w: number): number {
@@ -302,7 +257,7 @@ export class Mm {
     else this.rssFile++;
     (mem.refcount[f] as number)++;
     (mem.mapcount[f] as number)++;
-    if ((v.flags & VM_LOCKED) !== 0) this.core.mlockPage(f);
+    if ((v.flags & VM_LOCKED) !== 0) mlockPage(this.core, f);
   }
 
   /**
@@ -313,18 +268,18 @@ export class Mm {
     const mem = this.core.mem;
     const f = pfnOf(this.core.arch, lo, hi);
     const fl = mem.flags[f] as number;
-    if ((v.flags & VM_LOCKED) !== 0) this.core.munlockPage(f);
-    if ((lo & PTE_DIRTY) !== 0) this.core.markDirty(f);
+    if ((v.flags & VM_LOCKED) !== 0) munlockPage(this.core, f);
+    if ((lo & PTE_DIRTY) !== 0) markDirty(this.core, f);
     (mem.mapcount[f] as number)--;
     (mem.refcount[f] as number)--;
     if ((fl & PG_ANON) !== 0) {
       this.rssAnon--;
       // An anonymous page lives while a PTE, a pin or the swap cache references it.
-      if (mem.refcount[f] === 0) this.core.freeFrame(f);
+      if (mem.refcount[f] === 0) freeFrame(this.core, f);
       else if ((fl & PG_SWAPCACHE) !== 0 && mem.mapcount[f] === 0 && mem.pin[f] === 0) {
         // free_page_and_swap_cache: a swap copy nobody else refers to goes with the page.
         const swap = this.core.swap;
-        if (swap !== null && swap.useCount[mem.swapSlot[f] as number] === 1) this.core.deleteFromSwapCache(f);
+        if (swap !== null && swap.useCount[mem.swapSlot[f] as number] === 1) deleteFromSwapCache(this.core, f);
       }
     } else {
       this.rssFile--;
@@ -368,7 +323,7 @@ export class Mm {
       this.flushTlbPage(vpn);
       this.unmapPresent(lo, hi, v);
     } else if (kind === 'swap') {
-      this.core.freeSwapAndCache(swapOffset(this.core.arch, lo, hi));
+      freeSwapAndCache(this.core, swapOffset(this.core.arch, lo, hi));
     }
   }
 
@@ -394,7 +349,7 @@ export class Mm {
         // With zap_details (truncate, DONTNEED on nonlinear) non-present PTEs are left alone.
         if (keepOffsets) return;
         this.setPte(w, 0, 0);
-        if (kind === 'swap') this.core.freeSwapAndCache(swapOffset(arch, lo, hi));
+        if (kind === 'swap') freeSwapAndCache(this.core, swapOffset(arch, lo, hi));
         changed++;
         return;
       }

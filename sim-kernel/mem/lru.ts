@@ -13,7 +13,7 @@
  * Reclaim takes victims from the tail (the least recently added/rotated).
  */
 
-import { kassert } from './errors.js';
+import { kassert } from '../errors.js';
 
 export const LRU_INACTIVE_ANON = 0;
 export const LRU_ACTIVE_ANON = 1;
