@@ -15,8 +15,12 @@
 import { CodedError } from './errors.js';
 import { DEFAULT_FAULTS, type FaultConfig } from './inject/io-faults.js';
 
-export type ArchName = 'x86_64' | 'i386' | 'i386-pae';
-export type PersonalityName = 'linux-2.6' | 'linux-4.0';
+/** The architectures sim-kernel models (arch.ts): page-table shape, PTE size, user space. */
+export const ARCH_NAMES = ['x86_64', 'i386', 'i386-pae'] as const;
+export type ArchName = (typeof ARCH_NAMES)[number];
+/** linux-2.6: native nonlinear VMAs and file PTEs; linux-4.0: remap_file_pages emulated by a VMA per call. */
+export const PERSONALITY_NAMES = ['linux-2.6', 'linux-4.0'] as const;
+export type PersonalityName = (typeof PERSONALITY_NAMES)[number];
 
 /** Kernel events that cost simulated time. Index into the cost and counter arrays. */
 export const COST_EVENTS = [
@@ -199,8 +203,8 @@ export function resolveKernelConfig(input: KernelConfigInput = {}): KernelConfig
   const check = (ok: boolean, key: string, value: unknown, allowed: string): void => {
     if (!ok) throw new KernelConfigError(key, value, allowed);
   };
-  check(['x86_64', 'i386', 'i386-pae'].includes(cfg.arch), 'arch', cfg.arch, 'x86_64 | i386 | i386-pae');
-  check(['linux-2.6', 'linux-4.0'].includes(cfg.personality), 'personality', cfg.personality, 'linux-2.6 | linux-4.0');
+  check(ARCH_NAMES.includes(cfg.arch), 'arch', cfg.arch, ARCH_NAMES.join(' | '));
+  check(PERSONALITY_NAMES.includes(cfg.personality), 'personality', cfg.personality, PERSONALITY_NAMES.join(' | '));
   check(isPowerOfTwo(cfg.pageSize) && cfg.pageSize >= 4096 && cfg.pageSize <= 65536, 'pageSize', cfg.pageSize,
     'a power of two from 4096 to 65536');
   // 16 pages: the top-level table, one table per lower level and a few data pages.

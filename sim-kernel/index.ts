@@ -20,8 +20,8 @@ export {
   SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV, SegvError,
 } from './errors.js';
 export {
-  type ArchName, COST_EVENTS, type CostEvent, type CostModel, DEFAULT_COSTS_NS, DEFAULT_KERNEL_CONFIG, type KernelConfig,
-  KernelConfigError, type KernelConfigInput, type PersonalityName, resolveKernelConfig,
+  ARCH_NAMES, type ArchName, COST_EVENTS, type CostEvent, type CostModel, DEFAULT_COSTS_NS, DEFAULT_KERNEL_CONFIG, type KernelConfig,
+  KernelConfigError, type KernelConfigInput, type PersonalityName, PERSONALITY_NAMES, resolveKernelConfig,
 } from './config.js';
 export { Kernel } from './kernel.js';
 export { Process } from './process.js';

@@ -9,13 +9,13 @@
  */
 
 import { type BufferPool, type StrategyName, openBufferPool, STRATEGY_NAMES } from '../../bufferpool/index.js';
-import type { Kernel, KernelConfigInput, PersonalityName, Process } from '../../sim-kernel/index.js';
+import { type Kernel, type KernelConfigInput, PERSONALITY_NAMES, type PersonalityName, type Process } from '../../sim-kernel/index.js';
 import { STAMP, check, machine, residentTmpfsFile } from '../sim-kernel/common.js';
 
 export { MiB, PAGE, check, describe, simClock } from '../sim-kernel/common.js';
 
 export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
-export const PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
+export const PERSONALITIES: readonly PersonalityName[] = PERSONALITY_NAMES;
 
 /** "2.6" / "4.0" for benchmark ids. */
 export function shortPersonality(p: PersonalityName): string {

@@ -12,6 +12,7 @@ import type { Argv } from 'yargs';
 
 import { UsageError } from '../../src/index.js';
 import { defaultSocketPath } from '../../src/index.js';
+import { ARCH_NAMES, PERSONALITY_NAMES } from '../../sim-kernel/index.js';
 import {
   type Arch, ENGINE_KINDS, type EngineKind, type Personality, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode,
 } from '../workloads/stores.js';
@@ -115,8 +116,8 @@ export function planBench(workloadList: string, a: BenchArgs): BenchPlan {
   for (const w of workloads) if (!WORKLOAD_NAMES.includes(w)) throw new UsageError(`workload ${w}: not one of ${WORKLOAD_NAMES.join(', ')}, ycsb`);
   const engines = oneOf<EngineKind>('engines', ENGINE_KINDS, a.engines);
   const strategies = oneOf<StrategyName>('strategies', STRATEGIES, a.strategies);
-  const personalities = oneOf<Personality>('personality', ['linux-2.6', 'linux-4.0'], a.personality);
-  const archs = oneOf<Arch>('arch', ['x86_64', 'i386', 'i386-pae'], a.arch);
+  const personalities = oneOf<Personality>('personality', PERSONALITY_NAMES, a.personality);
+  const archs = oneOf<Arch>('arch', ARCH_NAMES, a.arch);
   const syncs = oneOf<SyncMode>('sync', SYNC_MODES, a.sync);
   const poolPages = ints('pool-pages', a['pool-pages'], 64, 2 ** 22 - 1);
   inRange('ram-mib', a['ram-mib'], 0, 1 << 20, false);

@@ -17,7 +17,7 @@
  */
 
 import {
-  type ArchName, MAP_POPULATE, MAP_SHARED, PROT_READ, PROT_WRITE, type PersonalityName, getArch,
+  ARCH_NAMES, type ArchName, MAP_POPULATE, MAP_SHARED, PROT_READ, PROT_WRITE, type PersonalityName, getArch,
 } from '../../sim-kernel/index.js';
 import { bytes, duration, int, ratio } from '../lib/format.js';
 import type { ReportBench, ReportOutput, TableSpec } from '../lib/harness.js';
@@ -25,7 +25,7 @@ import { MiB, PAGE, check, machine, pageAt, residentTmpfsFile } from './common.j
 
 export const KMEM_PAGES = 65530;
 const RAM = 512 * MiB;
-const ARCHES: ArchName[] = ['x86_64', 'i386', 'i386-pae'];
+const ARCHES: readonly ArchName[] = ARCH_NAMES;
 const RW = PROT_READ | PROT_WRITE;
 
 type Layout = 'nonlinear' | 'per-page' | 'emulated';

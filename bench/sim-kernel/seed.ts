@@ -5,7 +5,7 @@
  * right on the next touch; on linux-4.0 the same happens through the emulation's VMAs.
  */
 
-import { MAP_SHARED, PROT_READ, PROT_WRITE, type PersonalityName } from '../../sim-kernel/index.js';
+import { MAP_SHARED, PERSONALITY_NAMES, PROT_READ, PROT_WRITE, type PersonalityName } from '../../sim-kernel/index.js';
 import { int } from '../lib/format.js';
 import type { ReportBench, ReportOutput } from '../lib/harness.js';
 import { PAGE, check, machine, pageAt, residentTmpfsFile } from './common.js';
@@ -56,7 +56,7 @@ export const seedReport: ReportBench = {
   title: 'the seed\'s scenario: a 16-page nonlinear window over a 1024-page tmpfs file with 256 pages of RAM',
   config: 'x86_64, 1 MiB RAM, 8 MiB swap, 16-entry TLB',
   run(log): ReportOutput {
-    const rows = (['linux-2.6', 'linux-4.0'] as const).map((pers) => {
+    const rows = PERSONALITY_NAMES.map((pers) => {
       log(`  seed-scenario: ${pers}...`);
       return scenario(pers);
     });

@@ -11,7 +11,7 @@
  */
 
 import {
-  Kernel, type KernelConfig, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, formatPtes,
+  Kernel, type KernelConfig, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE, formatPtes, PERSONALITY_NAMES,
 } from '../../sim-kernel/index.js';
 import { toKernelConfig } from '../../src/config/index.js';
 import { CodedError, REMAPDB_CODES } from '../../src/index.js';
@@ -90,7 +90,7 @@ export function windowDemo(args: { json: boolean }, ctx: CliContext): void {
   const base = toKernelConfig(ctx.config().config);
   const log = ctx.log();
   const runs: WindowRun[] = [];
-  for (const personality of ['linux-2.6', 'linux-4.0'] as const) {
+  for (const personality of PERSONALITY_NAMES) {
     for (const pressure of [false, true]) {
       log.info({ personality, pressure }, 'demo run');
       runs.push(runWindow({ ...base, personality }, pressure));

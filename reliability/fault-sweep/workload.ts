@@ -29,10 +29,10 @@ import * as fs from 'node:fs';
 import { Kernel, type KernelConfigInput, mulberry32 } from '../../sim-kernel/index.js';
 import type { IoKind, IoOutcome } from '../../sim-kernel/index.js';
 import type { SyncMode } from '../../storage/wal.js';
-import { open, type OpenOptions } from '../../src/index.js';
+import { open, type OpenOptions, STRATEGY_NAMES, type StrategyName } from '../../src/index.js';
 
-export const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
+export type Strategy = StrategyName;
 export type FaultOutcome = Exclude<IoOutcome, 'ok'>;
 
 /** The outcomes that apply to each kind of I/O (faults.ts: torn and short are write-only). */

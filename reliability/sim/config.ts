@@ -15,13 +15,13 @@
  */
 
 import type { FaultConfig } from '../../sim-kernel/index.js';
-import type { KernelConfigInput, PersonalityName } from '../../sim-kernel/index.js';
+import { type KernelConfigInput, PERSONALITY_NAMES, type PersonalityName } from '../../sim-kernel/index.js';
 import type { SyncMode } from '../../storage/index.js';
 import type { Rng } from '../../bench/workloads/rng.js';
-import type { StrategyName } from '../../bench/workloads/stores.js';
+import { STRATEGIES, type StrategyName } from '../../bench/workloads/stores.js';
 
-export const SIM_STRATEGIES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
-export const SIM_PERSONALITIES: readonly PersonalityName[] = ['linux-2.6', 'linux-4.0'];
+export const SIM_STRATEGIES: readonly StrategyName[] = STRATEGIES;
+export const SIM_PERSONALITIES: readonly PersonalityName[] = PERSONALITY_NAMES;
 /** 'off' is drawn too: it promises nothing after a power cut, so it gets its own check (verify.ts). */
 export const SIM_SYNCS: readonly SyncMode[] = ['full', 'normal', 'off'];
 

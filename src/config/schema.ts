@@ -15,7 +15,7 @@
  */
 
 import { z } from 'zod';
-import { COST_EVENTS, type CostEvent, type KernelConfig } from '../../sim-kernel/index.js';
+import { ARCH_NAMES, COST_EVENTS, type CostEvent, type KernelConfig, PERSONALITY_NAMES } from '../../sim-kernel/index.js';
 import { POLICY_NAMES, STRATEGY_NAMES } from '../../bufferpool/index.js';
 import { LOG_LEVELS } from './log.js';
 
@@ -75,8 +75,8 @@ const faultsShape = {
 const RAM_ALLOWED = `an integer number of bytes: a multiple of pageSize, at least ${MIN_RAM_PAGES} pages`;
 
 const kernelSection = strictSection({
-  arch: oneOf(['x86_64', 'i386', 'i386-pae']),
-  personality: oneOf(['linux-2.6', 'linux-4.0']),
+  arch: oneOf(ARCH_NAMES),
+  personality: oneOf(PERSONALITY_NAMES),
   ramBytes: z.number({ error: RAM_ALLOWED }).int({ error: RAM_ALLOWED }).min(0, { error: RAM_ALLOWED }),
   pageSize: powerOfTwoIn(4096, 65536),
   maxMapCount: intIn(1, 2 ** 31 - 1),
