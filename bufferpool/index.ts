@@ -6,16 +6,14 @@
  */
 
 import type { Kernel, Process } from '../sim-kernel/index.js';
-import { POLICY_NAMES } from './policy.js';
+import { POLICY_NAMES } from './policies/index.js';
 import { BufferPool } from './pool.js';
-import type { Strategy, StrategyContext } from './strategy.js';
-import { MultiMmapStrategy } from './strategy-multimmap.js';
-import { NonlinearStrategy } from './strategy-nonlinear.js';
-import { PreadStrategy } from './strategy-pread.js';
-import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES, STRATEGY_NAMES } from './types.js';
+import { createStrategy, STRATEGY_NAMES, type StrategyContext } from './strategies/index.js';
+import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES } from './types.js';
 
 export { BufferPool } from './pool.js';
-export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policy.js';
+export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policies/index.js';
+export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
 export * from './types.js';
 
 /** Largest pool: slots are addressed with 22 bits in fix tokens. */
@@ -43,18 +41,7 @@ export function openBufferPool(kernel: Kernel, proc: Process, fd: number, option
     bad('evictBatch', options.evictBatch, 'an integer >= 1');
   }
   const ctx: StrategyContext = { proc, fd, slots: options.slots, pageSize: proc.pageSize, mlock: options.mlock ?? true };
-  let strategy: Strategy;
-  switch (options.strategy) {
-    case 'nonlinear':
-      strategy = new NonlinearStrategy(ctx);
-      break;
-    case 'multi-mmap':
-      strategy = new MultiMmapStrategy(ctx);
-      break;
-    case 'pread':
-      strategy = new PreadStrategy(ctx);
-      break;
-  }
+  const strategy = createStrategy(options.strategy, ctx);
   const pages = pageCount ?? Math.ceil(proc.fstat(fd).size / proc.pageSize);
   return new BufferPool(kernel, proc, fd, strategy, options, pages);
 }

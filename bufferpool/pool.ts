@@ -45,9 +45,8 @@ import {
   KernelError, type Kernel, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process,
 } from '../sim-kernel/index.js';
 import { PageMap } from './page-map.js';
-import { createPolicy } from './policies.js';
-import type { ReplacementPolicy } from './policy.js';
-import type { Strategy } from './strategy.js';
+import { createPolicy, type ReplacementPolicy } from './policies/index.js';
+import type { Strategy } from './strategies/index.js';
 import {
   BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES,
   type PoolSnapshot, type SlotSnapshot, type WalHook,

@@ -4,10 +4,8 @@
  */
 
 import { CodedError } from '../sim-kernel/index.js';
-import type { PolicyName } from './policy.js';
-
-export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
-export const STRATEGY_NAMES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
+import type { PolicyName } from './policies/policy.js';
+import type { StrategyName } from './strategies/strategy.js';
 
 /** Intent of a fix. A shared fix must not write the page's bytes. */
 export type FixMode = 'shared' | 'exclusive';

@@ -12,7 +12,7 @@
  * writes every dirty page of the file and fdatasyncs it.
  */
 
-import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class NonlinearStrategy implements Strategy {

@@ -5,8 +5,11 @@
  * simulated kernel.
  */
 
-import type { Process } from '../sim-kernel/index.js';
-import type { StrategyName } from './types.js';
+import type { Process } from '../../sim-kernel/index.js';
+
+/** The strategies by name: the one definition of this vocabulary (index.ts exports it). */
+export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
 
 export interface Strategy {
   readonly name: StrategyName;

@@ -6,7 +6,7 @@
  * fix pins its frame (get_user_pages) while the caller works on it.
  */
 
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class PreadStrategy implements Strategy {
