@@ -10,9 +10,6 @@ import type { StrategyName } from './strategies/strategy.js';
 /** Intent of a fix. A shared fix must not write the page's bytes. */
 export type FixMode = 'shared' | 'exclusive';
 
-/** A page whose change is not covered by any log record yet (uncommitted, no-steal). */
-export const LSN_UNLOGGED = Number.POSITIVE_INFINITY;
-
 /**
  * What the storage engine tells the pool about its log (the WAL rule: a page image
  * never reaches the data file before the log is durable up to the page's LSN).
@@ -52,6 +49,24 @@ export interface BufferPoolOptions {
    * and checksum) here. The change is logged, so sealing it in place is safe.
    */
   beforeWriteBack?: (pageId: number, bytes: Uint8Array, offset: number, lsn: number) => void;
+}
+
+/** The options as the pool runs with them: every default filled in. */
+export type ResolvedPoolOptions = Required<Omit<BufferPoolOptions, 'wal' | 'onLoad' | 'beforeWriteBack'>>;
+
+/** Fill in the defaults documented on BufferPoolOptions (evictBatch is also capped at slots / 8). */
+export function resolvePoolOptions(opts: BufferPoolOptions): ResolvedPoolOptions {
+  const slots = opts.slots;
+  return {
+    strategy: opts.strategy,
+    slots,
+    policy: opts.policy,
+    shadowSlots: opts.shadowSlots ?? Math.max(16, Math.floor(slots / 8)),
+    mlock: opts.mlock ?? true,
+    evictBatch: Math.max(1, Math.min(opts.evictBatch ?? 64, Math.floor(slots / 8) || 1)),
+    growPages: opts.growPages ?? 64,
+    debug: opts.debug ?? false,
+  };
 }
 
 export const POOL_ERROR_CODES = {
@@ -123,23 +138,30 @@ export interface SlotSnapshot {
   pgoff: number;
 }
 
+/**
+ * The pool's totals at snapshot time, in remapdb's names (units last). Counters are
+ * since open. The inspection layer derives what it shows from these (free slots =
+ * slotCount - usedSlots, average usage count = usageCountSum / usedSlots, hit rate =
+ * hits / fixes) and names them as PostgreSQL and InnoDB do (storage/introspect.ts).
+ */
 export interface PoolSummary {
-  /** pg_buffercache_summary */
-  buffers_used: number;
-  buffers_unused: number;
-  buffers_dirty: number;
-  buffers_pinned: number;
-  usagecount_avg: number;
-  /** INNODB_BUFFER_POOL_STATS */
-  POOL_SIZE: number;
-  FREE_BUFFERS: number;
-  DATABASE_PAGES: number;
-  MODIFIED_DATABASE_PAGES: number;
-  NUMBER_PAGES_READ: number;
-  NUMBER_PAGES_CREATED: number;
-  NUMBER_PAGES_WRITTEN: number;
-  NUMBER_PAGES_GET: number;
-  HIT_RATE: number;
+  slotCount: number;
+  /** Slots holding a page. */
+  usedSlots: number;
+  /** Used slots whose page is newer than the file (installed, or with a shadow copy). */
+  dirtySlots: number;
+  /** Used slots fixed right now. */
+  pinnedSlots: number;
+  /** Sum over used slots of the policy's usage value. */
+  usageCountSum: number;
+  fixes: number;
+  hits: number;
+  /** Fixes that had to load the page (reads from the file or page cache). */
+  misses: number;
+  /** Installed changes written to the data file (flush, and dirty evictions where the strategy writes them). */
+  writebacks: number;
+  /** Pages appended to the file by allocate(). */
+  createdPages: number;
 }
 
 export interface PoolSnapshot {

@@ -18,6 +18,7 @@ const OTHER_VMAS = 8;
 export class MultiMmapStrategy implements Strategy {
   readonly name = 'multi-mmap' as const;
   readonly pinsOnFix = true;
+  readonly copiesPages = false;
   readonly #proc: Process;
   readonly #fd: number;
   readonly #ps: number;
@@ -80,6 +81,10 @@ export class MultiMmapStrategy implements Strategy {
 
   slotAddr(slot: number): number {
     return this.#addr[slot] as number;
+  }
+
+  windowRange(): null {
+    return null;
   }
 
   close(): void {

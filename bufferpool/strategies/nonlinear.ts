@@ -18,6 +18,7 @@ import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 export class NonlinearStrategy implements Strategy {
   readonly name = 'nonlinear' as const;
   readonly pinsOnFix: boolean;
+  readonly copiesPages = false;
   readonly #proc: Process;
   readonly #ps: number;
   readonly #window: number;
@@ -83,6 +84,10 @@ export class NonlinearStrategy implements Strategy {
 
   slotAddr(slot: number): number {
     return this.#window + slot * this.#ps;
+  }
+
+  windowRange(): { addr: number; pages: number } {
+    return { addr: this.#window, pages: this.#slots };
   }
 
   close(): void {

@@ -15,6 +15,13 @@ export interface Strategy {
   readonly name: StrategyName;
   /** Whether a fix needs a kernel pin (get_user_pages) to keep the frame in place. */
   readonly pinsOnFix: boolean;
+  /**
+   * Whether pages are copied between the pool's own frames and the file (pread in, pwrite
+   * out): evicting a dirty page writes it back now (the pool counts a write-back), and
+   * every miss is a pread. A mapping strategy leaves an evicted dirty page to the kernel's
+   * page cache instead (written by a later flush's sync or by the kernel's write-back).
+   */
+  readonly copiesPages: boolean;
   /** Make page `pageId` the content of empty slot `slot`. */
   load(slot: number, pageId: number): void;
   /** Slot `slot` stops holding `pageId`; its change, if any, is already installed (dirty = newer than the file). */
@@ -34,6 +41,8 @@ export interface Strategy {
   sync(): void;
   /** Virtual address of the slot's page, or -1 when it has none (for PTE state). */
   slotAddr(slot: number): number;
+  /** The one window all slots live in (nonlinear), or null when slots have no common mapping. */
+  windowRange(): { addr: number; pages: number } | null;
   close(): void;
 }
 
