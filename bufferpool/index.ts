@@ -7,17 +7,21 @@
 
 import type { Kernel, Process } from '../sim-kernel/index.js';
 import { POLICY_NAMES } from './policies/index.js';
-import { BufferPool } from './pool.js';
+import { BufferPool, MAX_SLOTS } from './pool.js';
 import { createStrategy, STRATEGY_NAMES, type StrategyContext } from './strategies/index.js';
 import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES } from './types.js';
 
 export { BufferPool } from './pool.js';
 export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policies/index.js';
 export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
-export * from './types.js';
+export { BufferPoolAssertionError } from './assert.js';
+export {
+  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot, type PoolSummary,
+  type PteState, type SlotSnapshot, type WalHook,
+} from './types.js';
 
-/** Largest pool: slots are addressed with 22 bits in fix tokens. */
-export const MAX_POOL_SLOTS = 2 ** 22 - 1;
+/** Largest pool: fix tokens address slots below MAX_SLOTS (22 bits, pool.ts). */
+export const MAX_POOL_SLOTS = MAX_SLOTS - 1;
 
 /**
  * Open a buffer pool over the open database file `fd` of process `proc`. The database

@@ -2,12 +2,11 @@
  * BufferPool: fixed slots of database pages, one replacement policy, one strategy — the
  * vmcache-like core: fix / unfix, the page map, eviction in batches, flush and close.
  *
- * Owns (all in typed arrays, sized at open): the page-id → slot map (page-map.ts), per
- * slot the page id, pin count, kernel pins taken, dirty flag (installed change newer than
- * the file), page LSN and handle generation; the free-slot stack; the sticky failure.
- * Delegates: the working / pending shadow copies and their frames to shadows.ts; the
- * counters, stats() and snapshot() to pool-stats.ts; making a slot's page addressable to
- * the strategy (strategies/), choosing victims to the policy (policies/).
+ * Owns (typed arrays sized at open): the page-id → slot map (page-map.ts); per slot the
+ * page id, pins, kernel pins, dirty flag (installed change newer than the file), page LSN
+ * and handle generation; the free-slot stack; the sticky failure. Delegates: shadow copies
+ * to shadows.ts, counters and snapshot to pool-stats.ts, the page count to file-extent.ts,
+ * addressing pages to the strategy (strategies/), choosing victims to the policy (policies/).
  *
  * ## The WAL rule on shared file mappings (why shadows)
  * A dirty page must never reach the data file before the log is durable up to its LSN.
@@ -16,20 +15,9 @@
  * kernel may write that page back whenever it likes — pdflush after dirty_expire, reclaim
  * of an unlocked window page, a remap that moves the PTE's dirty bit to the page — and a
  * shared mapping cannot veto it. So no change is ever made in place:
- *   - an exclusive fix copies the page into a *working* shadow frame owned by the
- *     engine, and the caller (and every later fix) works on it; the change is unlogged
- *     and stays there (no-steal);
- *   - the storage engine records the change's LSN with markLsn() once it is logged: the
- *     working copy becomes the page's *pending* copy, waiting for the log (a newer
- *     pending copy replaces an older one — it contains its changes);
- *   - the pending copy is *installed* — copied into the window / mapping / frame — only
- *     when the WAL hook says the log is durable up to its LSN and no one has the page
- *     fixed; from then on the kernel may write the page whenever it wants: the log covers
- *     it. A later transaction's working copy does not hold an earlier pending one back;
- *   - if shadows run out, the pool installs what it may, then asks the hook to flush the
- *     log and installs again; if every shadow holds an unlogged change, the fix fails
- *     with REMAPDB_POOL_EXHAUSTED (a transaction larger than shadowSlots);
- *   - discard() drops the working copy (rollback); an earlier logged change survives.
+ * every change goes through engine-owned shadow copies (shadows.ts, which tells how):
+ * a working copy at an exclusive fix, a pending copy once markLsn() says it is logged,
+ * installed into the page only when the WAL hook says the log covers it.
  * The same path serves all three strategies, so they obey the rule identically; the
  * pread strategy additionally writes back only installed (hence logged) pages.
  *
@@ -56,22 +44,21 @@
  * after each eviction batch and flush only under the `debug` option.
  */
 
-import { KernelError, type Kernel, type Process } from '../sim-kernel/index.js';
+import type { Kernel, Process } from '../sim-kernel/index.js';
 import { assert, assertionFailed } from './assert.js';
+import { FileExtent } from './file-extent.js';
 import { PageMap } from './page-map.js';
 import { createPolicy, type ReplacementPolicy } from './policies/index.js';
 import { C_CREATED, C_EVICTIONS, C_FIXES, C_HITS, C_MISSES, C_WRITEBACKS, newCounters, PoolStats } from './pool-stats.js';
 import { Shadows } from './shadows.js';
-import type { Strategy } from './strategies/index.js';
+import { type Strategy, withSlotPage } from './strategies/index.js';
 import {
   BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot,
-  type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
+  NO_WAL_HOOK, poolKernelError, type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
 } from './types.js';
 
-const NO_WAL: WalHook = { durableLsn: () => Number.MAX_VALUE, flushLog: () => undefined };
-
 /** Tokens: ((generation × MAX_SLOTS) + slot) × 2 + (kernel pin taken ? 1 : 0). */
-const MAX_SLOTS = 2 ** 22;
+export const MAX_SLOTS = 2 ** 22;
 /** Generations wrap below 2^29 so a token stays an exact integer (< 2^53); they only catch stale handles. */
 const GEN_MASK = 2 ** 29 - 1;
 
@@ -110,13 +97,10 @@ export class BufferPool {
   readonly #freeReserve: number;
   readonly #victims: Int32Array;
   readonly #evictable: (slot: number) => boolean;
-  /** Working and pending copies, the shadow frames behind them (shadows.ts). */
   readonly #shadows: Shadows;
   readonly #counters: Float64Array;
-  /** Counters, stats() and snapshot() (pool-stats.ts). */
   readonly #stats: PoolStats;
-  #pageCount: number;
-  #filePages: number;
+  readonly #file: FileExtent;
   #failed: Error | null = null;
   #closed = false;
 
@@ -131,7 +115,7 @@ export class BufferPool {
     this.bytes = proc.physBytes;
     this.#strategy = strategy;
     this.#policy = createPolicy(opts.policy, slots);
-    this.#wal = opts.wal ?? NO_WAL;
+    this.#wal = opts.wal ?? NO_WAL_HOOK;
     this.#onLoad = opts.onLoad;
     this.#beforeWriteBack = opts.beforeWriteBack;
     this.#map = new PageMap(slots);
@@ -155,8 +139,7 @@ export class BufferPool {
     }, slots, this.options.shadowSlots);
     this.#shadows = sh;
     this.#evictable = (s) => this.#pins[s] === 0 && sh.work[s] === -1 && sh.pend[s] === -1 && sh.retired[s] === 0;
-    this.#pageCount = pageCount;
-    this.#filePages = Math.ceil(proc.fstat(fd).size / this.pageSize);
+    this.#file = new FileExtent(proc, fd, this.pageSize, this.options.growPages, pageCount);
     this.#stats = new PoolStats({
       kernel, proc, pageSize: this.pageSize, strategy, policy: this.#policy, shadows: sh, pageOf: this.#pageOf, pins: this.#pins,
       dirty: this.#dirty, lsn: this.#lsn,
@@ -169,7 +152,7 @@ export class BufferPool {
 
   /** Pages in the database file the pool serves (allocate() adds one). */
   get pageCount(): number {
-    return this.#pageCount;
+    return this.#file.pageCount;
   }
 
   // ------------------------------------------------------------------ fix / unfix
@@ -181,8 +164,8 @@ export class BufferPool {
    */
   fix(pageId: number, mode: FixMode): number {
     this.#check(mode === 'exclusive');
-    if (!(pageId >= 0 && pageId < this.#pageCount && Number.isInteger(pageId))) {
-      throw new BufferPoolError(POOL_ERROR_CODES.RANGE, `page ${pageId} is outside the file (pages 0..${this.#pageCount - 1})`);
+    if (!(pageId >= 0 && pageId < this.#file.pageCount && Number.isInteger(pageId))) {
+      throw new BufferPoolError(POOL_ERROR_CODES.RANGE, `page ${pageId} is outside the file (pages 0..${this.#file.pageCount - 1})`);
     }
     const c = this.#counters;
     const sh = this.#shadows;
@@ -319,25 +302,19 @@ export class BufferPool {
   /** Append a page to the file (zero-filled); returns its page id. Grows the file in chunks. */
   allocate(): number {
     this.#check(true);
-    const pageId = this.#pageCount;
-    if (pageId >= this.#filePages) {
-      const grow = Math.max(this.options.growPages, 1);
-      try {
-        this.proc.ftruncate(this.fd, (pageId + grow) * this.pageSize);
-      } catch (err) {
-        throw this.#kernelError(err, `growing the file to ${pageId + grow} pages`);
-      }
-      this.#filePages = pageId + grow;
+    let pageId: number;
+    try {
+      pageId = this.#file.allocate();
+    } catch (err) {
+      throw this.#kernelError(err, `growing the file to ${this.#file.growTarget} pages`);
     }
-    this.#pageCount++;
     (this.#counters[C_CREATED] as number)++;
     return pageId;
   }
 
   /** Tell the pool the logical page count (e.g. after recovery shrank or grew the file). */
   setPageCount(n: number): void {
-    this.#pageCount = n;
-    this.#filePages = Math.max(this.#filePages, Math.ceil(this.proc.fstat(this.fd).size / this.pageSize));
+    this.#file.setPageCount(n);
   }
 
   // ------------------------------------------------------------------ internals
@@ -351,11 +328,7 @@ export class BufferPool {
   }
 
   #kernelError(err: unknown, what: string): Error {
-    if (err instanceof BufferPoolError) return err;
-    if (err instanceof KernelError) {
-      return new BufferPoolError(POOL_ERROR_CODES.KERNEL, `${this.#strategy.name}: ${what}: ${err.message}`, { cause: err });
-    }
-    return err as Error;
+    return poolKernelError(err, `${this.#strategy.name}: ${what}`);
   }
 
   /** A free slot, evicting a batch when the pool is (nearly) full. */
@@ -388,8 +361,7 @@ export class BufferPool {
   #evict(slot: number): void {
     const pageId = this.#pageOf[slot] as number;
     const dirty = this.#dirty[slot] === 1;
-    // Invariant 2: the policy offers only what #evictable allows; a victim holds a page and no kernel pin.
-    if (pageId < 0 || !this.#evictable(slot) || this.#kernelPins[slot] !== 0) {
+    if (pageId < 0 || !this.#evictable(slot) || this.#kernelPins[slot] !== 0) { // invariant 2: the policy honours #evictable
       assertionFailed(`evicting slot ${slot} (page ${pageId}, pins ${this.#pins[slot]}, kernel pins ${this.#kernelPins[slot]}, ` +
         `shadowed ${this.#shadows.has(slot)}, retired ${this.#shadows.retired[slot]})`);
     }
@@ -415,24 +387,14 @@ export class BufferPool {
   #sealForWrite(slot: number): void {
     const hook = this.#beforeWriteBack;
     if (hook === undefined) return;
-    const off = this.#strategy.resolve(slot, true);
-    try {
-      hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number);
-    } finally {
-      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    }
+    withSlotPage(this.#strategy, slot, true, (off) => hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number));
   }
 
   /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
   #verifyLoaded(slot: number, pageId: number, hook: (pageId: number, bytes: Uint8Array, offset: number) => void): void {
-    let pinned = false;
     try {
-      const off = this.#strategy.resolve(slot, false);
-      pinned = this.#strategy.pinsOnFix;
-      hook(pageId, this.bytes, off);
+      withSlotPage(this.#strategy, slot, false, (off) => hook(pageId, this.bytes, off));
     } catch (err) {
-      if (pinned) this.#strategy.release(slot);
-      pinned = false;
       try {
         this.#strategy.evict(slot, pageId, false);
       } finally {
@@ -440,7 +402,6 @@ export class BufferPool {
       }
       throw this.#kernelError(err, `loading page ${pageId}`);
     }
-    if (pinned) this.#strategy.release(slot);
   }
 
   #fail(err: unknown, what: string): Error {

@@ -1,7 +1,21 @@
 /**
  * Shadows: the engine-owned frames through which every change reaches a page, so the
  * WAL rule holds on MAP_SHARED mappings the kernel may write back at any time (why: the
- * header of pool.ts). The pool (pool.ts) owns the slots; this module owns the copies.
+ * header of pool.ts). The pool (pool.ts) owns the slots; this module owns the copies:
+ *   - an exclusive fix copies the page into a *working* shadow frame owned by the
+ *     engine, and the caller (and every later fix) works on it; the change is unlogged
+ *     and stays there (no-steal);
+ *   - the storage engine records the change's LSN with markLsn() once it is logged: the
+ *     working copy becomes the page's *pending* copy, waiting for the log (a newer
+ *     pending copy replaces an older one — it contains its changes);
+ *   - the pending copy is *installed* — copied into the window / mapping / frame — only
+ *     when the WAL hook says the log is durable up to its LSN and no one has the page
+ *     fixed; from then on the kernel may write the page whenever it wants: the log covers
+ *     it. A later transaction's working copy does not hold an earlier pending one back;
+ *   - if shadows run out, the pool installs what it may, then asks the hook to flush the
+ *     log and installs again; if every shadow holds an unlogged change, the fix fails
+ *     with REMAPDB_POOL_EXHAUSTED (a transaction larger than shadowSlots);
+ *   - discard() drops the working copy (rollback); an earlier logged change survives.
  *
  * Owns (typed arrays sized at open):
  *   - the shadow frames: one anonymous region of shadowSlots pages, each page pinned for

@@ -3,7 +3,7 @@
  * and errors with stable codes.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
+import { CodedError, KernelError } from '../sim-kernel/index.js';
 import type { PolicyName } from './policies/policy.js';
 import type { StrategyName } from './strategies/strategy.js';
 
@@ -20,6 +20,9 @@ export interface WalHook {
   /** Make the log durable up to at least `lsn` (fsync the WAL). */
   flushLog(lsn: number): void;
 }
+
+/** The hook of a pool without a log (tests, tools): everything counts as durable. */
+export const NO_WAL_HOOK: WalHook = { durableLsn: () => Number.MAX_VALUE, flushLog: () => undefined };
 
 export interface BufferPoolOptions {
   strategy: StrategyName;
@@ -80,6 +83,13 @@ export const POOL_ERROR_CODES = {
 } as const;
 
 export class BufferPoolError extends CodedError {}
+
+/** A failed system call as the pool reports it (REMAPDB_POOL_KERNEL, `what` said first); other errors pass through. */
+export function poolKernelError(err: unknown, what: string): Error {
+  if (err instanceof BufferPoolError) return err;
+  if (err instanceof KernelError) return new BufferPoolError(POOL_ERROR_CODES.KERNEL, `${what}: ${err.message}`, { cause: err });
+  return err as Error;
+}
 
 export interface BufferPoolStats {
   strategy: StrategyName;
