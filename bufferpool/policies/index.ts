@@ -12,6 +12,7 @@
 import { ClockPolicy } from './clock.js';
 import { LruPolicy } from './lru.js';
 import { TwoQPolicy } from './2q.js';
+import { assertionFailed } from '../assert.js';
 import type { PolicyName, ReplacementPolicy } from './policy.js';
 
 export { POLICY_NAMES, type PolicyName, type ReplacementPolicy } from './policy.js';
@@ -30,7 +31,7 @@ export function createPolicy(name: PolicyName, slotCount: number): ReplacementPo
       return new TwoQPolicy(slotCount);
     default: {
       const unknown: never = name;
-      throw new Error(`createPolicy: unknown policy ${String(unknown)}; expected one of clock, lru, 2q`);
+      return assertionFailed(`createPolicy: unknown policy ${String(unknown)}; openBufferPool checks it against POLICY_NAMES`);
     }
   }
 }

@@ -8,6 +8,7 @@
  *   pread       anonymous frames, pread in / pwrite out (pread.ts)
  */
 
+import { assertionFailed } from '../assert.js';
 import { MultiMmapStrategy } from './multi-mmap.js';
 import { NonlinearStrategy } from './nonlinear.js';
 import { PreadStrategy } from './pread.js';
@@ -26,7 +27,7 @@ export function createStrategy(name: StrategyName, ctx: StrategyContext): Strate
       return new PreadStrategy(ctx);
     default: {
       const unknown: never = name;
-      throw new Error(`createStrategy: unknown strategy ${String(unknown)}; expected one of nonlinear, multi-mmap, pread`);
+      return assertionFailed(`createStrategy: unknown strategy ${String(unknown)}; openBufferPool checks it against STRATEGY_NAMES`);
     }
   }
 }
