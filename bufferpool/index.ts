@@ -3,6 +3,13 @@
  * (remap_file_pages), one mmap per page, and classic pread/pwrite frames — with
  * pluggable replacement policies (CLOCK, LRU, 2Q), the WAL rule enforced through
  * engine-owned shadow frames, statistics and a per-slot snapshot.
+ *
+ * Offers openBufferPool() (validates the options, builds the strategy), the BufferPool
+ * class, the vocabularies (STRATEGY_NAMES, POLICY_NAMES), the public types and errors
+ * (BufferPoolError with POOL_ERROR_CODES; BufferPoolAssertionError for bugs). Inside:
+ * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), pool-stats.ts (counters,
+ * stats, snapshot), page-map.ts, file-extent.ts, assert.ts, types.ts, strategies/,
+ * policies/. Other layers import this file only.
  */
 
 import type { Kernel, Process } from '../sim-kernel/index.js';

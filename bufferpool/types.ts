@@ -1,6 +1,9 @@
 /**
- * The buffer pool's public types: options, the WAL hook, statistics, snapshot rows,
- * and errors with stable codes.
+ * The buffer pool's public types: options (and their defaults, resolvePoolOptions), the
+ * WAL hook, statistics, the snapshot's rows and raw summary, and errors with stable codes
+ * (poolKernelError maps a failed system call to REMAPDB_POOL_KERNEL). No state lives here.
+ * The strategy and policy vocabularies are defined in strategies/strategy.ts and
+ * policies/policy.ts; bugs are assertions (assert.ts), not codes.
  */
 
 import { CodedError, KernelError } from '../sim-kernel/index.js';
