@@ -3,23 +3,32 @@
  * (remap_file_pages), one mmap per page, and classic pread/pwrite frames — with
  * pluggable replacement policies (CLOCK, LRU, 2Q), the WAL rule enforced through
  * engine-owned shadow frames, statistics and a per-slot snapshot.
+ *
+ * Offers openBufferPool() (validates the options, builds the strategy), the BufferPool
+ * class, the vocabularies (STRATEGY_NAMES, POLICY_NAMES), the public types and errors
+ * (BufferPoolError with POOL_ERROR_CODES; BufferPoolAssertionError for bugs). Inside:
+ * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), pool-stats.ts (counters,
+ * stats, snapshot), page-map.ts, file-extent.ts, assert.ts, types.ts, strategies/,
+ * policies/. Other layers import this file only.
  */
 
 import type { Kernel, Process } from '../sim-kernel/index.js';
-import { POLICY_NAMES } from './policy.js';
-import { BufferPool } from './pool.js';
-import type { Strategy, StrategyContext } from './strategy.js';
-import { MultiMmapStrategy } from './strategy-multimmap.js';
-import { NonlinearStrategy } from './strategy-nonlinear.js';
-import { PreadStrategy } from './strategy-pread.js';
-import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES, STRATEGY_NAMES } from './types.js';
+import { POLICY_NAMES } from './policies/index.js';
+import { BufferPool, MAX_SLOTS } from './pool.js';
+import { createStrategy, STRATEGY_NAMES, type StrategyContext } from './strategies/index.js';
+import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES } from './types.js';
 
 export { BufferPool } from './pool.js';
-export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policy.js';
-export * from './types.js';
+export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policies/index.js';
+export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
+export { BufferPoolAssertionError } from './assert.js';
+export {
+  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot, type PoolSummary,
+  type PteState, type SlotSnapshot, type WalHook,
+} from './types.js';
 
-/** Largest pool: slots are addressed with 22 bits in fix tokens. */
-export const MAX_POOL_SLOTS = 2 ** 22 - 1;
+/** Largest pool: fix tokens address slots below MAX_SLOTS (22 bits, pool.ts). */
+export const MAX_POOL_SLOTS = MAX_SLOTS - 1;
 
 /**
  * Open a buffer pool over the open database file `fd` of process `proc`. The database
@@ -43,18 +52,7 @@ export function openBufferPool(kernel: Kernel, proc: Process, fd: number, option
     bad('evictBatch', options.evictBatch, 'an integer >= 1');
   }
   const ctx: StrategyContext = { proc, fd, slots: options.slots, pageSize: proc.pageSize, mlock: options.mlock ?? true };
-  let strategy: Strategy;
-  switch (options.strategy) {
-    case 'nonlinear':
-      strategy = new NonlinearStrategy(ctx);
-      break;
-    case 'multi-mmap':
-      strategy = new MultiMmapStrategy(ctx);
-      break;
-    case 'pread':
-      strategy = new PreadStrategy(ctx);
-      break;
-  }
+  const strategy = createStrategy(options.strategy, ctx);
   const pages = pageCount ?? Math.ceil(proc.fstat(fd).size / proc.pageSize);
   return new BufferPool(kernel, proc, fd, strategy, options, pages);
 }

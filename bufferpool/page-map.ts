@@ -10,11 +10,9 @@
  * No method allocates.
  */
 
-const EMPTY = -1;
+import { assert } from './assert.js';
 
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`PageMap invariant: ${msg}`);
-}
+const EMPTY = -1;
 
 export class PageMap {
   readonly #keys: Float64Array;
@@ -60,7 +58,7 @@ export class PageMap {
         return;
       }
       if (k === EMPTY) {
-        assert(this.#size < (mask + 1) >> 1, 'table over half full');
+        assert(this.#size < (mask + 1) >> 1, 'PageMap: table over half full');
         keys[i] = key;
         this.#vals[i] = val;
         this.#size++;
@@ -107,9 +105,9 @@ export class PageMap {
       if (k === EMPTY) continue;
       n++;
       for (let j = this.#home(k); j !== i; j = (j + 1) & mask) {
-        assert(keys[j] !== EMPTY, `key ${k} at ${i} unreachable from its home`);
+        assert(keys[j] !== EMPTY, () => `PageMap: key ${k} at ${i} unreachable from its home`);
       }
     }
-    assert(n === this.#size, `size ${this.#size} but ${n} keys`);
+    assert(n === this.#size, () => `PageMap: size ${this.#size} but ${n} keys`);
   }
 }

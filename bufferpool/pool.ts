@@ -1,10 +1,12 @@
 /**
- * BufferPool: fixed slots of database pages, one replacement policy, one strategy.
+ * BufferPool: fixed slots of database pages, one replacement policy, one strategy — the
+ * vmcache-like core: fix / unfix, the page map, eviction in batches, flush and close.
  *
- * Owns (all in typed arrays, sized at open): the page-id → slot map, per slot the page
- * id, pin count, kernel pins taken, dirty flag (installed change newer than the file),
- * page LSN and shadow frame; the shadow frames (engine-owned, pinned anonymous memory);
- * the free-slot stack; statistics.
+ * Owns (typed arrays sized at open): the page-id → slot map (page-map.ts); per slot the
+ * page id, pins, kernel pins, dirty flag (installed change newer than the file), page LSN
+ * and handle generation; the free-slot stack; the sticky failure. Delegates: shadow copies
+ * to shadows.ts, counters and snapshot to pool-stats.ts, the page count to file-extent.ts,
+ * addressing pages to the strategy (strategies/), choosing victims to the policy (policies/).
  *
  * ## The WAL rule on shared file mappings (why shadows)
  * A dirty page must never reach the data file before the log is durable up to its LSN.
@@ -13,63 +15,60 @@
  * kernel may write that page back whenever it likes — pdflush after dirty_expire, reclaim
  * of an unlocked window page, a remap that moves the PTE's dirty bit to the page — and a
  * shared mapping cannot veto it. So no change is ever made in place:
- *   - an exclusive fix copies the page into a *working* shadow frame owned by the
- *     engine, and the caller (and every later fix) works on it; the change is unlogged
- *     and stays there (no-steal);
- *   - the storage engine records the change's LSN with markLsn() once it is logged: the
- *     working copy becomes the page's *pending* copy, waiting for the log (a newer
- *     pending copy replaces an older one — it contains its changes);
- *   - the pending copy is *installed* — copied into the window / mapping / frame — only
- *     when the WAL hook says the log is durable up to its LSN and no one has the page
- *     fixed; from then on the kernel may write the page whenever it wants: the log covers
- *     it. A later transaction's working copy does not hold an earlier pending one back;
- *   - if shadows run out, the pool installs what it may, then asks the hook to flush the
- *     log and installs again; if every shadow holds an unlogged change, the fix fails
- *     with REMAPDB_POOL_EXHAUSTED (a transaction larger than shadowSlots);
- *   - discard() drops the working copy (rollback); an earlier logged change survives.
+ * every change goes through engine-owned shadow copies (shadows.ts, which tells how):
+ * a working copy at an exclusive fix, a pending copy once markLsn() says it is logged,
+ * installed into the page only when the WAL hook says the log covers it.
  * The same path serves all three strategies, so they obey the rule identically; the
  * pread strategy additionally writes back only installed (hence logged) pages.
  *
  * ## Invariants (checkInvariants)
  *   1. map(pageId) = slot ⇔ pageOf[slot] = pageId ≥ 0; free slots hold -1 and are on the free stack once.
  *   2. pins ≥ kernelPins ≥ 0; a slot with pins > 0 or a shadow is never evicted.
- *   3. work[slot] = s or pend[slot] = s ⇔ shadowSlot[s] = slot; free shadows are on their stack once.
+ *   3. work[slot] = s or pend[slot] = s ⇔ shadowSlot[s] = slot; free shadows are on their stack once (shadows.ts).
  *   4. A page is read from its working copy, else its pending copy, else its slot.
  *   5. The policy's own invariants hold, and its resident set is the occupied slots.
- * Transitions: fix (miss: take a free slot or evict a batch → strategy.load), unfix,
- * markLsn, install (shadow → page, dirty), flush (install, write back, sync), discard.
- * A failed write-back or sync makes the pool refuse further changes (sticky error).
+ *
+ * ## Slot states and the function behind each transition
+ *   empty    --fix (miss)-->        resident   #takeSlot (free stack, else #evictBatch) → strategy.load → policy.insert
+ *   resident --fix-->               fixed      pins++ (exclusive: Shadows.makeWork; else a kernel pin if pinsOnFix)
+ *   fixed    --unfix (last pin)-->  resident   pins-- → Shadows.unpinned (drop a clean copy, free retired, install)
+ *   resident --markLsn / logDurable / flush--> dirty      Shadows.maybeInstall (pending copy → page, dirty = 1)
+ *   dirty    --flush-->             resident   #sealForWrite → strategy.writeBack → strategy.sync
+ *   resident --evict-->             empty      #evict (unpinned, no shadow; a dirty page is sealed and handed to strategy.evict)
+ * A failed write-back or sync makes the pool refuse further changes (sticky error, #fail).
+ *
+ * ## Assertions (assert.ts)
+ * Caller misuse the pool can see stays a coded REMAPDB_POOL_MISUSE error. What cannot
+ * happen unless pool or engine is wrong is an assertion: cheap ones always at fix / unfix
+ * / evict (invariants 1 and 2 for the slot at hand); the full walk, checkInvariants(),
+ * after each eviction batch and flush only under the `debug` option.
  */
 
-import {
-  KernelError, type Kernel, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process,
-} from '../sim-kernel/index.js';
+import type { Kernel, Process } from '../sim-kernel/index.js';
+import { assert, assertionFailed } from './assert.js';
+import { FileExtent } from './file-extent.js';
 import { PageMap } from './page-map.js';
-import { createPolicy } from './policies.js';
-import type { ReplacementPolicy } from './policy.js';
-import type { Strategy } from './strategy.js';
+import { createPolicy, type ReplacementPolicy } from './policies/index.js';
+import { C_CREATED, C_EVICTIONS, C_FIXES, C_HITS, C_MISSES, C_WRITEBACKS, newCounters, PoolStats } from './pool-stats.js';
+import { Shadows } from './shadows.js';
+import { type Strategy, withSlotPage } from './strategies/index.js';
 import {
-  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES,
-  type PoolSnapshot, type SlotSnapshot, type WalHook,
+  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot,
+  NO_WAL_HOOK, poolKernelError, type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
 } from './types.js';
 
-const NO_WAL: WalHook = { durableLsn: () => Number.MAX_VALUE, flushLog: () => undefined };
-
 /** Tokens: ((generation × MAX_SLOTS) + slot) × 2 + (kernel pin taken ? 1 : 0). */
-const MAX_SLOTS = 2 ** 22;
+export const MAX_SLOTS = 2 ** 22;
 /** Generations wrap below 2^29 so a token stays an exact integer (< 2^53); they only catch stale handles. */
 const GEN_MASK = 2 ** 29 - 1;
 
-const C_FIXES = 0;
-const C_HITS = 1;
-const C_MISSES = 2;
-const C_EVICTIONS = 3;
-const C_WRITEBACKS = 4;
-const C_INSTALLS = 5;
-const C_SHADOW_COPIES = 6;
-const C_CREATED = 7;
-const C_LOG_FLUSHES = 8;
-const C_COUNT = 9;
+/**
+ * A miss evicts a batch ahead of need once the free slots fall to slotCount / 20 (5 %).
+ * A heuristic, not set by a benchmark: it keeps a small reserve of free slots so most
+ * misses take one without waiting for a sweep, while bounding the slots held idle to 5 %
+ * of the pool (plus at most one batch, evictBatch ≤ slots / 8).
+ */
+const FREE_RESERVE_DIVISOR = 20;
 
 export class BufferPool {
   readonly kernel: Kernel;
@@ -77,7 +76,7 @@ export class BufferPool {
   readonly fd: number;
   readonly pageSize: number;
   readonly slotCount: number;
-  readonly options: Required<Omit<BufferPoolOptions, 'wal' | 'onLoad' | 'beforeWriteBack'>>;
+  readonly options: ResolvedPoolOptions;
   readonly #onLoad: BufferPoolOptions['onLoad'];
   readonly #beforeWriteBack: BufferPoolOptions['beforeWriteBack'];
   /** All of simulated RAM: a fixed page's bytes are at offset(token) .. + pageSize. */
@@ -92,32 +91,16 @@ export class BufferPool {
   readonly #dirty: Uint8Array;
   /** LSN of the newest installed change (-1: none since load). */
   readonly #lsn: Float64Array;
-  /** Working shadow (changes not logged yet), or -1; workDirty: it was changed. */
-  readonly #work: Int32Array;
-  readonly #workDirty: Uint8Array;
-  /** Pending shadow (logged, waiting for the log to be durable) and its LSN, or -1. */
-  readonly #pend: Int32Array;
-  readonly #pendLsn: Float64Array;
-  /** Older pending copies replaced while the page was fixed; freed when its pins reach 0. */
-  readonly #retired: Int32Array;
   readonly #gen: Int32Array;
   readonly #free: Int32Array;
   #freeTop: number;
+  readonly #freeReserve: number;
   readonly #victims: Int32Array;
   readonly #evictable: (slot: number) => boolean;
-  // shadows
-  readonly #shadowBase: number;
-  readonly #shadowOff: Float64Array;
-  readonly #shadowFrame: Int32Array;
-  readonly #shadowSlot: Int32Array;
-  readonly #shadowFree: Int32Array;
-  #shadowTop: number;
-  // file
-  #pageCount: number;
-  #filePages: number;
-  readonly #counters = new Float64Array(C_COUNT);
-  readonly #vm0: Record<string, number>;
-  readonly #kernelNs0: number;
+  readonly #shadows: Shadows;
+  readonly #counters: Float64Array;
+  readonly #stats: PoolStats;
+  readonly #file: FileExtent;
   #failed: Error | null = null;
   #closed = false;
 
@@ -128,20 +111,11 @@ export class BufferPool {
     this.pageSize = proc.pageSize;
     const slots = opts.slots;
     this.slotCount = slots;
-    this.options = {
-      strategy: opts.strategy,
-      slots,
-      policy: opts.policy,
-      shadowSlots: opts.shadowSlots ?? Math.max(16, Math.floor(slots / 8)),
-      mlock: opts.mlock ?? true,
-      evictBatch: Math.max(1, Math.min(opts.evictBatch ?? 64, Math.floor(slots / 8) || 1)),
-      growPages: opts.growPages ?? 64,
-      debug: opts.debug ?? false,
-    };
+    this.options = resolvePoolOptions(opts);
     this.bytes = proc.physBytes;
     this.#strategy = strategy;
     this.#policy = createPolicy(opts.policy, slots);
-    this.#wal = opts.wal ?? NO_WAL;
+    this.#wal = opts.wal ?? NO_WAL_HOOK;
     this.#onLoad = opts.onLoad;
     this.#beforeWriteBack = opts.beforeWriteBack;
     this.#map = new PageMap(slots);
@@ -150,36 +124,26 @@ export class BufferPool {
     this.#kernelPins = new Int32Array(slots);
     this.#dirty = new Uint8Array(slots);
     this.#lsn = new Float64Array(slots).fill(-1);
-    this.#work = new Int32Array(slots).fill(-1);
-    this.#workDirty = new Uint8Array(slots);
-    this.#pend = new Int32Array(slots).fill(-1);
-    this.#pendLsn = new Float64Array(slots).fill(-1);
-    this.#retired = new Int32Array(slots);
     this.#gen = new Int32Array(slots);
     this.#free = new Int32Array(slots);
     for (let i = 0; i < slots; i++) this.#free[i] = slots - 1 - i;
     this.#freeTop = slots;
+    this.#freeReserve = Math.floor(slots / FREE_RESERVE_DIVISOR);
     this.#victims = new Int32Array(this.options.evictBatch);
-    this.#evictable = (s) => this.#pins[s] === 0 && this.#work[s] === -1 && this.#pend[s] === -1 && this.#retired[s] === 0;
-    // Shadow frames: anonymous memory the engine owns, pinned for the pool's life.
-    const ns = this.options.shadowSlots;
-    const ps = this.pageSize;
-    this.#shadowBase = proc.mmap(0, ns * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    this.#shadowOff = new Float64Array(ns);
-    this.#shadowFrame = new Int32Array(ns);
-    this.#shadowSlot = new Int32Array(ns).fill(-1);
-    this.#shadowFree = new Int32Array(ns);
-    for (let i = 0; i < ns; i++) {
-      const f = proc.pinPage(this.#shadowBase + i * ps, true);
-      this.#shadowFrame[i] = f;
-      this.#shadowOff[i] = f * ps;
-      this.#shadowFree[i] = ns - 1 - i;
-    }
-    this.#shadowTop = ns;
-    this.#pageCount = pageCount;
-    this.#filePages = Math.ceil(proc.fstat(fd).size / ps);
-    this.#vm0 = kernel.vmstatFields();
-    this.#kernelNs0 = kernel.kernelNs;
+    this.#counters = newCounters();
+    const sh = new Shadows(proc, {
+      bytes: this.bytes, pageSize: this.pageSize, strategy, wal: this.#wal, pageOf: this.#pageOf, pins: this.#pins,
+      dirty: this.#dirty, lsn: this.#lsn, counters: this.#counters,
+      failed: () => this.#failed !== null,
+      kernelError: (err, what) => this.#kernelError(err, what),
+    }, slots, this.options.shadowSlots);
+    this.#shadows = sh;
+    this.#evictable = (s) => this.#pins[s] === 0 && sh.work[s] === -1 && sh.pend[s] === -1 && sh.retired[s] === 0;
+    this.#file = new FileExtent(proc, fd, this.pageSize, this.options.growPages, pageCount);
+    this.#stats = new PoolStats({
+      kernel, proc, pageSize: this.pageSize, strategy, policy: this.#policy, shadows: sh, pageOf: this.#pageOf, pins: this.#pins,
+      dirty: this.#dirty, lsn: this.#lsn,
+    }, this.#counters);
   }
 
   get strategyName(): string {
@@ -188,7 +152,7 @@ export class BufferPool {
 
   /** Pages in the database file the pool serves (allocate() adds one). */
   get pageCount(): number {
-    return this.#pageCount;
+    return this.#file.pageCount;
   }
 
   // ------------------------------------------------------------------ fix / unfix
@@ -200,18 +164,23 @@ export class BufferPool {
    */
   fix(pageId: number, mode: FixMode): number {
     this.#check(mode === 'exclusive');
-    if (!(pageId >= 0 && pageId < this.#pageCount && Number.isInteger(pageId))) {
-      throw new BufferPoolError(POOL_ERROR_CODES.RANGE, `page ${pageId} is outside the file (pages 0..${this.#pageCount - 1})`);
+    if (!(pageId >= 0 && pageId < this.#file.pageCount && Number.isInteger(pageId))) {
+      throw new BufferPoolError(POOL_ERROR_CODES.RANGE, `page ${pageId} is outside the file (pages 0..${this.#file.pageCount - 1})`);
     }
     const c = this.#counters;
+    const sh = this.#shadows;
     (c[C_FIXES] as number)++;
     let slot = this.#map.get(pageId);
     if (slot >= 0) {
       (c[C_HITS] as number)++;
+      if (this.#pageOf[slot] !== pageId) assertionFailed(`page ${pageId} maps to slot ${slot}, which holds page ${this.#pageOf[slot]}`);
       this.#policy.hit(slot);
     } else {
       (c[C_MISSES] as number)++;
       slot = this.#takeSlot();
+      if (this.#pageOf[slot] !== -1 || this.#pins[slot] !== 0 || this.#dirty[slot] !== 0) {
+        assertionFailed(`free slot ${slot} holds page ${this.#pageOf[slot]} (pins ${this.#pins[slot]}, dirty ${this.#dirty[slot]})`);
+      }
       try {
         this.#strategy.load(slot, pageId);
       } catch (err) {
@@ -221,16 +190,16 @@ export class BufferPool {
       if (this.#onLoad !== undefined) this.#verifyLoaded(slot, pageId, this.#onLoad);
       this.#pageOf[slot] = pageId;
       this.#lsn[slot] = -1;
-      this.#pendLsn[slot] = -1;
+      sh.loaded(slot);
       this.#map.set(pageId, slot);
       this.#policy.insert(slot, pageId);
     }
     // The working copy is made before the pin, so this page's own pending copy can still be
     // installed to free a shadow if the pool is short of them.
-    if (mode === 'exclusive' && this.#work[slot] === -1) this.#makeWork(slot);
+    if (mode === 'exclusive' && sh.work[slot] === -1) sh.makeWork(slot);
     (this.#pins[slot] as number)++;
     let pinBit = 0;
-    if (this.#work[slot] === -1 && this.#pend[slot] === -1 && this.#strategy.pinsOnFix) {
+    if (!sh.has(slot) && this.#strategy.pinsOnFix) {
       try {
         this.#strategy.resolve(slot, false);
       } catch (err) {
@@ -248,36 +217,38 @@ export class BufferPool {
   /** Byte offset in `bytes` of the page a token fixes. */
   offset(token: number): number {
     const slot = this.#slotOf(token);
-    const w = this.#work[slot] as number;
-    if (w >= 0) return this.#shadowOff[w] as number;
-    const pd = this.#pend[slot] as number;
-    if (pd >= 0) return this.#shadowOff[pd] as number;
-    return this.#strategy.resolveFixed(slot);
+    const off = this.#shadows.offsetOf(slot);
+    return off >= 0 ? off : this.#strategy.resolveFixed(slot);
   }
 
   /** Release a fix; `dirtied` says the caller changed the bytes (exclusive fixes only). */
   unfix(token: number, dirtied: boolean): void {
     const slot = this.#slotOf(token);
+    const sh = this.#shadows;
     if (!((this.#pins[slot] as number) > 0)) {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `unfix of page ${this.#pageOf[slot]} (slot ${slot}) that is not fixed`);
     }
+    if (this.#map.get(this.#pageOf[slot] as number) !== slot) {
+      assertionFailed(`unfix of slot ${slot}: its page ${this.#pageOf[slot]} maps to slot ${this.#map.get(this.#pageOf[slot] as number)}`);
+    }
     if (dirtied) {
-      if (this.#work[slot] === -1) {
+      if (sh.work[slot] === -1) {
         throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `page ${this.#pageOf[slot]} unfixed as dirtied but was never fixed exclusive`);
       }
-      this.#workDirty[slot] = 1;
+      sh.workDirty[slot] = 1;
     }
     if (token % 2 === 1) {
+      if (!((this.#kernelPins[slot] as number) > 0)) assertionFailed(`unfix of slot ${slot}: the token holds a kernel pin the slot has not`);
       this.#strategy.release(slot);
       (this.#kernelPins[slot] as number)--;
     }
     (this.#pins[slot] as number)--;
-    if (this.options.debug && this.#pins[slot] === 0) this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
+    if ((this.#pins[slot] as number) < (this.#kernelPins[slot] as number)) {
+      assertionFailed(`unfix of slot ${slot}: pins ${this.#pins[slot]} below kernel pins ${this.#kernelPins[slot]}`);
+    }
     if (this.#pins[slot] === 0) {
-      // An exclusive fix that changed nothing leaves nothing to keep.
-      if (this.#work[slot] !== -1 && this.#workDirty[slot] === 0) this.#freeShadow(slot, this.#work);
-      if (this.#retired[slot] !== 0) this.#freeRetired(slot);
-      if (this.#pend[slot] !== -1) this.#maybeInstall(slot);
+      if (this.options.debug) this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
+      sh.unpinned(slot);
     }
   }
 
@@ -301,41 +272,29 @@ export class BufferPool {
   markLsn(pageId: number, lsn: number): void {
     const slot = this.#map.get(pageId);
     if (slot < 0) return;
-    const w = this.#work[slot] as number;
-    if (w === -1 || this.#workDirty[slot] === 0) return;
-    // The working copy becomes the pending copy; an older pending one is contained in it.
-    // While the page is fixed a reader may still hold the older copy's bytes: retire it
-    // (freed when the last pin goes) instead of freeing it now.
-    if (this.#pend[slot] !== -1) {
-      if (this.#pins[slot] !== 0) {
-        this.#pend[slot] = -1;
-        (this.#retired[slot] as number)++;
-      } else {
-        this.#freeShadow(slot, this.#pend);
-      }
-    }
-    this.#pend[slot] = w;
-    this.#pendLsn[slot] = lsn;
-    this.#work[slot] = -1;
-    this.#workDirty[slot] = 0;
-    if (this.#pins[slot] === 0) this.#maybeInstall(slot);
+    this.#shadows.markLsn(slot, lsn);
   }
 
-  /** The log became durable up to `lsn`: install every shadow it now covers. */
-  logDurable(_lsn: number): void {
-    this.#installAll();
+  /**
+   * The log became durable up to `lsn`: install every shadow it now covers. The WAL hook
+   * is what install consults, so it must already say so: a hook lagging behind the caller
+   * would leave covered changes uninstalled without a word (an engine bug: assertion).
+   */
+  logDurable(lsn: number): void {
+    const durable = this.#wal.durableLsn();
+    assert(lsn <= durable, () => `logDurable(${lsn}) but the WAL hook reports the log durable only up to ${durable}`);
+    this.#shadows.installAll();
   }
 
   /** Drop page `pageId`'s uninstalled change (rollback): the page reverts to its last installed version. */
   discard(pageId: number): void {
     const slot = this.#map.get(pageId);
     if (slot < 0) return;
-    if (this.#work[slot] === -1) return;
+    if (this.#shadows.work[slot] === -1) return;
     if (this.#pins[slot] !== 0) {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `discard of page ${pageId} while it is fixed (${this.#pins[slot]} pins)`);
     }
-    this.#freeShadow(slot, this.#work);
-    this.#workDirty[slot] = 0;
+    this.#shadows.discard(slot);
   }
 
   // ------------------------------------------------------------------ allocation
@@ -343,25 +302,19 @@ export class BufferPool {
   /** Append a page to the file (zero-filled); returns its page id. Grows the file in chunks. */
   allocate(): number {
     this.#check(true);
-    const pageId = this.#pageCount;
-    if (pageId >= this.#filePages) {
-      const grow = Math.max(this.options.growPages, 1);
-      try {
-        this.proc.ftruncate(this.fd, (pageId + grow) * this.pageSize);
-      } catch (err) {
-        throw this.#kernelError(err, `growing the file to ${pageId + grow} pages`);
-      }
-      this.#filePages = pageId + grow;
+    let pageId: number;
+    try {
+      pageId = this.#file.allocate();
+    } catch (err) {
+      throw this.#kernelError(err, `growing the file to ${this.#file.growTarget} pages`);
     }
-    this.#pageCount++;
     (this.#counters[C_CREATED] as number)++;
     return pageId;
   }
 
   /** Tell the pool the logical page count (e.g. after recovery shrank or grew the file). */
   setPageCount(n: number): void {
-    this.#pageCount = n;
-    this.#filePages = Math.max(this.#filePages, Math.ceil(this.proc.fstat(this.fd).size / this.pageSize));
+    this.#file.setPageCount(n);
   }
 
   // ------------------------------------------------------------------ internals
@@ -375,22 +328,18 @@ export class BufferPool {
   }
 
   #kernelError(err: unknown, what: string): Error {
-    if (err instanceof BufferPoolError) return err;
-    if (err instanceof KernelError) {
-      return new BufferPoolError(POOL_ERROR_CODES.KERNEL, `${this.#strategy.name}: ${what}: ${err.message}`, { cause: err });
-    }
-    return err as Error;
+    return poolKernelError(err, `${this.#strategy.name}: ${what}`);
   }
 
   /** A free slot, evicting a batch when the pool is (nearly) full. */
   #takeSlot(): number {
-    if (this.#freeTop <= Math.floor(this.slotCount / 20)) this.#evictBatch();
+    if (this.#freeTop <= this.#freeReserve) this.#evictBatch();
     if (this.#freeTop === 0) {
-      this.#installAll();
+      this.#shadows.installAll();
       this.#evictBatch();
     }
     if (this.#freeTop === 0) {
-      this.#forceLogAndInstall();
+      this.#shadows.forceLogAndInstall();
       this.#evictBatch();
     }
     if (this.#freeTop === 0) {
@@ -406,11 +355,16 @@ export class BufferPool {
   #evictBatch(): void {
     const n = this.#policy.pickVictims(this.#victims, this.#victims.length, this.#evictable);
     for (let i = 0; i < n; i++) this.#evict(this.#victims[i] as number);
+    if (this.options.debug) this.checkInvariants();
   }
 
   #evict(slot: number): void {
     const pageId = this.#pageOf[slot] as number;
     const dirty = this.#dirty[slot] === 1;
+    if (pageId < 0 || !this.#evictable(slot) || this.#kernelPins[slot] !== 0) { // invariant 2: the policy honours #evictable
+      assertionFailed(`evicting slot ${slot} (page ${pageId}, pins ${this.#pins[slot]}, kernel pins ${this.#kernelPins[slot]}, ` +
+        `shadowed ${this.#shadows.has(slot)}, retired ${this.#shadows.retired[slot]})`);
+    }
     try {
       // A dirty page leaving the pool reaches the file without another flush() seeing it
       // (pread writes it now; a mapped page stays dirty in the page cache): seal it first.
@@ -419,7 +373,7 @@ export class BufferPool {
     } catch (err) {
       throw this.#fail(err, `evicting page ${pageId}`);
     }
-    if (dirty && this.#strategy.name === 'pread') (this.#counters[C_WRITEBACKS] as number)++;
+    if (dirty && this.#strategy.copiesPages) (this.#counters[C_WRITEBACKS] as number)++;
     this.#dirty[slot] = 0;
     this.#map.delete(pageId);
     this.#policy.remove(slot);
@@ -433,24 +387,14 @@ export class BufferPool {
   #sealForWrite(slot: number): void {
     const hook = this.#beforeWriteBack;
     if (hook === undefined) return;
-    const off = this.#strategy.resolve(slot, true);
-    try {
-      hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number);
-    } finally {
-      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    }
+    withSlotPage(this.#strategy, slot, true, (off) => hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number));
   }
 
   /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
   #verifyLoaded(slot: number, pageId: number, hook: (pageId: number, bytes: Uint8Array, offset: number) => void): void {
-    let pinned = false;
     try {
-      const off = this.#strategy.resolve(slot, false);
-      pinned = this.#strategy.pinsOnFix;
-      hook(pageId, this.bytes, off);
+      withSlotPage(this.#strategy, slot, false, (off) => hook(pageId, this.bytes, off));
     } catch (err) {
-      if (pinned) this.#strategy.release(slot);
-      pinned = false;
       try {
         this.#strategy.evict(slot, pageId, false);
       } finally {
@@ -458,109 +402,6 @@ export class BufferPool {
       }
       throw this.#kernelError(err, `loading page ${pageId}`);
     }
-    if (pinned) this.#strategy.release(slot);
-  }
-
-  /** A working copy of the page: from its pending copy if it has one, else from the slot. */
-  #makeWork(slot: number): void {
-    const sh = this.#takeShadow();
-    const ps = this.pageSize;
-    const pd = this.#pend[slot] as number;
-    if (pd >= 0) {
-      const from = this.#shadowOff[pd] as number;
-      this.bytes.copyWithin(this.#shadowOff[sh] as number, from, from + ps);
-    } else {
-      let src: number;
-      try {
-        src = this.#strategy.resolve(slot, false);
-      } catch (err) {
-        // Nothing owns the shadow yet: give it back (a read error paging the slot in, SIGBUS,
-        // leaked one per failure until the pool ran out; found by the fault sweep).
-        this.#shadowFree[this.#shadowTop++] = sh;
-        throw err;
-      }
-      this.bytes.copyWithin(this.#shadowOff[sh] as number, src, src + ps);
-      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    }
-    this.#work[slot] = sh;
-    this.#workDirty[slot] = 0;
-    this.#shadowSlot[sh] = slot;
-    (this.#counters[C_SHADOW_COPIES] as number)++;
-  }
-
-  #takeShadow(): number {
-    if (this.#shadowTop === 0) this.#installAll();
-    if (this.#shadowTop === 0) this.#forceLogAndInstall();
-    if (this.#shadowTop === 0) {
-      let pending = 0;
-      for (let s = 0; s < this.slotCount; s++) if (this.#pend[s] !== -1) pending++;
-      throw new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${this.options.shadowSlots} shadow frames are in use ` +
-        `(${this.options.shadowSlots - pending} hold changes not yet logged, ${pending} logged changes on fixed pages): ` +
-        'a transaction may change at most shadowSlots pages; commit sooner or open with more shadowSlots',
-      { details: { shadowSlots: this.options.shadowSlots, pending } });
-    }
-    return this.#shadowFree[--this.#shadowTop] as number;
-  }
-
-  #freeRetired(slot: number): void {
-    for (let sh = 0; sh < this.#shadowSlot.length; sh++) {
-      if (this.#shadowSlot[sh] === slot && this.#work[slot] !== sh && this.#pend[slot] !== sh) {
-        this.#shadowSlot[sh] = -1;
-        this.#shadowFree[this.#shadowTop++] = sh;
-      }
-    }
-    this.#retired[slot] = 0;
-  }
-
-  #freeShadow(slot: number, which: Int32Array): void {
-    const sh = which[slot] as number;
-    which[slot] = -1;
-    this.#shadowSlot[sh] = -1;
-    this.#shadowFree[this.#shadowTop++] = sh;
-  }
-
-  /** Copy the pending copy into the page if the log covers it and nobody has the page fixed. */
-  #maybeInstall(slot: number): boolean {
-    const pd = this.#pend[slot] as number;
-    if (pd < 0 || this.#pins[slot] !== 0 || this.#failed !== null) return false;
-    const lsn = this.#pendLsn[slot] as number;
-    if (lsn > this.#wal.durableLsn()) return false;
-    const ps = this.pageSize;
-    let dst: number;
-    try {
-      dst = this.#strategy.resolve(slot, true);
-    } catch (err) {
-      throw this.#kernelError(err, `installing page ${this.#pageOf[slot]}`);
-    }
-    const src = this.#shadowOff[pd] as number;
-    this.bytes.copyWithin(dst, src, src + ps);
-    if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    this.#freeShadow(slot, this.#pend);
-    this.#lsn[slot] = lsn;
-    this.#dirty[slot] = 1;
-    (this.#counters[C_INSTALLS] as number)++;
-    return true;
-  }
-
-  #installAll(): number {
-    let n = 0;
-    for (let sh = 0; sh < this.#shadowSlot.length; sh++) {
-      const slot = this.#shadowSlot[sh] as number;
-      if (slot >= 0 && this.#pend[slot] === sh && this.#maybeInstall(slot)) n++;
-    }
-    return n;
-  }
-
-  /** Shadows are short: make the log durable up to the newest pending change, then install. */
-  #forceLogAndInstall(): void {
-    let max = -1;
-    for (let s = 0; s < this.slotCount; s++) {
-      if (this.#pend[s] !== -1 && (this.#pendLsn[s] as number) > max) max = this.#pendLsn[s] as number;
-    }
-    if (max < 0 || max <= this.#wal.durableLsn()) return;
-    this.#wal.flushLog(max);
-    (this.#counters[C_LOG_FLUSHES] as number)++;
-    this.#installAll();
   }
 
   #fail(err: unknown, what: string): Error {
@@ -578,16 +419,8 @@ export class BufferPool {
    */
   flush(uptoLsn = Number.POSITIVE_INFINITY): void {
     this.#check(true);
-    let need = -1;
-    for (let s = 0; s < this.slotCount; s++) {
-      const l = this.#pendLsn[s] as number;
-      if (this.#pend[s] !== -1 && l <= uptoLsn && l > need) need = l;
-    }
-    if (need > this.#wal.durableLsn()) {
-      this.#wal.flushLog(need);
-      (this.#counters[C_LOG_FLUSHES] as number)++;
-    }
-    this.#installAll();
+    this.#shadows.flushLogFor(uptoLsn);
+    this.#shadows.installAll();
     try {
       for (let s = 0; s < this.slotCount; s++) {
         if (this.#dirty[s] !== 1) continue;
@@ -602,6 +435,7 @@ export class BufferPool {
     } catch (err) {
       throw this.#fail(err, 'flushing to the data file');
     }
+    if (this.options.debug) this.checkInvariants();
   }
 
   /** Flush everything and release the pool's mappings. Changes not logged are dropped. */
@@ -613,8 +447,7 @@ export class BufferPool {
       }
     }
     if (this.#failed === null) this.flush();
-    for (let i = 0; i < this.#shadowFrame.length; i++) this.proc.unpinPage(this.#shadowFrame[i] as number, false);
-    this.proc.munmap(this.#shadowBase, this.#shadowFrame.length * this.pageSize);
+    this.#shadows.close();
     this.#strategy.close();
     this.#closed = true;
   }
@@ -623,105 +456,22 @@ export class BufferPool {
     return this.#failed;
   }
 
-  // ------------------------------------------------------------------ introspection
+  // ------------------------------------------------------------------ introspection (pool-stats.ts)
 
   stats(): BufferPoolStats {
-    const c = this.#counters;
-    const vm = this.kernel.vmstatFields();
-    const d = (k: string): number => (vm[k] ?? 0) - (this.#vm0[k] ?? 0);
-    const km = this.kernel.kernelMemory();
-    const kernelNs = this.kernel.kernelNs - this.#kernelNs0;
-    const misses = c[C_MISSES] as number;
-    const fixes = c[C_FIXES] as number;
-    return {
-      strategy: this.#strategy.name,
-      policy: this.#policy.name,
-      personality: this.kernel.config.personality,
-      slots: this.slotCount,
-      resident: this.slotCount - this.#freeTop,
-      fixes,
-      hits: c[C_HITS] as number,
-      misses,
-      hitRate: fixes === 0 ? 0 : (c[C_HITS] as number) / fixes,
-      evictions: c[C_EVICTIONS] as number,
-      writebacks: c[C_WRITEBACKS] as number,
-      installs: c[C_INSTALLS] as number,
-      shadowCopies: c[C_SHADOW_COPIES] as number,
-      remaps: d('nr_remaps'),
-      mmaps: d('nr_mmap_calls'),
-      munmaps: d('nr_munmap_calls'),
-      preads: this.#strategy.name === 'pread' ? misses : 0,
-      pwrites: this.#strategy.name === 'pread' ? (c[C_WRITEBACKS] as number) : 0,
-      minorFaults: d('pgfault') - d('pgmajfault'),
-      majorFaults: d('pgmajfault'),
-      tlbShootdowns: d('tlb_shootdowns'),
-      tlbFlushes: d('tlb_flush_local'),
-      swapOuts: d('pswpout'),
-      vmaCount: this.proc.mm.mapCount,
-      kernelBytes: km.totalBytes,
-      kernelNs,
-      kernelNsPerMiss: misses === 0 ? 0 : kernelNs / misses,
-      logFlushesForced: c[C_LOG_FLUSHES] as number,
-    };
+    return this.#stats.stats(this.slotCount - this.#freeTop);
   }
 
   snapshot(): PoolSnapshot {
-    const slots: SlotSnapshot[] = [];
-    let used = 0;
-    let dirty = 0;
-    let pinned = 0;
-    let usageSum = 0;
-    for (let s = 0; s < this.slotCount; s++) {
-      const pageId = this.#pageOf[s] as number;
-      const addr = pageId >= 0 ? this.#strategy.slotAddr(s) : -1;
-      const pte = addr >= 0 ? this.proc.ptes(addr, this.pageSize)[0] : undefined;
-      const shadowed = this.#work[s] !== -1 || this.#pend[s] !== -1;
-      const isDirty = this.#dirty[s] === 1 || shadowed;
-      const usage = pageId >= 0 ? this.#policy.usage(s) : 0;
-      if (pageId >= 0) {
-        used++;
-        usageSum += usage;
-        if (isDirty) dirty++;
-        if ((this.#pins[s] as number) > 0) pinned++;
-      }
-      const lsn = this.#pend[s] !== -1 ? (this.#pendLsn[s] as number) : (this.#lsn[s] as number);
-      slots.push({
-        slot: s, pageId, pins: this.#pins[s] as number, dirty: isDirty, usage,
-        pageLsn: lsn < 0 ? null : lsn, shadowed, working: this.#work[s] !== -1, pending: this.#pend[s] !== -1,
-        retired: this.#retired[s] as number,
-        pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1, addr, pgoff: pte?.pgoff ?? -1,
-      });
-    }
-    const c = this.#counters;
-    const fixes = c[C_FIXES] as number;
-    return {
-      summary: {
-        buffers_used: used,
-        buffers_unused: this.slotCount - used,
-        buffers_dirty: dirty,
-        buffers_pinned: pinned,
-        usagecount_avg: used === 0 ? 0 : usageSum / used,
-        POOL_SIZE: this.slotCount,
-        FREE_BUFFERS: this.slotCount - used,
-        DATABASE_PAGES: used,
-        MODIFIED_DATABASE_PAGES: dirty,
-        NUMBER_PAGES_READ: c[C_MISSES] as number,
-        NUMBER_PAGES_CREATED: c[C_CREATED] as number,
-        NUMBER_PAGES_WRITTEN: c[C_WRITEBACKS] as number,
-        NUMBER_PAGES_GET: fixes,
-        HIT_RATE: fixes === 0 ? 0 : (c[C_HITS] as number) / fixes,
-      },
-      slots,
-      window: this.#strategy.name === 'nonlinear' ? { addr: this.#strategy.slotAddr(0), pages: this.slotCount } : null,
-    };
+    return this.#stats.snapshot();
   }
 
+  /** Invariants 1–5 of the header, walking every slot and shadow (tests call it after each step; `debug` after each eviction batch and flush). */
   checkInvariants(): void {
-    const fail = (msg: string): never => {
-      throw new Error(`BufferPool invariant: ${msg}`);
-    };
+    const fail = (msg: string): never => assertionFailed(`BufferPool invariant: ${msg}`);
     this.#map.checkInvariants();
     this.#policy.checkInvariants();
+    const sh = this.#shadows;
     const onFree = new Uint8Array(this.slotCount);
     for (let i = 0; i < this.#freeTop; i++) {
       const s = this.#free[i] as number;
@@ -733,7 +483,7 @@ export class BufferPool {
       const p = this.#pageOf[s] as number;
       if (p < 0) {
         if (onFree[s] !== 1) fail(`empty slot ${s} not on the free stack`);
-        if (this.#pins[s] !== 0 || this.#work[s] !== -1 || this.#pend[s] !== -1 || this.#dirty[s] !== 0) fail(`empty slot ${s} has state`);
+        if (this.#pins[s] !== 0 || sh.has(s) || this.#dirty[s] !== 0) fail(`empty slot ${s} has state`);
         continue;
       }
       resident++;
@@ -742,15 +492,9 @@ export class BufferPool {
       if (!((this.#pins[s] as number) >= (this.#kernelPins[s] as number) && (this.#kernelPins[s] as number) >= 0)) {
         fail(`slot ${s}: pins ${this.#pins[s]} kernel pins ${this.#kernelPins[s]}`);
       }
-      for (const sh of [this.#work[s] as number, this.#pend[s] as number]) {
-        if (sh >= 0 && this.#shadowSlot[sh] !== s) fail(`slot ${s} shadow ${sh} points back at ${this.#shadowSlot[sh]}`);
-      }
-      if (this.#work[s] !== -1 && this.#work[s] === this.#pend[s]) fail(`slot ${s}: working and pending copy are one frame`);
-      if (this.#retired[s] !== 0 && this.#pins[s] === 0) fail(`slot ${s}: retired copies outlive the pins`);
+      sh.checkSlot(s);
     }
     if (resident !== this.#map.size) fail(`${resident} resident slots, map holds ${this.#map.size}`);
-    let shadowsUsed = 0;
-    for (let sh = 0; sh < this.#shadowSlot.length; sh++) if ((this.#shadowSlot[sh] as number) >= 0) shadowsUsed++;
-    if (shadowsUsed + this.#shadowTop !== this.#shadowSlot.length) fail('shadow free stack and owners disagree');
+    sh.checkInvariants();
   }
 }

@@ -1,19 +1,17 @@
 /**
- * The buffer pool's public types: options, the WAL hook, statistics, snapshot rows,
- * and errors with stable codes.
+ * The buffer pool's public types: options (and their defaults, resolvePoolOptions), the
+ * WAL hook, statistics, the snapshot's rows and raw summary, and errors with stable codes
+ * (poolKernelError maps a failed system call to REMAPDB_POOL_KERNEL). No state lives here.
+ * The strategy and policy vocabularies are defined in strategies/strategy.ts and
+ * policies/policy.ts; bugs are assertions (assert.ts), not codes.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
-import type { PolicyName } from './policy.js';
-
-export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
-export const STRATEGY_NAMES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
+import { CodedError, KernelError } from '../sim-kernel/index.js';
+import type { PolicyName } from './policies/policy.js';
+import type { StrategyName } from './strategies/strategy.js';
 
 /** Intent of a fix. A shared fix must not write the page's bytes. */
 export type FixMode = 'shared' | 'exclusive';
-
-/** A page whose change is not covered by any log record yet (uncommitted, no-steal). */
-export const LSN_UNLOGGED = Number.POSITIVE_INFINITY;
 
 /**
  * What the storage engine tells the pool about its log (the WAL rule: a page image
@@ -25,6 +23,9 @@ export interface WalHook {
   /** Make the log durable up to at least `lsn` (fsync the WAL). */
   flushLog(lsn: number): void;
 }
+
+/** The hook of a pool without a log (tests, tools): everything counts as durable. */
+export const NO_WAL_HOOK: WalHook = { durableLsn: () => Number.MAX_VALUE, flushLog: () => undefined };
 
 export interface BufferPoolOptions {
   strategy: StrategyName;
@@ -56,6 +57,24 @@ export interface BufferPoolOptions {
   beforeWriteBack?: (pageId: number, bytes: Uint8Array, offset: number, lsn: number) => void;
 }
 
+/** The options as the pool runs with them: every default filled in. */
+export type ResolvedPoolOptions = Required<Omit<BufferPoolOptions, 'wal' | 'onLoad' | 'beforeWriteBack'>>;
+
+/** Fill in the defaults documented on BufferPoolOptions (evictBatch is also capped at slots / 8). */
+export function resolvePoolOptions(opts: BufferPoolOptions): ResolvedPoolOptions {
+  const slots = opts.slots;
+  return {
+    strategy: opts.strategy,
+    slots,
+    policy: opts.policy,
+    shadowSlots: opts.shadowSlots ?? Math.max(16, Math.floor(slots / 8)),
+    mlock: opts.mlock ?? true,
+    evictBatch: Math.max(1, Math.min(opts.evictBatch ?? 64, Math.floor(slots / 8) || 1)),
+    growPages: opts.growPages ?? 64,
+    debug: opts.debug ?? false,
+  };
+}
+
 export const POOL_ERROR_CODES = {
   EXHAUSTED: 'REMAPDB_POOL_EXHAUSTED',
   CONFIG: 'REMAPDB_POOL_CONFIG',
@@ -67,6 +86,13 @@ export const POOL_ERROR_CODES = {
 } as const;
 
 export class BufferPoolError extends CodedError {}
+
+/** A failed system call as the pool reports it (REMAPDB_POOL_KERNEL, `what` said first); other errors pass through. */
+export function poolKernelError(err: unknown, what: string): Error {
+  if (err instanceof BufferPoolError) return err;
+  if (err instanceof KernelError) return new BufferPoolError(POOL_ERROR_CODES.KERNEL, `${what}: ${err.message}`, { cause: err });
+  return err as Error;
+}
 
 export interface BufferPoolStats {
   strategy: StrategyName;
@@ -125,23 +151,30 @@ export interface SlotSnapshot {
   pgoff: number;
 }
 
+/**
+ * The pool's totals at snapshot time, in remapdb's names (units last). Counters are
+ * since open. The inspection layer derives what it shows from these (free slots =
+ * slotCount - usedSlots, average usage count = usageCountSum / usedSlots, hit rate =
+ * hits / fixes) and names them as PostgreSQL and InnoDB do (storage/introspect.ts).
+ */
 export interface PoolSummary {
-  /** pg_buffercache_summary */
-  buffers_used: number;
-  buffers_unused: number;
-  buffers_dirty: number;
-  buffers_pinned: number;
-  usagecount_avg: number;
-  /** INNODB_BUFFER_POOL_STATS */
-  POOL_SIZE: number;
-  FREE_BUFFERS: number;
-  DATABASE_PAGES: number;
-  MODIFIED_DATABASE_PAGES: number;
-  NUMBER_PAGES_READ: number;
-  NUMBER_PAGES_CREATED: number;
-  NUMBER_PAGES_WRITTEN: number;
-  NUMBER_PAGES_GET: number;
-  HIT_RATE: number;
+  slotCount: number;
+  /** Slots holding a page. */
+  usedSlots: number;
+  /** Used slots whose page is newer than the file (installed, or with a shadow copy). */
+  dirtySlots: number;
+  /** Used slots fixed right now. */
+  pinnedSlots: number;
+  /** Sum over used slots of the policy's usage value. */
+  usageCountSum: number;
+  fixes: number;
+  hits: number;
+  /** Fixes that had to load the page (reads from the file or page cache). */
+  misses: number;
+  /** Installed changes written to the data file (flush, and dirty evictions where the strategy writes them). */
+  writebacks: number;
+  /** Pages appended to the file by allocate(). */
+  createdPages: number;
 }
 
 export interface PoolSnapshot {

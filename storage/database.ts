@@ -48,7 +48,9 @@ import {
   corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksumSeed, putSuperField, putSuperVersion,
   repairSuperblock, SB, sealFilePage, verifyFilePage,
 } from './format.js';
-import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
+import {
+  FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, inspectSummary, type InspectState, OTHER_OWNER, slotColumns,
+} from './introspect.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { Pager } from './pager.js';
 import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, resealPageChecksums, WAL_FILE } from './recovery.js';
@@ -721,7 +723,7 @@ export class Database implements TableHost {
     const cfg = this.kernel.config;
     return {
       version: INSPECT_STATE_VERSION, takenAt: this.options.now(), label, strategy: this.options.strategy, pid: process.pid,
-      summary: { ...snap.summary, ...stats.pool },
+      summary: { ...inspectSummary(snap.summary), ...stats.pool },
       db: {
         dir: this.dir, pageSize: this.options.pageSize, sync: this.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,
         commits: stats.commits, rollbacks: stats.rollbacks, checkpoints: stats.checkpoints, walBytes: this.wal.sizeBytes,

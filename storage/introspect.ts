@@ -62,13 +62,66 @@ export interface DatabaseFigures {
   tables: Record<string, number>;
 }
 
+/**
+ * The pool summary as InspectState format 1 records it: field names of PostgreSQL's
+ * pg_buffercache_summary and InnoDB's INNODB_BUFFER_POOL_STATS.
+ *
+ * Why the names are here, at the storage boundary, and not only in src/inspect: this
+ * record is a persisted and wire format. Snapshots in meta.sqlite (catalog.saveSnapshot)
+ * and the inspection socket's `state` reply carry it as is, and snapshots written by
+ * earlier remapdb versions — and earlier versions reading ours — use exactly these keys.
+ * The buffer pool now reports raw counters in its own names (bufferpool PoolSummary);
+ * inspectSummary() below is the one translation, so the stored JSON stays byte for byte
+ * what it was. Moving the names up to src/inspect/views.ts alone would need a format 2
+ * (raw names on disk and on the wire) with views reading both versions.
+ */
+export interface InspectSummary {
+  /** pg_buffercache_summary */
+  buffers_used: number;
+  buffers_unused: number;
+  buffers_dirty: number;
+  buffers_pinned: number;
+  usagecount_avg: number;
+  /** INNODB_BUFFER_POOL_STATS */
+  POOL_SIZE: number;
+  FREE_BUFFERS: number;
+  DATABASE_PAGES: number;
+  MODIFIED_DATABASE_PAGES: number;
+  NUMBER_PAGES_READ: number;
+  NUMBER_PAGES_CREATED: number;
+  NUMBER_PAGES_WRITTEN: number;
+  NUMBER_PAGES_GET: number;
+  HIT_RATE: number;
+}
+
+/** The pool's raw summary as format 1 stores it (key order kept: it is the stored JSON's order). */
+export function inspectSummary(p: PoolSummary): InspectSummary {
+  const free = p.slotCount - p.usedSlots;
+  return {
+    buffers_used: p.usedSlots,
+    buffers_unused: free,
+    buffers_dirty: p.dirtySlots,
+    buffers_pinned: p.pinnedSlots,
+    usagecount_avg: p.usedSlots === 0 ? 0 : p.usageCountSum / p.usedSlots,
+    POOL_SIZE: p.slotCount,
+    FREE_BUFFERS: free,
+    DATABASE_PAGES: p.usedSlots,
+    MODIFIED_DATABASE_PAGES: p.dirtySlots,
+    NUMBER_PAGES_READ: p.misses,
+    NUMBER_PAGES_CREATED: p.createdPages,
+    NUMBER_PAGES_WRITTEN: p.writebacks,
+    NUMBER_PAGES_GET: p.fixes,
+    HIT_RATE: p.fixes === 0 ? 0 : p.hits / p.fixes,
+  };
+}
+
 export interface InspectState {
   version: number;
   takenAt: number;
   label: string;
   strategy: string;
   pid: number;
-  summary: PoolSummary & BufferPoolStats;
+  summary: InspectSummary & BufferPoolStats;
   db: DatabaseFigures;
   slots: SlotColumns;
   kernel: {

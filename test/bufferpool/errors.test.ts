@@ -410,9 +410,9 @@ t.test('snapshot(): per-slot rows and the summary', async (t) => {
   const { pool } = env;
   let snap = pool.snapshot();
   t.equal(snap.slots.length, 8, 'one row per slot');
-  t.same(snap.summary.buffers_used, 0);
-  t.same(snap.summary.buffers_unused, 8);
-  t.same(snap.summary.HIT_RATE, 0, 'no fixes yet: hit rate 0');
+  t.same(snap.summary.usedSlots, 0);
+  t.same(snap.summary.slotCount - snap.summary.usedSlots, 8);
+  t.same(snap.summary.fixes + snap.summary.hits, 0, 'no fixes yet: no hits');
   t.ok(snap.slots.every((r) => r.pageId === -1 && r.pte === 'none' && !r.dirty && r.pins === 0), 'empty slots');
 
   for (const id of [0, 1, 2]) touch(pool, id);
@@ -437,23 +437,23 @@ t.test('snapshot(): per-slot rows and the summary', async (t) => {
     t.equal(row(id)?.pte, 'present', `page ${id}: its window slot's PTE is present (mlocked window)`);
     t.ok((row(id)?.frame ?? -1) >= 0, `page ${id}: has a frame`);
   }
-  t.equal(snap.summary.buffers_used, 3);
-  t.equal(snap.summary.buffers_unused, 5);
-  t.equal(snap.summary.buffers_dirty, 2, 'two dirty buffers');
-  t.equal(snap.summary.buffers_pinned, 1);
-  t.equal(snap.summary.POOL_SIZE, 8);
-  t.equal(snap.summary.DATABASE_PAGES, 3);
-  t.equal(snap.summary.NUMBER_PAGES_CREATED, 6);
+  t.equal(snap.summary.usedSlots, 3);
+  t.equal(snap.summary.slotCount - snap.summary.usedSlots, 5);
+  t.equal(snap.summary.dirtySlots, 2, 'two dirty slots');
+  t.equal(snap.summary.pinnedSlots, 1);
+  t.equal(snap.summary.slotCount, 8);
+  t.equal(snap.slots.filter((r) => r.pageId >= 0).length, snap.summary.usedSlots, 'usedSlots = occupied rows');
+  t.equal(snap.summary.createdPages, 6);
   const st = pool.stats();
-  t.equal(snap.summary.HIT_RATE, st.hits / st.fixes, 'HIT_RATE = hits / fixes');
-  t.equal(snap.summary.NUMBER_PAGES_GET, st.fixes);
-  t.equal(snap.summary.NUMBER_PAGES_READ, st.misses);
+  t.equal(snap.summary.hits, st.hits, 'hits as stats() counts them');
+  t.equal(snap.summary.fixes, st.fixes);
+  t.equal(snap.summary.misses, st.misses);
   pool.unfix(held, false);
   pool.flush();
   snap = pool.snapshot();
   t.equal(snap.slots.find((r) => r.pageId === 0)?.dirty, false, 'after flush page 0 is clean');
-  t.equal(snap.summary.buffers_dirty, 1, 'only the uncommitted change stays dirty');
-  t.ok(snap.summary.usagecount_avg > 0, 'usagecount_avg');
+  t.equal(snap.summary.dirtySlots, 1, 'only the uncommitted change stays dirty');
+  t.ok(snap.summary.usageCountSum > 0, 'usageCountSum');
   checkAll(env);
 });
 

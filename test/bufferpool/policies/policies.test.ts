@@ -9,15 +9,16 @@
  * - a seeded model test per policy against a plain-array reference, checking
  *   checkInvariants() after every step.
  *
- * Replay a model failure: REMAPDB_SEED=<seed> npx tap test/bufferpool/policies.test.ts
+ * Replay a model failure: REMAPDB_SEED=<seed> npx tap test/bufferpool/policies/policies.test.ts
  */
 
 import t, { type Test } from 'tap';
 
-import { CLOCK_MAX_USAGE, ClockPolicy, createPolicy, LruPolicy, TwoQPolicy } from '../../bufferpool/policies.js';
-import { POLICY_NAMES, type PolicyName, type ReplacementPolicy } from '../../bufferpool/policy.js';
+import {
+  CLOCK_MAX_USAGE, ClockPolicy, createPolicy, LruPolicy, POLICY_NAMES, type PolicyName, type ReplacementPolicy, TwoQPolicy,
+} from '../../../bufferpool/policies/index.js';
 
-import { mulberry32, seedFromEnv } from './helpers.js';
+import { mulberry32, seedFromEnv } from '../helpers.js';
 
 const DEFAULT_SEED = 0x32715eed;
 const MODEL_RUNS = 24;

@@ -8,9 +8,9 @@
  * cache (2.6's fsync does not look at PTEs), then fdatasync writes and flushes.
  */
 
-import { KernelError, MAP_SHARED, MS_ASYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import { KernelError, MAP_SHARED, MS_ASYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
-import { BufferPoolError, POOL_ERROR_CODES } from './types.js';
+import { BufferPoolError, POOL_ERROR_CODES } from '../types.js';
 
 /** VMAs a process needs besides the pool's (the shadow region, a little headroom). */
 const OTHER_VMAS = 8;
@@ -18,6 +18,7 @@ const OTHER_VMAS = 8;
 export class MultiMmapStrategy implements Strategy {
   readonly name = 'multi-mmap' as const;
   readonly pinsOnFix = true;
+  readonly copiesPages = false;
   readonly #proc: Process;
   readonly #fd: number;
   readonly #ps: number;
@@ -80,6 +81,10 @@ export class MultiMmapStrategy implements Strategy {
 
   slotAddr(slot: number): number {
     return this.#addr[slot] as number;
+  }
+
+  windowRange(): null {
+    return null;
   }
 
   close(): void {

@@ -5,13 +5,23 @@
  * simulated kernel.
  */
 
-import type { Process } from '../sim-kernel/index.js';
-import type { StrategyName } from './types.js';
+import type { Process } from '../../sim-kernel/index.js';
+
+/** The strategies by name: the one definition of this vocabulary (index.ts exports it). */
+export type StrategyName = 'nonlinear' | 'multi-mmap' | 'pread';
+export const STRATEGY_NAMES: readonly StrategyName[] = ['nonlinear', 'multi-mmap', 'pread'];
 
 export interface Strategy {
   readonly name: StrategyName;
   /** Whether a fix needs a kernel pin (get_user_pages) to keep the frame in place. */
   readonly pinsOnFix: boolean;
+  /**
+   * Whether pages are copied between the pool's own frames and the file (pread in, pwrite
+   * out): evicting a dirty page writes it back now (the pool counts a write-back), and
+   * every miss is a pread. A mapping strategy leaves an evicted dirty page to the kernel's
+   * page cache instead (written by a later flush's sync or by the kernel's write-back).
+   */
+  readonly copiesPages: boolean;
   /** Make page `pageId` the content of empty slot `slot`. */
   load(slot: number, pageId: number): void;
   /** Slot `slot` stops holding `pageId`; its change, if any, is already installed (dirty = newer than the file). */
@@ -31,7 +41,23 @@ export interface Strategy {
   sync(): void;
   /** Virtual address of the slot's page, or -1 when it has none (for PTE state). */
   slotAddr(slot: number): number;
+  /** The one window all slots live in (nonlinear), or null when slots have no common mapping. */
+  windowRange(): { addr: number; pages: number } | null;
   close(): void;
+}
+
+/**
+ * Run `use` on the slot's page at its physical offset, resolved (and pinned, for
+ * pinsOnFix strategies) for the call only. For paths that may allocate (write-back,
+ * the load check); fix/unfix resolve and release by hand.
+ */
+export function withSlotPage(strategy: Strategy, slot: number, write: boolean, use: (offset: number) => void): void {
+  const off = strategy.resolve(slot, write);
+  try {
+    use(off);
+  } finally {
+    if (strategy.pinsOnFix) strategy.release(slot);
+  }
 }
 
 export interface StrategyContext {

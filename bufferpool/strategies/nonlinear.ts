@@ -12,12 +12,13 @@
  * writes every dirty page of the file and fdatasyncs it.
  */
 
-import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class NonlinearStrategy implements Strategy {
   readonly name = 'nonlinear' as const;
   readonly pinsOnFix: boolean;
+  readonly copiesPages = false;
   readonly #proc: Process;
   readonly #ps: number;
   readonly #window: number;
@@ -83,6 +84,10 @@ export class NonlinearStrategy implements Strategy {
 
   slotAddr(slot: number): number {
     return this.#window + slot * this.#ps;
+  }
+
+  windowRange(): { addr: number; pages: number } {
+    return { addr: this.#window, pages: this.#slots };
   }
 
   close(): void {

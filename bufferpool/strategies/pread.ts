@@ -6,12 +6,13 @@
  * fix pins its frame (get_user_pages) while the caller works on it.
  */
 
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class PreadStrategy implements Strategy {
   readonly name = 'pread' as const;
   readonly pinsOnFix = true;
+  readonly copiesPages = true;
   readonly #proc: Process;
   readonly #fd: number;
   readonly #ps: number;
@@ -75,6 +76,10 @@ export class PreadStrategy implements Strategy {
 
   slotAddr(slot: number): number {
     return this.#frames + slot * this.#ps;
+  }
+
+  windowRange(): null {
+    return null;
   }
 
   close(): void {
