@@ -15,7 +15,7 @@ import * as path from 'node:path';
 
 import { Kernel, type KernelConfigInput } from '../sim-kernel/index.js';
 import { DATA_FILE, Database, type StorageOptions } from '../storage/index.js';
-import { PAGE_SIZES, readSuperblock } from '../storage/format.js';
+import { PAGE_SIZES, readSuperblock } from '../storage/index.js';
 
 export interface OpenOptions extends StorageOptions {
   /**

@@ -50,7 +50,7 @@
 import Database from 'better-sqlite3';
 
 import { DB_CODES, DbError, dbError } from './errors.js';
-import { FORMAT_VERSION } from './format.js';
+import { FORMAT_VERSION } from './file/format.js';
 
 /** 'RMDB' as a big-endian 32-bit integer; fits SQLite's signed application_id. */
 export const CATALOG_APPLICATION_ID = 0x524d4442;

@@ -11,7 +11,7 @@
 
 import { CodedError } from '../sim-kernel/index.js';
 import { DB_CODES, dbError } from './errors.js';
-import { STORAGE_CODES, StorageError } from './format.js';
+import { STORAGE_CODES, StorageError } from './file/format.js';
 import { decodeKey, encodeKey, type KeyPart } from './tuple.js';
 
 export type KeyType = 'int' | 'string' | 'bytes' | 'bool' | 'any';

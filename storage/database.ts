@@ -40,21 +40,21 @@ import {
   type BufferPool, BufferPoolError, openBufferPool, POOL_ERROR_CODES, type PolicyName, type StrategyName,
 } from '../bufferpool/index.js';
 import { BUS_OBJERR, BusError, type Kernel, KernelError, type Process, Prng } from '../sim-kernel/index.js';
-import { BTree } from './btree.js';
+import { BTree } from './btree/tree.js';
 import { Catalog, type CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import {
   corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksumSeed, putSuperField, putSuperVersion,
   repairSuperblock, SB, sealFilePage, verifyFilePage,
-} from './format.js';
+} from './file/format.js';
 import { FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, type InspectState, OTHER_OWNER, slotColumns } from './introspect.js';
-import { acquireDirLock, type DirLock } from './lock.js';
+import { acquireDirLock, type DirLock } from './file/lock.js';
 import { Pager } from './pager.js';
-import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, resealPageChecksums, WAL_FILE } from './recovery.js';
+import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, resealPageChecksums, WAL_FILE } from './file/recovery.js';
 import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
 import { encodeKey } from './tuple.js';
-import { type SyncMode, Wal } from './wal.js';
+import { type SyncMode, Wal } from './wal/wal.js';
 
 export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';

@@ -36,11 +36,11 @@
  */
 
 import type { BufferPool } from '../bufferpool/index.js';
-import { invalidateTrees } from './btree.js';
+import { invalidateTrees } from './btree/tree.js';
 import { DB_CODES, dbError } from './errors.js';
-import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './format.js';
-import type { PageIO } from './page-io.js';
-import type { Wal } from './wal.js';
+import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './file/format.js';
+import type { PageIO } from './file/page-io.js';
+import type { Wal } from './wal/wal.js';
 
 interface SuperState {
   pageCount: number;

@@ -14,13 +14,13 @@
  * (an I/O error, a full pool) aborts the whole transaction (TableHost.write).
  */
 
-import { allocBytes } from './bytes.js';
-import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree.js';
+import { allocBytes } from './file/bytes.js';
+import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree/tree.js';
 import {
   decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
-import type { PageIO } from './page-io.js';
+import type { PageIO } from './file/page-io.js';
 import { decodeKey, decodeParts, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts, spliceParts } from './tuple.js';
 
 /** What a table needs from its database. */

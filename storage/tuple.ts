@@ -19,7 +19,7 @@
  */
 
 import { CodedError } from '../sim-kernel/index.js';
-import { allocBytes } from './bytes.js';
+import { allocBytes } from './file/bytes.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
 

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { IoKind } from '../../sim-kernel/faults.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from './fault-run.js';
 import { copyBase, type FaultOutcome, KINDS, OUTCOMES, type Strategy, type Workload } from './fault-workload.js';
 

@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 
 import { Kernel, type KernelConfigInput, mulberry32 } from '../../sim-kernel/index.js';
 import type { IoKind, IoOutcome } from '../../sim-kernel/faults.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { open, type OpenOptions } from '../../src/db.js';
 
 export const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { META_FILE, readSnapshots } from '../../storage/index.js';
-import type { InspectState } from '../../storage/introspect.js';
+import type { InspectState } from '../../storage/index.js';
 import { CodedError, UsageError } from '../errors.js';
 import { InspectClient } from '../inspect/socket.js';
 import { asState, type ViewName, view } from '../inspect/views.js';

@@ -11,7 +11,7 @@ import t from 'tap';
 
 import { open } from '../../src/db.js';
 import { DATA_FILE, type Database, DB_CODES, type KeyPart, WAL_FILE } from '../../storage/index.js';
-import { STORAGE_CODES } from '../../storage/format.js';
+import { STORAGE_CODES } from '../../storage/file/format.js';
 import { defaultCheckpointBytes } from '../../storage/database.js';
 import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
 

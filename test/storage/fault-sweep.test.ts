@@ -31,7 +31,7 @@ import { openBufferPool } from '../../bufferpool/index.js';
 import { Kernel } from '../../sim-kernel/index.js';
 import { open } from '../../src/db.js';
 import { DB_CODES } from '../../storage/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from '../../bench/reliability/fault-sweep-lib.js';
 import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from '../../bench/reliability/fault-run.js';
 import {

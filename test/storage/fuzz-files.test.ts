@@ -41,7 +41,7 @@ import t, { type Test } from 'tap';
 import { open } from '../../src/db.js';
 import { Prng } from '../../sim-kernel/index.js';
 import { crc32c, META_FILE, WAL_FILE } from '../../storage/index.js';
-import { WAL_HEADER_BYTES } from '../../storage/wal.js';
+import { WAL_HEADER_BYTES } from '../../storage/wal/wal.js';
 import {
   buildReference, type Files, FUZZ_OPEN, judge, type Reference, STRATEGIES, type Verdict, writeFiles,
 } from './fuzz-reference.js';

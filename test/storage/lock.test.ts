@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { DB_CODES } from '../../storage/errors.js';
-import { LOCK_FILE, LOCK_PID_FILE, acquireDirLock } from '../../storage/lock.js';
+import { LOCK_FILE, LOCK_PID_FILE, acquireDirLock } from '../../storage/file/lock.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lock-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');

@@ -22,7 +22,7 @@ import { workloadByName } from '../../../bench/harness/registry.js';
 import { DEFAULT_SPEC, type Store } from '../../../bench/workloads/stores.js';
 import { renderTable } from '../../../bench/lib/format.js';
 import { DATA_FILE } from '../../../storage/index.js';
-import type { FormatUpgrade, IntegrityCheck } from '../../../storage/database.js';
+import type { FormatUpgrade, IntegrityCheck } from '../../../storage/index.js';
 import { open } from '../../db.js';
 import { CodedError, REMAPDB_CODES } from '../../errors.js';
 import { defineCommand } from '../command.js';

@@ -37,7 +37,7 @@
  * a truncated file, or a checksum mismatch — never silently wrong data.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
+import { CodedError } from '../../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
 
 export const MAGIC = Uint8Array.from([0x52, 0x45, 0x4d, 0x41, 0x50, 0x44, 0x42, 0x00]); // "REMAPDB\0"

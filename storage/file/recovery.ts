@@ -17,14 +17,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { BufferPool } from '../bufferpool/index.js';
-import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
+import type { BufferPool } from '../../bufferpool/index.js';
+import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
-import { DB_CODES, dbError } from './errors.js';
+import { DB_CODES, dbError } from '../errors.js';
 import {
   FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock,
 } from './format.js';
-import { Wal, WAL_HEADER_BYTES } from './wal.js';
+import { Wal, WAL_HEADER_BYTES } from '../wal/wal.js';
 
 export const DATA_FILE = 'data.rdb';
 export const WAL_FILE = 'wal.rdb';

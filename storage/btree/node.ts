@@ -44,7 +44,7 @@
  *      never exceed usableBytes.
  */
 
-import { PAGE_HEADER_BYTES, PAGE_TYPE } from './format.js';
+import { PAGE_HEADER_BYTES, PAGE_TYPE } from '../file/format.js';
 
 export const H_LEVEL = 24;
 export const H_COUNT = 26;

@@ -23,9 +23,9 @@
  * Fixes: every function holds at most one fix at a time and releases it on every path.
  */
 
-import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from './format.js';
-import type { PageIO } from './page-io.js';
-import { assert, rd32, wr32 } from './btree-node.js';
+import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from '../file/format.js';
+import type { PageIO } from '../file/page-io.js';
+import { assert, rd32, wr32 } from './node.js';
 
 export const OVF_NEXT = 24;
 export const OVF_USED = 28;

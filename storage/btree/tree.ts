@@ -38,18 +38,18 @@
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
  */
 
-import { allocBytes, copyBytes } from './bytes.js';
-import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './btree-check.js';
+import { allocBytes, copyBytes } from '../file/bytes.js';
+import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './check.js';
 import {
   allocCell, assert, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
-} from './btree-node.js';
-import { freeChain, readChain, rewriteChain, writeChain } from './btree-overflow.js';
-import { DB_CODES, dbError } from './errors.js';
-import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
-import type { PageIO } from './page-io.js';
+} from './node.js';
+import { freeChain, readChain, rewriteChain, writeChain } from './overflow.js';
+import { DB_CODES, dbError } from '../errors.js';
+import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from '../file/format.js';
+import type { PageIO } from '../file/page-io.js';
 
 export const PUT_INSERTED = 1;
 export const PUT_REPLACED = 2;
@@ -63,8 +63,8 @@ export const MAX_VALUE_BYTES = 1 << 20;
 export const MAX_DEPTH = 32;
 
 /** The largest key for a page size (998 for 4096-byte pages, 2022 for 8192, 4070 for 16384). */
-export { maxKeyBytes } from './btree-node.js';
-export type { BTreeStats } from './btree-check.js';
+export { maxKeyBytes } from './node.js';
+export type { BTreeStats } from './check.js';
 
 export interface RangeOptions {
   gt?: Uint8Array;

@@ -96,10 +96,10 @@
  *   any ── failed pwrite/fdatasync/ftruncate ──> failed (sticky; close() still closes)
  */
 
-import { KernelError, O_CREAT, O_RDWR, type Process } from '../sim-kernel/index.js';
-import { crc32c } from './crc32c.js';
-import { DB_CODES, type DbError, dbError } from './errors.js';
-import { PAGE_SIZES } from './format.js';
+import { KernelError, O_CREAT, O_RDWR, type Process } from '../../sim-kernel/index.js';
+import { crc32c } from '../file/crc32c.js';
+import { DB_CODES, type DbError, dbError } from '../errors.js';
+import { PAGE_SIZES } from '../file/format.js';
 import { applyDelta, checkDelta, encodeDelta, encodeRanges } from './page-delta.js';
 
 export type SyncMode = 'full' | 'normal' | 'off';
