@@ -4,5 +4,5 @@
  * encoding (page-delta.ts).
  */
 
-export { type SyncMode, Wal, WAL_HEADER_BYTES } from './wal.js';
+export { SYNC_MODES, type SyncMode, Wal, WAL_HEADER_BYTES } from './wal.js';
 export type { ApplyFn, RecordKind, RecoveryStats, WalOptions, WalStats } from './wal.js';

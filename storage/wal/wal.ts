@@ -102,7 +102,9 @@ import { DB_CODES, type DbError, dbError } from '../errors.js';
 import { PAGE_SIZES } from '../file/format.js';
 import { applyDelta, checkDelta, encodeDelta, encodeRanges } from './page-delta.js';
 
-export type SyncMode = 'full' | 'normal' | 'off';
+/** WAL durability, as SQLite's synchronous in WAL mode; the one list of them in remapdb. */
+export const SYNC_MODES = ['full', 'normal', 'off'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
 
 export interface WalOptions {
   pageSize: number;
