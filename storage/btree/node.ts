@@ -44,6 +44,7 @@
  *      never exceed usableBytes.
  */
 
+import { assert } from '../assert.js';
 import { PAGE_HEADER_BYTES, PAGE_TYPE } from '../file/format.js';
 
 export const H_LEVEL = 24;
@@ -64,11 +65,6 @@ export const CELL_HEADER_BYTES = 6;
 export const OVERFLOW_REF_BYTES = 4;
 
 const TWO32 = 2 ** 32;
-
-/** A bug, never an expected outcome: crash loudly with what broke. */
-export function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(`btree assertion failed: ${msg}`);
-}
 
 /** Bytes of a node page available to slots and cells. */
 export function usableBytes(pageSize: number): number {
@@ -253,7 +249,7 @@ let allocDefragmented = false;
 /**
  * Whether the last allocCell defragmented its node (then it rewrote every cell);
  * otherwise it changed only the node header, the slot array up to the new count, and the
- * cell it returned — the ranges a writer declares (page-io.ts contract 5).
+ * cell it returned — the ranges a writer declares (page-io.ts contract 4).
  */
 export function lastAllocDefragmented(): boolean {
   return allocDefragmented;

@@ -25,7 +25,8 @@
 
 import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from '../file/format.js';
 import type { PageIO } from '../file/page-io.js';
-import { assert, rd32, wr32 } from './node.js';
+import { assert } from '../assert.js';
+import { rd32, wr32 } from './node.js';
 
 export const OVF_NEXT = 24;
 export const OVF_USED = 28;

@@ -38,10 +38,11 @@
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
  */
 
+import { assert } from '../assert.js';
 import { allocBytes, copyBytes } from '../file/bytes.js';
 import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './check.js';
 import {
-  allocCell, assert, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
+  allocCell, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
@@ -49,7 +50,7 @@ import {
 import { freeChain, readChain, rewriteChain, writeChain } from './overflow.js';
 import { DB_CODES, dbError } from '../errors.js';
 import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from '../file/format.js';
-import type { PageIO } from '../file/page-io.js';
+import { type PageIO, treeEpoch } from '../file/page-io.js';
 
 export const PUT_INSERTED = 1;
 export const PUT_REPLACED = 2;
@@ -95,24 +96,6 @@ function scratchFor(pageSize: number): Scratch {
     scratchByPageSize.set(pageSize, s);
   }
   return s;
-}
-
-/**
- * A modification counter per PageIO, shared by every BTree over it: a range iterator
- * re-seeks when it moved, so two BTree objects over the same root stay coherent.
- */
-const epochs = new WeakMap<PageIO, Uint32Array>();
-
-/**
- * Every tree over `io` forgets what it knows of page contents (its cached descent path,
- * and its iterators' copied rows): pages changed underneath the trees, e.g. a rollback
- * restored them.
- */
-export function invalidateTrees(io: PageIO): void {
-  const e = epochs.get(io);
-  if (e === undefined) return;
-  e[0] = (e[0] as number) + 1;
-  e[1] = (e[1] as number) + 1;
 }
 
 const LEAF = PAGE_TYPE.LEAF;
@@ -164,12 +147,7 @@ export class BTree {
     this.#root = rootPageId;
     this.#ps = io.pageSize;
     this.#s = scratchFor(io.pageSize);
-    let e = epochs.get(io);
-    if (e === undefined) {
-      e = new Uint32Array(2);
-      epochs.set(io, e);
-    }
-    this.#epoch = e;
+    this.#epoch = treeEpoch(io);
     this.#pathKey = new Uint8Array(maxKeyBytes(io.pageSize));
   }
 
@@ -452,7 +430,7 @@ export class BTree {
 
   // -- fixes of structural steps --------------------------------------------------------------
 
-  /** `ranged`: the caller declares what it writes (noteWrite), see page-io.ts contract 5. */
+  /** `ranged`: the caller declares what it writes (noteWrite), see page-io.ts contract 4. */
   #fix(page: number, write: boolean, ranged = false): number {
     assert(this.#nHeld < MAX_HELD, 'a structural step holds a handful of fixes');
     const tok = write ? this.#io.fixWrite(page, ranged) : this.#io.fixRead(page);

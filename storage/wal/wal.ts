@@ -97,6 +97,7 @@
  */
 
 import { KernelError, O_CREAT, O_RDWR, type Process } from '../../sim-kernel/index.js';
+import { assert } from '../assert.js';
 import { crc32c } from '../file/crc32c.js';
 import { DB_CODES, type DbError, dbError } from '../errors.js';
 import { PAGE_SIZES } from '../file/format.js';
@@ -162,10 +163,6 @@ export interface WalStats {
   deltas: number;
   bytesWritten: number;
   syncs: number;
-}
-
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`wal: assertion failed: ${msg}`);
 }
 
 function isU32(v: number): boolean {
