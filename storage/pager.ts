@@ -339,10 +339,9 @@ export class Pager implements PageIO {
       throw err;
     }
     // The transaction is in the log: leave it before the pool installs its pages. An install
-    // can fail (paging a slot back in hits a read error: SIGBUS); the database then fails,
-    // but a pager left inside the transaction would run the next one as a savepoint of it
-    // and acknowledge it without a commit (found by the fault sweep:
-    // test/storage/fault-sweep.test.ts).
+    // can fail (paging a slot back in hits a read error: SIGBUS), and the database then
+    // fails; the pager must not be left inside the transaction, or the next one would run
+    // as a savepoint of it and be acknowledged without a commit.
     const n = this.#txnCount;
     for (let i = 0; i < n; i++) {
       const pageId = this.#txnPages[i] as number;

@@ -166,7 +166,6 @@ export function cellAt(b: Uint8Array, p: number, i: number): number {
   return p + rd16(b, p + NODE_HEADER_END + SLOT_BYTES * i);
 }
 
-export const cellKeyBytes = (b: Uint8Array, c: number): number => rd16(b, c);
 /** Leaf: the value's length; internal: the child page id. */
 export const cellWord = (b: Uint8Array, c: number): number => rd32(b, c + 2);
 

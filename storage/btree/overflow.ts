@@ -23,7 +23,8 @@
  * Fixes: every function holds at most one fix at a time and releases it on every path.
  */
 
-import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from '../file/format.js';
+import { DB_CODES, DbError } from '../errors.js';
+import { corruptPage, PAGE_TYPE } from '../file/format.js';
 import type { PageIO } from '../file/page-io.js';
 import { assert } from '../assert.js';
 import { rd32, wr32 } from './node.js';
@@ -190,6 +191,6 @@ export function walkChain(io: PageIO, first: number, valueBytes: number, where: 
   }
 }
 
-function chainError(page: number, message: string): StorageError {
-  return new StorageError(STORAGE_CODES.CORRUPT, message, { details: { page } });
+function chainError(page: number, message: string): DbError {
+  return new DbError(DB_CODES.CORRUPT, message, { details: { page } });
 }

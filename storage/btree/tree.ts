@@ -52,6 +52,12 @@ import { DB_CODES, dbError } from '../errors.js';
 import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from '../file/format.js';
 import { type PageIO, treeEpoch } from '../file/page-io.js';
 
+/**
+ * What put() did, its return value (a small integer, not a union, so the hot path returns
+ * no object): PUT_INSERTED a new key was added; PUT_REPLACED an existing key's value was
+ * replaced; PUT_EXISTS nothing changed, 'insert' met a present key; PUT_MISSING nothing
+ * changed, 'update' met an absent key.
+ */
 export const PUT_INSERTED = 1;
 export const PUT_REPLACED = 2;
 export const PUT_EXISTS = 3;
@@ -118,8 +124,10 @@ export class BTree {
   #pendingLen = 0;
   /** #tryInsert's verdict: the failed insert was at the end of its level's rightmost node. */
   #splitAppend = false;
-  /** Fixes held by a structural step, released together by #releaseAll. */
-  /** Fix tokens: pool tokens exceed 32 bits (they carry a slot generation), hence Float64. */
+  /**
+   * Fixes held by a structural step, released together by #releaseAll. Tokens: pool
+   * tokens exceed 32 bits (they carry a slot generation), hence Float64.
+   */
   readonly #held = new Float64Array(MAX_HELD);
   readonly #heldWrite = new Uint8Array(MAX_HELD);
   #nHeld = 0;

@@ -3,7 +3,7 @@
  * is known, their file images and page/WAL layout, and the judge that opens a damaged
  * copy and says whether the outcome is allowed.
  *
- * Allowed outcomes (issue 8): a coded error (a CodedError — DbError, StorageError, … —
+ * Allowed outcomes (issue 8): a coded error (a CodedError — DbError, … —
  * with a string code) at open, at a read or at close; or the database opens and every row
  * equals what was written; or the rows differ and db.integrityReport() reports a failed
  * check. Anything else — an uncoded exception, silently wrong rows, a runaway scan — is a
