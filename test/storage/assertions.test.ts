@@ -9,7 +9,7 @@ import t from 'tap';
 import { KernelAssertionError } from '../../sim-kernel/index.js';
 import { assert, isAssertionError, StorageAssertionError } from '../../storage/assert.js';
 import { DB_CODES, DbError } from '../../storage/index.js';
-import { codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+import { codeOf, openDb, SMALL, tempDir } from './helpers/index.js';
 
 t.test('assert throws StorageAssertionError; isAssertionError tells bugs from coded failures', async (t) => {
   t.doesNotThrow(() => assert(true, 'holds'));

@@ -12,7 +12,7 @@ import t from 'tap';
 import { open } from '../../src/db.js';
 import { DATA_FILE, type Database, DB_CODES, type KeyPart, WAL_FILE } from '../../storage/index.js';
 import { defaultCheckpointBytes } from '../../storage/database.js';
-import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+import { caught, codeOf, openDb, SMALL, tempDir } from './helpers/index.js';
 
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
 const SYNCS = ['full', 'normal', 'off'] as const;

@@ -38,8 +38,8 @@ import {
   copyBase, createBase, makeWorkload, STRATEGIES, type Strategy,
 } from '../../bench/reliability/fault-workload.js';
 import { machine, PS, writePage } from '../bufferpool/helpers.js';
-import { codeOf, tempDir } from './db-helpers.js';
-import { walRecords } from './fuzz-reference.js';
+import { codeOf, tempDir } from './helpers/index.js';
+import { walRecords } from './helpers/index.js';
 
 /** The seed the regression cases below were found with (their n are I/O counts of its workload). */
 const REGRESSION_SEED = 20261126;

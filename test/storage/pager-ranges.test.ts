@@ -10,7 +10,7 @@ import t from 'tap';
 import { open } from '../../src/db.js';
 import { DB_CODES } from '../../storage/index.js';
 import { MAX_RANGES } from '../../storage/pager.js';
-import { codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+import { codeOf, openDb, SMALL, tempDir } from './helpers/index.js';
 
 const PAGE_HEADER = 24;
 

@@ -21,8 +21,8 @@ import {
 import { redo } from '../../storage/file/recovery.js';
 import { Wal, WAL_RECORD } from '../../storage/wal/wal.js';
 import { machine } from '../bufferpool/helpers.js';
-import { codeOf, format1Fixture, tempDir } from './db-helpers.js';
-import { walRecords } from './fuzz-reference.js';
+import { codeOf, format1Fixture, tempDir } from './helpers/index.js';
+import { walRecords } from './helpers/index.js';
 
 const PS = 4096;
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;

@@ -15,10 +15,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { open, type OpenOptions } from '../../src/db.js';
-import { CodedError } from '../../sim-kernel/index.js';
-import { type Database, META_FILE, PAGE_TYPE, type Table, WAL_FILE } from '../../storage/index.js';
-import { WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES } from '../../storage/wal/wal.js';
+import { open, type OpenOptions } from '../../../src/db.js';
+import { CodedError } from '../../../sim-kernel/index.js';
+import { type Database, META_FILE, PAGE_TYPE, type Table, WAL_FILE } from '../../../storage/index.js';
+import { WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES } from '../../../storage/wal/wal.js';
 
 /** Table name → JSON of the key → JSON of the value. */
 export type Model = Map<string, Map<string, string>>;
