@@ -45,6 +45,10 @@
  *
  * States: (file) ──Catalog.open(): probe → create if empty and asked → verify──▶ open
  *         ──close()──▶ closed (every method but close() then throws REMAPDB_CLOSED).
+ *
+ * Size (over STYLE.md's 500 lines): one SQLite schema and the statements over it. The
+ * snapshot store (saveSnapshot, readSnapshots and their JSON checks) is the seam to split
+ * along next.
  */
 
 import Database from 'better-sqlite3';

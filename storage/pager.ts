@@ -33,6 +33,11 @@
  * Savepoints: savepoint() pushes a level; the first write fix of a page inside a level
  * saves its current image; rollbackTo() restores them (and drops pages first changed
  * inside the level); release() hands the level's saved images to the level below.
+ *
+ * Size (over STYLE.md's 500 lines): the transaction page set, the free list, commit
+ * logging and savepoints share one state and the numbered invariants below, which
+ * checkInvariants checks together. The free list (allocPage, freePage and its check) is
+ * the seam to split along next.
  */
 
 import type { BufferPool } from '../bufferpool/index.js';

@@ -12,6 +12,10 @@
  * as SQLite does). Checks that can fail (key and value types and sizes, duplicate keys,
  * unique violations) run before anything changes; a failure after a change has started
  * (an I/O error, a full pool) aborts the whole transaction (TableHost.write).
+ *
+ * Size (over STYLE.md's 500 lines): Table and Index share the key/value encoding and an
+ * index is maintained inside its table's changes. Index (with its entry encoding) is the
+ * seam to split along next, into index.ts.
  */
 
 import { allocBytes } from './file/bytes.js';

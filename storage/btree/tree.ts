@@ -36,6 +36,11 @@
  * level, which splits at the insertion point (ascending inserts leave nodes full, as
  * SQLite's balance_quick does). A PageIO error in the middle of a modification leaves a
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
+ *
+ * Size: not yet split. Its four phases — API and descent, insert/split/append,
+ * merge/collapse, scan — are the seams for tree.ts, split.ts, merge.ts and scan.ts; they
+ * share the tree's private descent path and held fixes, so a split needs those as a
+ * state object first.
  */
 
 import { assert } from '../assert.js';

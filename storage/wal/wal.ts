@@ -94,6 +94,11 @@
  *   READY ── addFullPage/addPageDelta ──> staging ── commit() / abort() ──> READY
  *   READY ── reset() ──> READY (new generation);  any ── close() ──> CLOSED
  *   any ── failed pwrite/fdatasync/ftruncate ──> failed (sticky; close() still closes)
+ *
+ * Size: not yet split. The seams are the on-disk format (tables above, header
+ * parse/write, recordShapeOk) for format.ts and the recovery reader (recover and its read
+ * window) for recover.ts; both use the Wal's private positions and buffers, so a split
+ * needs those as a state object first.
  */
 
 import { KernelError, O_CREAT, O_RDWR, type Process } from '../../sim-kernel/index.js';
