@@ -45,12 +45,17 @@
  *
  * States: (file) ──Catalog.open(): probe → create if empty and asked → verify──▶ open
  *         ──close()──▶ closed (every method but close() then throws REMAPDB_CLOSED).
+ *
+ * Size (over STYLE.md's 500 lines): one SQLite schema and the statements over it. The
+ * snapshot store (saveSnapshot, readSnapshots and their JSON checks) is the seam to split
+ * along next.
  */
 
 import Database from 'better-sqlite3';
 
+import { assert } from './assert.js';
 import { DB_CODES, DbError, dbError } from './errors.js';
-import { FORMAT_VERSION } from './format.js';
+import { FORMAT_VERSION } from './file/format.js';
 
 /** 'RMDB' as a big-endian 32-bit integer; fits SQLite's signed application_id. */
 export const CATALOG_APPLICATION_ID = 0x524d4442;
@@ -120,10 +125,6 @@ interface SnapshotRow {
 
 const OBJECT_COLUMNS = 'name, kind, table_name AS tableName, root_page AS rootPage, definition, row_count AS rowCount';
 
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`Catalog invariant: ${msg}`);
-}
-
 export class Catalog {
   readonly path: string;
   readonly #db: Database.Database;
@@ -141,10 +142,10 @@ export class Catalog {
   }
 
   static open(path: string, opts: CatalogOptions): Catalog {
-    assert(Number.isInteger(opts.salt) && opts.salt >= 0 && opts.salt <= 0xffffffff, `salt ${opts.salt} not a u32`);
-    assert(Number.isInteger(opts.pageSize) && opts.pageSize > 0, `page size ${opts.pageSize}`);
+    assert(Number.isInteger(opts.salt) && opts.salt >= 0 && opts.salt <= 0xffffffff, `Catalog invariant: salt ${opts.salt} not a u32`);
+    assert(Number.isInteger(opts.pageSize) && opts.pageSize > 0, `Catalog invariant: page size ${opts.pageSize}`);
     const keep = opts.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS;
-    assert(Number.isInteger(keep) && keep >= 1, `keepSnapshots ${keep} must be an integer ≥ 1`);
+    assert(Number.isInteger(keep) && keep >= 1, `Catalog invariant: keepSnapshots ${keep} must be an integer ≥ 1`);
     const now = opts.now ?? Date.now;
     let db: Database.Database;
     try {
@@ -186,7 +187,7 @@ export class Catalog {
   /** Insert or replace. */
   put(obj: CatalogObject): void {
     checkObject(obj);
-    assert(Number.isSafeInteger(obj.rowCount) && obj.rowCount >= 0, `${obj.name}: row count ${obj.rowCount}`);
+    assert(Number.isSafeInteger(obj.rowCount) && obj.rowCount >= 0, `Catalog invariant: ${obj.name}: row count ${obj.rowCount}`);
     this.#sql(`put ${obj.name}`, () => this.#upsert(obj, canonicalJson(obj.definition), obj.rowCount));
   }
 
@@ -205,7 +206,7 @@ export class Catalog {
 
   /** Record the page file's format version (meta format_version) after an upgrade. */
   setFormatVersion(version: number): void {
-    assert(Number.isSafeInteger(version) && version >= 1, `format version ${version}`);
+    assert(Number.isSafeInteger(version) && version >= 1, `Catalog invariant: format version ${version}`);
     this.#sql('setFormatVersion', () => {
       this.#db.prepare("INSERT INTO meta(key, value) VALUES ('format_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         .run(String(version));
@@ -214,7 +215,7 @@ export class Catalog {
 
   /** Row counts as of a checkpoint, in one transaction; an unknown name aborts it. */
   setRowCounts(counts: ReadonlyArray<[string, number]>): void {
-    for (const [name, n] of counts) assert(Number.isSafeInteger(n) && n >= 0, `${name}: row count ${n}`);
+    for (const [name, n] of counts) assert(Number.isSafeInteger(n) && n >= 0, `Catalog invariant: ${name}: row count ${n}`);
     this.#sql('setRowCounts', () => this.#db.transaction(() => {
       const at = this.#timestamp();
       const stmt = this.#db.prepare('UPDATE objects SET row_count = ?, updated_at = ? WHERE name = ?');
@@ -237,9 +238,9 @@ export class Catalog {
     const seen = new Set<string>();
     for (const t of truth) {
       checkObject(t);
-      assert(!seen.has(t.name), `reconcile: ${t.name} listed twice`);
+      assert(!seen.has(t.name), `Catalog invariant: reconcile: ${t.name} listed twice`);
       const n = t.rowCount;
-      if (n !== undefined) assert(Number.isSafeInteger(n) && n >= 0, `${t.name}: row count ${n}`);
+      if (n !== undefined) assert(Number.isSafeInteger(n) && n >= 0, `Catalog invariant: ${t.name}: row count ${n}`);
       seen.add(t.name);
     }
     return this.#sql('reconcile', () => this.#db.transaction(() => {
@@ -276,7 +277,7 @@ export class Catalog {
 
   putStats(stats: Record<string, number>): void {
     const entries = Object.entries(stats);
-    for (const [name, v] of entries) assert(Number.isFinite(v), `stat ${name} = ${v} is not finite`);
+    for (const [name, v] of entries) assert(Number.isFinite(v), `Catalog invariant: stat ${name} = ${v} is not finite`);
     this.#sql('putStats', () => this.#db.transaction(() => {
       const at = this.#timestamp();
       const stmt = this.#db.prepare('INSERT OR REPLACE INTO stats(name, value, updated_at) VALUES (?, ?, ?)');
@@ -321,16 +322,16 @@ export class Catalog {
   /** Invariants 1–3, read back from the file (tests call it after each step). */
   checkInvariants(): void {
     this.#sql('checkInvariants', () => {
-      assert(this.#db.pragma('application_id', { simple: true }) === CATALOG_APPLICATION_ID, 'application_id');
-      assert(this.#db.pragma('user_version', { simple: true }) === CATALOG_SCHEMA_VERSION, 'user_version');
+      assert(this.#db.pragma('application_id', { simple: true }) === CATALOG_APPLICATION_ID, 'Catalog invariant: application_id');
+      assert(this.#db.pragma('user_version', { simple: true }) === CATALOG_SCHEMA_VERSION, 'Catalog invariant: user_version');
       verifyMeta(this.path, this.#db, this.#opts);
       for (const r of this.#db.prepare<[], ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects`).all()) {
-        assert((r.kind === 'table') === (r.tableName === null), `${r.name}: kind ${r.kind}, table ${r.tableName}`);
-        assert(r.rowCount >= 0 && r.rootPage >= 1, `${r.name}: row count ${r.rowCount}, root ${r.rootPage}`);
-        assert(canonicalJson(this.#toObject(r).definition) === r.definition, `${r.name}: definition not canonical`);
+        assert((r.kind === 'table') === (r.tableName === null), `Catalog invariant: ${r.name}: kind ${r.kind}, table ${r.tableName}`);
+        assert(r.rowCount >= 0 && r.rootPage >= 1, `Catalog invariant: ${r.name}: row count ${r.rowCount}, root ${r.rootPage}`);
+        assert(canonicalJson(this.#toObject(r).definition) === r.definition, `Catalog invariant: ${r.name}: definition not canonical`);
       }
       const n = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM snapshots').get()?.n ?? 0;
-      assert(n <= this.#keepSnapshots, `${n} snapshots kept, limit ${this.#keepSnapshots}`);
+      assert(n <= this.#keepSnapshots, `Catalog invariant: ${n} snapshots kept, limit ${this.#keepSnapshots}`);
     });
   }
 
@@ -355,7 +356,7 @@ export class Catalog {
     if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
       throw catalogError(this.path, `is damaged: object ${r.name} definition is not a JSON object`);
     }
-    assert(r.kind === 'table' || r.kind === 'index', `${r.name}: kind ${r.kind}`); // the CHECK constraint
+    assert(r.kind === 'table' || r.kind === 'index', `Catalog invariant: ${r.name}: kind ${r.kind}`); // the CHECK constraint
     return {
       name: r.name, kind: r.kind, tableName: r.tableName, rootPage: r.rootPage,
       definition: definition as Record<string, unknown>, rowCount: r.rowCount,
@@ -372,7 +373,7 @@ export class Catalog {
 
   #timestamp(): number {
     const t = this.#now();
-    assert(Number.isSafeInteger(t), `now() returned ${t}, want integer milliseconds`);
+    assert(Number.isSafeInteger(t), `Catalog invariant: now() returned ${t}, want integer milliseconds`);
     return t;
   }
 
@@ -464,7 +465,7 @@ export function readSnapshots(path: string, opts: { id?: number } = {}): { list:
 /** Schema, meta rows and both identity pragmas in one transaction: a crash leaves an empty file. */
 function initialize(db: Database.Database, opts: CatalogOptions, now: () => number): void {
   const createdAt = now();
-  assert(Number.isSafeInteger(createdAt), `now() returned ${createdAt}, want integer milliseconds`);
+  assert(Number.isSafeInteger(createdAt), `Catalog invariant: now() returned ${createdAt}, want integer milliseconds`);
   db.transaction(() => {
     db.exec(SCHEMA_SQL);
     const put = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
@@ -499,10 +500,10 @@ function verifyMeta(path: string, db: Database.Database, opts: CatalogOptions): 
 }
 
 function checkObject(o: Omit<CatalogObject, 'rowCount'>): void {
-  assert(typeof o.name === 'string' && o.name.length > 0, `object name ${JSON.stringify(o.name)}`);
-  assert(o.kind === 'table' || o.kind === 'index', `${o.name}: kind ${String(o.kind)}`);
-  assert((o.kind === 'table') === (o.tableName === null), `${o.name}: a ${o.kind} with table ${o.tableName}`);
-  assert(Number.isSafeInteger(o.rootPage) && o.rootPage >= 1, `${o.name}: root page ${o.rootPage}`);
+  assert(typeof o.name === 'string' && o.name.length > 0, `Catalog invariant: object name ${JSON.stringify(o.name)}`);
+  assert(o.kind === 'table' || o.kind === 'index', `Catalog invariant: ${o.name}: kind ${String(o.kind)}`);
+  assert((o.kind === 'table') === (o.tableName === null), `Catalog invariant: ${o.name}: a ${o.kind} with table ${o.tableName}`);
+  assert(Number.isSafeInteger(o.rootPage) && o.rootPage >= 1, `Catalog invariant: ${o.name}: root page ${o.rootPage}`);
 }
 
 /** JSON with object keys sorted at every depth, so equal values give equal strings. */
@@ -513,11 +514,11 @@ export function canonicalJson(v: unknown): string {
 function canonical(v: unknown, at: string): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') {
-    assert(Number.isFinite(v), `${at} = ${v} has no JSON form`);
+    assert(Number.isFinite(v), `Catalog invariant: ${at} = ${v} has no JSON form`);
     return v;
   }
   if (Array.isArray(v)) return v.map((x, i) => canonical(x, `${at}[${i}]`));
-  assert(typeof v === 'object', `${at} is a ${typeof v}, which has no JSON form`);
+  assert(typeof v === 'object', `Catalog invariant: ${at} is a ${typeof v}, which has no JSON form`);
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v).sort()) {
     const x = (v as Record<string, unknown>)[k];
@@ -528,7 +529,7 @@ function canonical(v: unknown, at: string): unknown {
 
 function toJson(v: unknown, what: string): string {
   const s = JSON.stringify(v);
-  assert(typeof s === 'string', `snapshot ${what} has no JSON form`);
+  assert(typeof s === 'string', `Catalog invariant: snapshot ${what} has no JSON form`);
   return s;
 }
 

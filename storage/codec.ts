@@ -10,8 +10,7 @@
  */
 
 import { CodedError } from '../sim-kernel/index.js';
-import { DB_CODES, dbError } from './errors.js';
-import { STORAGE_CODES, StorageError } from './format.js';
+import { DB_CODES, DbError, dbError } from './errors.js';
 import { decodeKey, encodeKey, type KeyPart } from './tuple.js';
 
 export type KeyType = 'int' | 'string' | 'bytes' | 'bool' | 'any';
@@ -112,7 +111,7 @@ export function decodeValue(enc: ValueEncoding, bytes: Uint8Array): unknown {
     }
   } catch (err) {
     if (err instanceof CodedError) throw err;
-    throw new StorageError(STORAGE_CODES.CORRUPT, `a stored ${enc} value of ${bytes.length} bytes does not decode ` +
+    throw new DbError(DB_CODES.CORRUPT, `a stored ${enc} value of ${bytes.length} bytes does not decode ` +
       `(${(err as Error).message}): the database is damaged (remapdb check shows where)`, { cause: err });
   }
 }

@@ -31,82 +31,42 @@
  *   fsynced) → superblock's checkpoint LSN = WAL end, written and fsynced → WAL reset.
  *   A crash anywhere in between replays the WAL again (redo is idempotent, and each page
  *   it changes starts from its full image in the log, so torn pages are replaced: wal.ts).
+ *
+ * Size (over STYLE.md's 500 lines, over the ~450 aimed at): lifecycle (open wiring, close,
+ * power failure), checkpoint and format upgrade, sticky failure, and one-line delegations
+ * that keep Database's public API where it was; the schema, transactions, integrity and
+ * inspection live in schema.ts, transaction.ts, integrity.ts and introspect.ts.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import {
-  type BufferPool, BufferPoolError, openBufferPool, POOL_ERROR_CODES, type PolicyName, type StrategyName,
-} from '../bufferpool/index.js';
-import { BUS_OBJERR, BusError, type Kernel, KernelError, type Process, Prng } from '../sim-kernel/index.js';
-import { BTree } from './btree.js';
-import { Catalog, type CatalogObject } from './catalog.js';
-import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
+import { type BufferPool, openBufferPool } from '../bufferpool/index.js';
+import { type Kernel, type Process, Prng } from '../sim-kernel/index.js';
+import { isAssertionError } from './assert.js';
+import { BTree } from './btree/index.js';
+import { Catalog } from './catalog.js';
+import type { KeyType, ValueEncoding } from './codec.js';
 import { DB_CODES, dbError, DbError } from './errors.js';
 import {
-  corruptPage, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_SIZES, pageChecksumSeed, putSuperField, putSuperVersion,
-  repairSuperblock, SB, sealFilePage, verifyFilePage,
-} from './format.js';
-import {
-  FULL_OWNER_WALK_PAGES, INSPECT_STATE_VERSION, inspectSummary, type InspectState, OTHER_OWNER, slotColumns,
-} from './introspect.js';
-import { acquireDirLock, type DirLock } from './lock.js';
+  acquireDirLock, DATA_FILE, type DirLock, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, openPageFile, pageChecksumSeed,
+  putSuperField, putSuperVersion, readPageFileSuperblock, redo, repairSuperblock, resealPageChecksums, SB, sealFilePage,
+  verifyFilePage, WAL_FILE,
+} from './file/index.js';
+import { type IntegrityCheck, integrityReport, pageOwners, verifyFile } from './integrity.js';
+import { type InspectState, inspectState } from './introspect.js';
+import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';
 import { Pager } from './pager.js';
-import { DATA_FILE, openPageFile, readPageFileSuperblock, redo, resealPageChecksums, WAL_FILE } from './recovery.js';
-import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
-import { encodeKey } from './tuple.js';
-import { type SyncMode, Wal } from './wal.js';
+import { Schema, SCHEMA_ROOT_PAGE } from './schema.js';
+import type { Index, Table, TableHost } from './table.js';
+import { Transactions } from './transaction.js';
+import { SYNC_MODES, type SyncMode, Wal } from './wal/index.js';
 
 export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
-export const SCHEMA_ROOT_PAGE = 1;
-export const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off'];
-
-export interface StorageOptions {
-  /** Create the database if the directory has none (default true). */
-  create?: boolean;
-  /** Page size at creation: 4096 (default), 8192 or 16384; must equal the kernel's page size. */
-  pageSize?: number;
-  /** WAL durability, as SQLite's synchronous in WAL mode (default 'full'). */
-  sync?: SyncMode;
-  strategy?: StrategyName;
-  policy?: PolicyName;
-  /** Buffer-pool slots (default 4096 pages). */
-  poolPages?: number;
-  /** Pages a transaction may change, = the pool's shadow frames (default max(1024, poolPages / 4)). */
-  shadowPages?: number;
-  /** nonlinear strategy: mlock the window (default true). */
-  mlock?: boolean;
-  /**
-   * WAL size in bytes that triggers an automatic checkpoint after a commit (0 = never).
-   * Default: twice the pool's bytes, at least 64 MiB and at most 1 GiB — a page's first
-   * change after a checkpoint is logged whole (wal.ts), so an interval shorter than the
-   * images of the pages a workload keeps changing would log nearly every change whole.
-   */
-  checkpointBytes?: number;
-  /** Verify page checksums when pages come in from the file (default true). */
-  verifyChecksums?: boolean;
-  /** Seed of the salts the WAL draws at each reset (default 1). */
-  seed?: number;
-  /**
-   * Debugging aid (default false): at every commit, check that pages written through
-   * declared byte ranges (pager.ts invariant 5) changed nowhere else — a page compare per
-   * such page. The engine's tests turn it on.
-   */
-  checkDeclaredWrites?: boolean;
-  /**
-   * Store a buffer-pool snapshot in meta.sqlite at close (default true), for `remapdb
-   * inspect DIR`. `remapdb check` turns it off so the snapshot stays the workload's.
-   */
-  snapshotOnClose?: boolean;
-  /**
-   * Wall-clock milliseconds for metadata timestamps only — a snapshot's takenAt, the
-   * catalog's created_at (default Date.now). Engine logic runs on simulated time; tests
-   * pass a fixed clock to make snapshots byte-for-byte reproducible.
-   */
-  now?: () => number;
-}
+export { SCHEMA_ROOT_PAGE, SYNC_MODES };
+export type { IntegrityCheck, StorageOptions };
+export { defaultCheckpointBytes } from './options.js';
 
 export interface DatabaseStats {
   dir: string;
@@ -125,8 +85,6 @@ export interface DatabaseStats {
   pool: ReturnType<BufferPool['stats']>;
 }
 
-type Resolved = Required<StorageOptions>;
-
 /** What opening a page file of an older format did to it (Database #upgradeFormat). */
 export interface FormatUpgrade {
   from: number;
@@ -135,71 +93,6 @@ export interface FormatUpgrade {
   resealed: number;
   /** Pages that passed neither checksum and were left as they were (they fail when read, as before). */
   damaged: number[];
-}
-
-/** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
-export function defaultCheckpointBytes(poolPages: number, pageSize: number): number {
-  return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
-}
-
-/**
- * The pool's shadow frames are pinned anonymous pages taken when it opens, so they must fit
- * the machine's RAM. Beyond it the open would end in the kernel's ENOMEM partway through
- * building the pool (at the CLI's largest --pool-pages, after pinning a gigabyte of
- * simulated frames); this says which option and by how much. (A window larger than RAM
- * is allowed: its pages come and go, mlocked ones as they are faulted in.)
- */
-function checkFitsRam(o: Resolved, ramBytes: number): void {
-  const ramPages = Math.floor(ramBytes / o.pageSize);
-  if (o.shadowPages <= ramPages) return;
-  const mib = (pages: number): string => `${((pages * o.pageSize) / 2 ** 20).toFixed(0)} MiB`;
-  throw dbError(DB_CODES.INVALID, `option shadowPages = ${o.shadowPages} (${mib(o.shadowPages)} of pinned shadow frames) is more than ` +
-    `the machine's RAM (${ramPages} pages, ${mib(ramPages)}): lower shadowPages (default a quarter of poolPages, ${o.poolPages}) ` +
-    'or raise kernel.ramBytes', { poolPages: o.poolPages, shadowPages: o.shadowPages, ramPages });
-}
-
-function resolveOptions(o: StorageOptions, kernelPageSize: number): Resolved {
-  const bad = (key: string, value: unknown, allowed: string): never => {
-    throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
-  };
-  const poolPages = o.poolPages ?? 4096;
-  if (!Number.isInteger(poolPages) || poolPages < 16) bad('poolPages', poolPages, 'an integer >= 16');
-  const shadowPages = o.shadowPages ?? Math.max(1024, Math.floor(poolPages / 4));
-  if (!Number.isInteger(shadowPages) || shadowPages < 8) bad('shadowPages', shadowPages, 'an integer >= 8');
-  const sync = o.sync ?? 'full';
-  if (!SYNC_MODES.includes(sync)) bad('sync', sync, SYNC_MODES.join(' | '));
-  const pageSize = o.pageSize ?? kernelPageSize;
-  if (!(PAGE_SIZES as readonly number[]).includes(pageSize)) bad('pageSize', pageSize, PAGE_SIZES.join(' | '));
-  if (pageSize !== kernelPageSize) {
-    bad('pageSize', pageSize, `the kernel's page size ${kernelPageSize} (database pages are mapped 1:1 onto kernel pages)`);
-  }
-  const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize);
-  if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
-  return {
-    create: o.create ?? true,
-    pageSize,
-    sync,
-    strategy: o.strategy ?? 'nonlinear',
-    policy: o.policy ?? 'clock',
-    poolPages,
-    shadowPages,
-    mlock: o.mlock ?? true,
-    checkpointBytes,
-    verifyChecksums: o.verifyChecksums ?? true,
-    seed: o.seed ?? 1,
-    checkDeclaredWrites: o.checkDeclaredWrites ?? false,
-    snapshotOnClose: o.snapshotOnClose ?? true,
-    now: o.now ?? Date.now,
-  };
-}
-
-const utf8 = new TextEncoder();
-const utf8d = new TextDecoder();
-
-/** Handle a failed transaction function: the error, and whether the transaction is poisoned. */
-interface Poison {
-  error: Error;
-  depth: number;
 }
 
 /**
@@ -218,7 +111,7 @@ export class Database implements TableHost {
   readonly dir: string;
   readonly kernel: Kernel;
   readonly proc: Process;
-  readonly options: Resolved;
+  readonly options: ResolvedOptions;
   readonly pool: BufferPool;
   readonly wal: Wal;
   readonly catalog: Catalog;
@@ -226,16 +119,12 @@ export class Database implements TableHost {
   readonly #lock: DirLock;
   readonly #fd: number;
   readonly #prng: Prng;
-  readonly #schema: BTree;
-  readonly #tables = new Map<string, Table>();
+  readonly #schema: Schema;
+  readonly #txns: Transactions;
   readonly #onClose: (() => void) | undefined;
   readonly #closeHooks: (() => void)[] = [];
   #closed = false;
   #failed: Error | null = null;
-  #poison: Poison | null = null;
-  #txnId = 0;
-  #commits = 0;
-  #rollbacks = 0;
   #checkpoints = 0;
   #recovered = { transactions: 0, records: 0, tornTailBytes: 0 };
   #upgraded: FormatUpgrade | null = null;
@@ -260,7 +149,7 @@ export class Database implements TableHost {
     }
   }
 
-  private constructor(kernel: Kernel, proc: Process, dir: string, opts: Resolved, lock: DirLock, onClose: (() => void) | undefined) {
+  private constructor(kernel: Kernel, proc: Process, dir: string, opts: ResolvedOptions, lock: DirLock, onClose: (() => void) | undefined) {
     this.dir = dir;
     this.kernel = kernel;
     this.proc = proc;
@@ -309,6 +198,12 @@ export class Database implements TableHost {
       this.#recovered = redone.recovered;
       pager = new Pager(pool, wal, redone.superblock, opts.shadowPages, opts.checkDeclaredWrites);
       this.#pager = pager;
+      this.#txns = new Transactions(pager, {
+        checkOpen: () => this.checkOpen(),
+        checkWritable: () => this.#checkWritable(),
+        fail: (err, what) => this.#fail(err, what),
+        afterCommit: () => this.#autoCheckpoint(),
+      });
       if (this.#recovered.transactions > 0) this.checkpoint();
       if (sb.formatVersion < FORMAT_VERSION) {
         this.#upgradeFormat(sb.formatVersion);
@@ -316,13 +211,13 @@ export class Database implements TableHost {
       }
       if (pager.pageCount === 1) {
         // A new database (or one whose first transaction never committed): make the schema tree.
-        this.#run(() => {
+        this.#txns.run(() => {
           const root = BTree.create(pager as Pager);
           if (root !== SCHEMA_ROOT_PAGE) throw new Error(`schema tree root is page ${root}, not ${SCHEMA_ROOT_PAGE}`);
         });
         this.checkpoint();
       }
-      this.#schema = new BTree(pager, SCHEMA_ROOT_PAGE);
+      this.#schema = new Schema(this, (what, fn) => this.#ddl(what, fn));
       this.catalog = Catalog.open(path.join(dir, META_FILE), { salt: sb.salt, pageSize: opts.pageSize, create: true, now: opts.now });
     } catch (err) {
       try {
@@ -337,8 +232,8 @@ export class Database implements TableHost {
     try {
       // Also when an upgrade's open crashed after its checkpoint, before this line.
       if (this.catalog.formatVersion() !== FORMAT_VERSION) this.catalog.setFormatVersion(FORMAT_VERSION);
-      this.catalog.reconcile(this.#schemaObjects());
-      this.#loadTables();
+      this.catalog.reconcile(this.#schema.objects());
+      this.#schema.load();
     } catch (err) {
       this.catalog.close();
       throw err;
@@ -347,61 +242,12 @@ export class Database implements TableHost {
 
   // ------------------------------------------------------------------ tables
 
-  #schemaObjects(): CatalogObject[] {
-    const out: CatalogObject[] = [];
-    for (const [, v] of this.#schema.range({})) {
-      const def = schemaDef(v, this.#pager.pageCount);
-      const obj: CatalogObject = {
-        name: def.name, kind: def.kind, tableName: def.kind === 'index' ? def.table : null, rootPage: def.root,
-        definition: def as unknown as Record<string, unknown>, rowCount: 0,
-      };
-      out.push(obj);
-    }
-    for (const o of out) o.rowCount = new BTree(this.#pager, o.rootPage).count;
-    return out;
-  }
-
-  #loadTables(): void {
-    const defs = this.#schemaObjects().map((o) => o.definition as unknown as TableDef | IndexDef);
-    this.#tables.clear();
-    for (const d of defs) if (d.kind === 'table') this.#tables.set(d.name, new Table(this, d));
-    for (const d of defs) {
-      if (d.kind !== 'index') continue;
-      const t = this.#tables.get(d.table);
-      if (t === undefined) throw dbError(DB_CODES.CATALOG, `index "${d.name}" belongs to a missing table "${d.table}"`, { index: d.name });
-      t.indexes.push(new Index(this, t, d));
-    }
-  }
-
   /**
    * Create a table. `key` is its key schema (default ['any']: one part of any type);
    * `value` its value encoding (default 'json'). Not allowed inside a transaction.
    */
   createTable<V = unknown>(name: string, opts: { key?: KeyType[]; value?: ValueEncoding } = {}): Table<V> {
-    this.checkOpen();
-    this.#checkName(name);
-    if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
-      throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${this.dir}`, { name });
-    }
-    const key = opts.key ?? ['any'];
-    if (!Array.isArray(key) || key.length === 0 || key.some((k) => !KEY_TYPES.includes(k))) {
-      throw dbError(DB_CODES.INVALID, `key schema ${JSON.stringify(key)} is invalid: a non-empty list of ${KEY_TYPES.join(', ')}`,
-        { key });
-    }
-    const value = opts.value ?? 'json';
-    if (!VALUE_ENCODINGS.includes(value)) {
-      throw dbError(DB_CODES.INVALID, `value encoding ${JSON.stringify(value)} is invalid; allowed: ${VALUE_ENCODINGS.join(', ')}`,
-        { value });
-    }
-    const def = this.#ddl(`create table "${name}"`, () => {
-      const d: TableDef = { kind: 'table', name, root: BTree.create(this.#pager), key: [...key], value };
-      this.#schema.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
-      return d;
-    });
-    const t = new Table<V>(this, def);
-    this.#tables.set(name, t as Table);
-    this.catalog.put({ name, kind: 'table', tableName: null, rootPage: def.root, definition: { ...def }, rowCount: 0 });
-    return t;
+    return this.#schema.createTable<V>(name, opts);
   }
 
   /**
@@ -409,88 +255,22 @@ export class Database implements TableHost {
    * column positions for 'tuple' values. Existing rows are indexed in the same transaction.
    */
   createIndex(table: string, name: string, opts: { fields: (string | number)[]; unique?: boolean }): Index {
-    this.checkOpen();
-    this.#checkName(name);
-    const t = this.table(table);
-    if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
-      throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${this.dir}`, { name });
-    }
-    if (t.valueEncoding !== 'json' && t.valueEncoding !== 'tuple') {
-      throw dbError(DB_CODES.INVALID, `table "${table}" stores ${t.valueEncoding} values; indexes need 'json' or 'tuple' values`,
-        { table });
-    }
-    const fields = opts.fields;
-    const want = t.valueEncoding === 'json' ? 'string' : 'number';
-    if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => typeof f !== want)) {
-      throw dbError(DB_CODES.INVALID, `index fields ${JSON.stringify(fields)}: a non-empty list of ` +
-        `${want === 'string' ? 'property names' : 'column positions'} for ${t.valueEncoding} values`, { fields });
-    }
-    let ix!: Index;
-    let rows = 0;
-    const def = this.#ddl(`create index "${name}"`, () => {
-      const d: IndexDef = { kind: 'index', name, table, root: BTree.create(this.#pager), fields: [...fields], unique: opts.unique === true };
-      this.#schema.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
-      ix = new Index(this, t, d);
-      for (const row of t.range()) {
-        const pk = t.encodeKey(row.key);
-        const e = ix.entry(pk, row.value);
-        ix.checkUnique(e, null);
-        ix.add(e, pk);
-        rows++;
-      }
-      return d;
-    });
-    // Nothing below may read a page: the index is committed and durable, and a read error
-    // here (t.count did one) reported a failure for it and left the catalog mirror without
-    // it (found by the fault sweep: multi-mmap, read #701 EIO).
-    t.indexes.push(ix);
-    this.catalog.put({ name, kind: 'index', tableName: table, rootPage: def.root, definition: { ...def }, rowCount: rows });
-    return ix;
+    return this.#schema.createIndex(table, name, opts);
   }
 
   /** Drop a table and its indexes (their pages go to the free list). */
   dropTable(name: string): void {
-    this.checkOpen();
-    const t = this.table(name);
-    this.#ddl(`drop table "${name}"`, () => {
-      for (const ix of t.indexes) {
-        ix.tree.destroy();
-        this.#schema.delete(encodeKey([ix.name]));
-      }
-      t.tree.destroy();
-      this.#schema.delete(encodeKey([name]));
-    });
-    this.#tables.delete(name);
-    for (const ix of t.indexes) this.catalog.remove(ix.name);
-    this.catalog.remove(name);
+    this.#schema.dropTable(name);
   }
 
   /** The table called `name`; REMAPDB_NO_SUCH_TABLE names the tables there are. */
   table<V = unknown>(name: string): Table<V> {
-    this.checkOpen();
-    const t = this.#tables.get(name);
-    if (t === undefined) {
-      throw dbError(DB_CODES.NO_TABLE, `no table "${name}" in ${this.dir}; tables: ${[...this.#tables.keys()].join(', ') || 'none'}`,
-        { table: name });
-    }
-    return t as Table<V>;
+    return this.#schema.table<V>(name);
   }
 
   /** Names of the tables. */
   tables(): string[] {
-    this.checkOpen();
-    return [...this.#tables.keys()].sort();
-  }
-
-  #indexNamed(name: string): Index | undefined {
-    for (const t of this.#tables.values()) for (const ix of t.indexes) if (ix.name === name) return ix;
-    return undefined;
-  }
-
-  #checkName(name: string): void {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
-      throw dbError(DB_CODES.INVALID, `name ${JSON.stringify(name)} must be a string of 1 to 128 characters`, { name });
-    }
+    return this.#schema.tables();
   }
 
   /** A schema change: its own transaction, made durable before the catalog mirror is told. */
@@ -498,11 +278,11 @@ export class Database implements TableHost {
     if (this.#pager.inTransaction) {
       throw dbError(DB_CODES.TXN_STATE, `${what} inside a transaction: schema changes run on their own, outside transactions`);
     }
-    const r = this.#run(fn);
-    // Unconditionally: an automatic checkpoint after the commit may have failed (#commit
-    // swallows it) and skipping the flush then acknowledged a schema change the log did
-    // not hold at sync 'normal' (found by the fault sweep: test/storage/fault-sweep.test.ts).
-    // A failed WAL throws REMAPDB_FAILED here; a healthy one makes the change durable.
+    const r = this.#txns.run(fn);
+    // Always, even when the commit's automatic checkpoint already flushed: that checkpoint
+    // may have failed after the commit (#autoCheckpoint does not throw I/O failures), and
+    // a schema change is acknowledged only once the log holds it. A failed WAL throws
+    // REMAPDB_FAILED here; a healthy one makes the change durable.
     this.wal.flush(this.wal.endLsn, true);
     return r;
   }
@@ -526,100 +306,33 @@ export class Database implements TableHost {
    */
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     if (typeof fn !== 'function') throw dbError(DB_CODES.INVALID, 'transaction() takes a function');
-    return (...args: A): R => this.#run(() => fn(...args));
+    return (...args: A): R => this.#txns.run(() => fn(...args));
   }
 
   get inTransaction(): boolean {
     return !this.#closed && this.#pager.inTransaction;
   }
 
-  #run<R>(fn: () => R): R {
-    this.checkOpen();
-    const pager = this.#pager;
-    if (pager.inTransaction) {
-      pager.savepoint();
-      const depth = pager.savepointDepth;
-      let r: R;
-      try {
-        r = fn();
-        this.#checkResult(r);
-      } catch (err) {
-        pager.rollbackTo();
-        if (this.#poison !== null && this.#poison.depth >= depth) this.#poison = null;
-        throw err;
-      }
-      pager.release();
-      return r;
-    }
-    this.#checkWritable();
-    pager.begin(++this.#txnId);
-    let r: R;
-    try {
-      r = fn();
-      this.#checkResult(r);
-      if (this.#poison !== null) {
-        throw dbError(DB_CODES.TXN_STATE, `the transaction was aborted by an earlier error: ${this.#poison.error.message}`, {},
-          this.#poison.error);
-      }
-    } catch (err) {
-      this.#poison = null;
-      pager.rollback();
-      this.#rollbacks++;
-      throw this.#translate(err);
-    }
-    this.#commit();
-    return r;
-  }
-
-  #checkResult(r: unknown): void {
-    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-      throw dbError(DB_CODES.TXN_STATE, 'a transaction function returned a promise: transactions are synchronous ' +
-        '(finish async work before, or after, the transaction)');
-    }
-  }
-
-  #commit(): void {
-    try {
-      this.#pager.commit();
-    } catch (err) {
-      this.#rollbacks++;
-      // The pool out of slots for page 0 (the superblock's fields) at commit is the
-      // transaction's size, like running out while it ran: rolled back, the database sound.
-      throw this.#fail(this.#translate(err), 'commit');
-    }
-    this.#commits++;
+  /**
+   * After each commit: checkpoint once the WAL has grown past checkpointBytes. The
+   * transaction is committed, so a failed automatic checkpoint must not make its caller
+   * believe otherwise: an I/O failure is recorded (sticky, checkpoint() → #fail) and the
+   * next change reports it. An assertion error is a bug and is thrown.
+   */
+  #autoCheckpoint(): void {
     const cb = this.options.checkpointBytes;
     if (cb > 0 && this.wal.sizeBytes >= cb) {
-      // The transaction is committed: a failed automatic checkpoint must not make its
-      // caller believe otherwise. The failure is sticky and the next change reports it.
       try {
         this.checkpoint();
-      } catch { /* recorded in #failed by checkpoint() */ }
+      } catch (err) {
+        if (isAssertionError(err)) throw err;
+      }
     }
   }
 
   /** @internal TableHost: a change in the open transaction, else autocommit. */
   write<T>(what: string, fn: () => T): T {
-    if (!this.#pager.inTransaction) return this.#run(fn);
-    if (this.#poison !== null) {
-      throw dbError(DB_CODES.TXN_STATE, `${what}: the transaction was aborted by an earlier error: ${this.#poison.error.message}`, {},
-        this.#poison.error);
-    }
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof DbError) || !PRECHECK_CODES.has(err.code)) {
-        this.#poison = { error: err as Error, depth: this.#pager.savepointDepth };
-      }
-      throw this.#translate(err);
-    }
-  }
-
-  #translate(err: unknown): unknown {
-    if (err instanceof BufferPoolError && err.code === POOL_ERROR_CODES.EXHAUSTED) {
-      return dbError(DB_CODES.TXN_TOO_LARGE, `the transaction needs more buffer-pool pages than there are: ${err.message}`, {}, err);
-    }
-    return err;
+    return this.#txns.write(what, fn);
   }
 
   // ------------------------------------------------------------------ checkpoint, stats, close
@@ -681,7 +394,7 @@ export class Database implements TableHost {
 
   #rowCounts(): [string, number][] {
     const out: [string, number][] = [];
-    for (const t of this.#tables.values()) {
+    for (const t of this.#schema.tableObjects()) {
       out.push([t.name, t.tree.count]);
       for (const ix of t.indexes) out.push([ix.name, ix.tree.count]);
     }
@@ -691,15 +404,15 @@ export class Database implements TableHost {
   stats(): DatabaseStats {
     this.checkOpen();
     const tables: Record<string, number> = {};
-    for (const t of this.#tables.values()) tables[t.name] = t.tree.count;
+    for (const t of this.#schema.tableObjects()) tables[t.name] = t.tree.count;
     return {
       dir: this.dir,
       pageSize: this.options.pageSize,
       sync: this.options.sync,
       pageCount: this.#pager.pageCount,
       freePages: this.#pager.freeCount,
-      commits: this.#commits,
-      rollbacks: this.#rollbacks,
+      commits: this.#txns.commits,
+      rollbacks: this.#txns.rollbacks,
       checkpoints: this.#checkpoints,
       recovered: { ...this.#recovered },
       upgraded: this.#upgraded === null ? null : { ...this.#upgraded, damaged: [...this.#upgraded.damaged] },
@@ -716,53 +429,11 @@ export class Database implements TableHost {
    */
   inspectState(label = 'live', opts: { owners?: boolean } = {}): InspectState {
     this.checkOpen();
-    const snap = this.pool.snapshot();
-    const owners = opts.owners === false ? null : this.#ownerIndex();
-    const stats = this.stats();
-    const w = this.wal.stats();
-    const cfg = this.kernel.config;
-    return {
-      version: INSPECT_STATE_VERSION, takenAt: this.options.now(), label, strategy: this.options.strategy, pid: process.pid,
-      summary: { ...inspectSummary(snap.summary), ...stats.pool },
-      db: {
-        dir: this.dir, pageSize: this.options.pageSize, sync: this.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,
-        commits: stats.commits, rollbacks: stats.rollbacks, checkpoints: stats.checkpoints, walBytes: this.wal.sizeBytes,
-        walSyncs: w.syncs, tables: stats.tables,
-      },
-      slots: slotColumns(snap.slots, (id) => (owners === null ? '' : owners.get(id) ?? (id === 0 ? 'superblock' : OTHER_OWNER))),
-      kernel: {
-        personality: cfg.personality, arch: cfg.arch, meminfo: this.kernel.meminfoFields(), vmstat: this.kernel.vmstatFields(),
-        kernelMemory: this.kernel.kernelMemory(), kernelTime: this.kernel.kernelTime(), maps: this.proc.maps(), smaps: this.proc.smaps(),
-        window: snap.window,
-      },
-    };
-  }
-
-  /**
-   * Owner of each page: every tree's nodes; overflow pages too when the database is small.
-   * A tree whose walk meets a damaged page (a coded error) names none of its pages: the
-   * view of a damaged database is what one wants to inspect, and `remapdb check` reports
-   * the damage.
-   */
-  #ownerIndex(): Map<number, string> {
-    const m = new Map<number, string>();
-    const full = this.#pager.pageCount <= FULL_OWNER_WALK_PAGES;
-    const add = (tree: BTree, who: string): void => {
-      let ids: number[];
-      try {
-        ids = full ? tree.pageIds() : tree.nodeIds();
-      } catch (err) {
-        if (typeof (err as { code?: unknown }).code !== 'string') throw err;
-        return;
-      }
-      for (const id of ids) m.set(id, who);
-    };
-    add(this.#schema, 'schema');
-    for (const t of this.#tables.values()) {
-      add(t.tree, t.name);
-      for (const ix of t.indexes) add(ix.tree, ix.name);
-    }
-    return m;
+    const db = this;
+    return inspectState({
+      dir: this.dir, kernel: this.kernel, proc: this.proc, options: this.options, pool: this.pool, wal: this.wal,
+      schema: this.#schema, pageCount: this.#pager.pageCount, stats: () => db.stats(),
+    }, label, opts);
   }
 
   /** Store inspectState() in meta.sqlite as a snapshot for `remapdb inspect DIR`; returns its id. */
@@ -795,7 +466,7 @@ export class Database implements TableHost {
         const w = this.wal.stats();
         const p = this.pool.stats();
         this.catalog.putStats({
-          commits: this.#commits, rollbacks: this.#rollbacks, checkpoints: this.#checkpoints, pageCount: this.#pager.pageCount,
+          commits: this.#txns.commits, rollbacks: this.#txns.rollbacks, checkpoints: this.#checkpoints, pageCount: this.#pager.pageCount,
           freePages: this.#pager.freeCount, walBytesWritten: w.bytesWritten, walSyncs: w.syncs, poolHits: p.hits,
           poolMisses: p.misses, poolEvictions: p.evictions, kernelNs: p.kernelNs,
         });
@@ -879,7 +550,13 @@ export class Database implements TableHost {
     }
   }
 
+  /**
+   * A failed write or sync of `what`: record it as the sticky failure and return the
+   * REMAPDB_FAILED to throw. A transaction's own limits pass through unrecorded; an
+   * assertion error is a bug, never recorded as a failure: it is thrown as it is.
+   */
   #fail(err: unknown, what: string): Error {
+    if (isAssertionError(err)) throw err;
     if (err instanceof DbError && (err.code === DB_CODES.TXN_TOO_LARGE || err.code === DB_CODES.TXN_STATE)) return err;
     const e = err as Error;
     this.#failed ??= e;
@@ -917,153 +594,21 @@ export class Database implements TableHost {
   /** integrityReport(); `ioErrors` collects, by check id, the I/O errors that failed checks. */
   #integrity(opts: { checksums?: boolean }, ioErrors: Map<string, Error> | null): ReturnType<Database['integrityReport']> {
     this.checkOpen();
-    const checks: IntegrityCheck[] = [];
-    const run = (id: string, fn: () => string): boolean => {
-      try {
-        checks.push({ id, ok: true, detail: fn() });
-        return true;
-      } catch (err) {
-        if (ioErrors !== null && isIoError(err)) ioErrors.set(id, err as Error);
-        checks.push({ id, ok: false, detail: err instanceof Error ? err.message : String(err) });
-        return false;
-      }
-    };
-    if (opts.checksums !== false) {
-      run('page checksums', () => {
-        const v = this.verifyFile();
-        if (v.errors.length > 0) {
-          throw new Error(`${v.errors.length} of ${v.pages} pages fail: ${v.errors.slice(0, 3).map((e) => `page ${e.page} ${e.code}: ${e.message}`).join('; ')}`);
-        }
-        return `${v.pages} pages read from the file and verified`;
-      });
-    }
-    let freePages = 0;
-    const freeOk = run('free list', () => {
-      freePages = this.#pager.checkInvariants().freePages;
-      return `${freePages} free pages, each once`;
-    });
-    const owner = new Map<number, string>();
-    const claim = (ids: number[], who: string): void => {
-      for (const id of ids) {
-        const prev = owner.get(id);
-        if (prev !== undefined) throw new Error(`page ${id} belongs to both ${prev} and ${who}`);
-        owner.set(id, who);
-      }
-    };
-    let treesOk = true;
-    const tree = (id: string, t: BTree, extra?: () => void): void => {
-      treesOk = run(id, () => {
-        const st = t.checkInvariants();
-        claim(t.pageIds(), id);
-        extra?.();
-        return `${st.rows} rows, depth ${st.depth}, ${st.pages} pages (${st.leaves} leaves, ${st.internals} internal, ${st.overflowPages} overflow)`;
-      }) && treesOk;
-    };
-    tree('schema tree', this.#schema);
-    for (const t of this.#tables.values()) {
-      tree(`table ${t.name}`, t.tree);
-      for (const ix of t.indexes) {
-        tree(`index ${ix.name}`, ix.tree, () => {
-          if (ix.tree.count !== t.tree.count) throw new Error(`index "${ix.name}" has ${ix.tree.count} entries, its table ${t.tree.count} rows`);
-        });
-      }
-    }
-    if (freeOk && treesOk) {
-      run('page accounting', () => {
-        const n = this.#pager.pageCount;
-        if (1 + owner.size + freePages !== n) {
-          throw new Error(`${n} pages = 1 superblock + ${owner.size} in trees + ${freePages} free? (${1 + owner.size + freePages}): ` +
-            'pages leaked or double-counted');
-        }
-        return `${n} pages = 1 superblock + ${owner.size} in trees + ${freePages} free`;
-      });
-    }
-    run('catalog', () => {
-      this.catalog.checkInvariants();
-      const truth = this.#schemaObjects();
-      const mirror = new Map(this.catalog.list().map((o) => [o.name, o]));
-      for (const o of truth) {
-        const m = mirror.get(o.name);
-        if (m === undefined || m.rootPage !== o.rootPage || m.kind !== o.kind) throw new Error(`catalog disagrees with the schema tree on "${o.name}"`);
-        mirror.delete(o.name);
-      }
-      if (mirror.size > 0) throw new Error(`catalog has objects the schema tree does not: ${[...mirror.keys()].join(', ')}`);
-      return `${truth.length} objects agree with the schema tree`;
-    });
-    run('WAL', () => {
-      this.wal.checkInvariants();
-      return `${this.wal.sizeBytes} bytes, end LSN ${this.wal.endLsn}, durable LSN ${this.wal.durableLsn}`;
-    });
-    return { checks, freePages, treePages: owner.size };
+    const db = this;
+    return integrityReport({
+      pager: this.#pager, schema: this.#schema, catalog: this.catalog, wal: this.wal, verifyFile: () => db.verifyFile(),
+    }, opts, ioErrors);
   }
 
   /** The pages of every tree, by owner (for `remapdb check`). */
   pageOwners(): Map<string, number[]> {
     this.checkOpen();
-    const m = new Map<string, number[]>();
-    m.set('schema', this.#schema.pageIds());
-    for (const t of this.#tables.values()) {
-      m.set(t.name, t.tree.pageIds());
-      for (const ix of t.indexes) m.set(ix.name, ix.tree.pageIds());
-    }
-    return m;
+    return pageOwners(this.#schema);
   }
 
   /** Read and verify the checksum of every page as it is in the page file (bypassing the pool). */
   verifyFile(): { pages: number; errors: { page: number; code: string; message: string }[] } {
     this.checkOpen();
-    const ps = this.options.pageSize;
-    const buf = new Uint8Array(ps);
-    const errors: { page: number; code: string; message: string }[] = [];
-    for (let p = 0; p < this.#pager.pageCount; p++) {
-      if (!this.#pager.mustBeSealed(p)) continue;
-      this.proc.pread(this.#fd, buf, p * ps);
-      try {
-        verifyFilePage(buf, 0, ps, p, this.#seed);
-      } catch (err) {
-        errors.push({ page: p, code: (err as DbError).code, message: (err as Error).message });
-      }
-    }
-    return { pages: this.#pager.pageCount, errors };
+    return verifyFile(this.proc, this.#fd, this.options.pageSize, this.#pager, this.#seed);
   }
 }
-
-export interface IntegrityCheck {
-  id: string;
-  ok: boolean;
-  detail: string;
-}
-
-/** A failed read or write as the kernel or the pool reports it (coded), not a broken structure. */
-function isIoError(err: unknown): boolean {
-  return err instanceof KernelError || (err instanceof BusError && err.siCode === BUS_OBJERR) ||
-    (err instanceof BufferPoolError && (err.code === POOL_ERROR_CODES.KERNEL || err.code === POOL_ERROR_CODES.FAILED));
-}
-
-/**
- * A schema-tree value as a definition. Its page passed its checksum, yet it may be
- * another database's page or damage redo resealed: anything but a well-formed definition
- * is REMAPDB_CORRUPT, never an assertion further on.
- */
-function schemaDef(v: Uint8Array, pageCount: number): TableDef | IndexDef {
-  let d: Partial<TableDef> & Partial<Omit<IndexDef, 'kind'>> & { kind?: unknown };
-  try {
-    d = JSON.parse(utf8d.decode(v)) as typeof d;
-  } catch (err) {
-    throw corruptPage(SCHEMA_ROOT_PAGE, `the schema tree holds a definition that is not JSON (${(err as Error).message})`);
-  }
-  const ok = typeof d === 'object' && d !== null && typeof d.name === 'string' && d.name.length > 0 &&
-    Number.isSafeInteger(d.root) && (d.root as number) > SCHEMA_ROOT_PAGE && (d.root as number) < pageCount &&
-    (d.kind === 'table' ? Array.isArray(d.key) && d.key.length > 0 && d.key.every((k) => KEY_TYPES.includes(k)) &&
-      VALUE_ENCODINGS.includes(d.value as ValueEncoding)
-      : d.kind === 'index' && typeof d.table === 'string' && Array.isArray(d.fields) && typeof d.unique === 'boolean');
-  if (!ok) throw corruptPage(SCHEMA_ROOT_PAGE, `the schema tree holds a malformed definition ${JSON.stringify(d).slice(0, 200)}`);
-  return d as TableDef | IndexDef;
-}
-
-/** Errors a table operation raises before it changes anything: they do not abort the transaction. */
-const PRECHECK_CODES = new Set<string>([
-  DB_CODES.DUPLICATE, DB_CODES.NOT_FOUND, DB_CODES.UNIQUE, DB_CODES.KEY_TOO_LARGE, DB_CODES.VALUE_TOO_LARGE, DB_CODES.KEY_TYPE,
-  DB_CODES.VALUE_TYPE,
-]);
-

@@ -1,5 +1,7 @@
 /**
- * The storage engine's error codes. Every error a caller can see carries one of these
+ * The storage engine's error codes: the one table of them (the page file's codes, once
+ * format.ts's STORAGE_CODES, and the key codec's REMAPDB_KEY_INVALID included) and the
+ * one coded error class, DbError. Bugs are not coded errors: they are assertions (assert.ts). Every error a caller can see carries one of these
  * stable codes (or an errno / REMAPDB_POOL_* code from a lower layer as its `cause`),
  * and a message that names the value, the limit and what to do.
  */
@@ -37,6 +39,18 @@ export const DB_CODES = {
   FAILED: 'REMAPDB_FAILED',
   /** meta.sqlite is unreadable or belongs to another database. */
   CATALOG: 'REMAPDB_CATALOG',
+  /** The page file is not a remapdb page file. */
+  FOREIGN: 'REMAPDB_FOREIGN_FILE',
+  /** The page file has a newer format than this remapdb reads. */
+  NEWER: 'REMAPDB_FORMAT_NEWER',
+  /** The page file's page size is not the one asked for. */
+  PAGE_SIZE: 'REMAPDB_PAGE_SIZE_MISMATCH',
+  /** The page file is shorter than its superblock says. */
+  TRUNCATED: 'REMAPDB_TRUNCATED',
+  /** A page (or stored value) failed its checksum or a structure check: the database is damaged. */
+  CORRUPT: 'REMAPDB_CORRUPT',
+  /** A key that cannot be encoded (tuple.ts; thrown as a sim-kernel CodedError, KEY_ERROR_CODE). */
+  KEY_INVALID: 'REMAPDB_KEY_INVALID',
 } as const;
 
 export type DbCode = (typeof DB_CODES)[keyof typeof DB_CODES];

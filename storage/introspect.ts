@@ -18,6 +18,11 @@
 
 import type { BufferPoolStats, PoolSummary, SlotSnapshot } from '../bufferpool/index.js';
 import type { MeminfoFields } from '../sim-kernel/index.js';
+import type { BufferPool } from '../bufferpool/index.js';
+import type { Kernel, Process } from '../sim-kernel/index.js';
+import type { BTree } from './btree/index.js';
+import type { Schema } from './schema.js';
+import type { Wal } from './wal/index.js';
 
 export const INSPECT_STATE_VERSION = 1;
 /** Databases up to this many pages get a full owner walk (overflow pages named too). */
@@ -148,4 +153,68 @@ export function slotColumns(rows: readonly SlotSnapshot[], owner: (pageId: numbe
     retired: col('retired'), pte: col('pte'), frame: col('frame'), addr: col('addr'), pgoff: col('pgoff'),
     owner: used.map((s) => owner(s.pageId)),
   };
+}
+
+/** What inspectState reads from a database. */
+export interface InspectSubject {
+  readonly dir: string;
+  readonly kernel: Kernel;
+  readonly proc: Process;
+  readonly options: { readonly now: () => number; readonly strategy: string; readonly pageSize: number; readonly sync: string };
+  readonly pool: BufferPool;
+  readonly wal: Wal;
+  readonly schema: Schema;
+  readonly pageCount: number;
+  stats(): { pageCount: number; freePages: number; commits: number; rollbacks: number; checkpoints: number; tables: Record<string, number>; pool: BufferPoolStats };
+}
+
+/** Database.inspectState: the engine as `remapdb inspect` shows it. */
+export function inspectState(db: InspectSubject, label: string, opts: { owners?: boolean }): InspectState {
+  const snap = db.pool.snapshot();
+  const owners = opts.owners === false ? null : ownerIndex(db.schema, db.pageCount);
+  const stats = db.stats();
+  const w = db.wal.stats();
+  const cfg = db.kernel.config;
+  return {
+    version: INSPECT_STATE_VERSION, takenAt: db.options.now(), label, strategy: db.options.strategy, pid: process.pid,
+    summary: { ...inspectSummary(snap.summary), ...stats.pool },
+    db: {
+      dir: db.dir, pageSize: db.options.pageSize, sync: db.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,
+      commits: stats.commits, rollbacks: stats.rollbacks, checkpoints: stats.checkpoints, walBytes: db.wal.sizeBytes,
+      walSyncs: w.syncs, tables: stats.tables,
+    },
+    slots: slotColumns(snap.slots, (id) => (owners === null ? '' : owners.get(id) ?? (id === 0 ? 'superblock' : OTHER_OWNER))),
+    kernel: {
+      personality: cfg.personality, arch: cfg.arch, meminfo: db.kernel.meminfoFields(), vmstat: db.kernel.vmstatFields(),
+      kernelMemory: db.kernel.kernelMemory(), kernelTime: db.kernel.kernelTime(), maps: db.proc.maps(), smaps: db.proc.smaps(),
+      window: snap.window,
+    },
+  };
+}
+
+/**
+ * Owner of each page: every tree's nodes; overflow pages too when the database is small.
+ * A tree whose walk meets a damaged page (a coded error) names none of its pages: the
+ * view of a damaged database is what one wants to inspect, and `remapdb check` reports
+ * the damage.
+ */
+export function ownerIndex(schema: Schema, pageCount: number): Map<number, string> {
+  const m = new Map<number, string>();
+  const full = pageCount <= FULL_OWNER_WALK_PAGES;
+  const add = (tree: BTree, who: string): void => {
+    let ids: number[];
+    try {
+      ids = full ? tree.pageIds() : tree.nodeIds();
+    } catch (err) {
+      if (typeof (err as { code?: unknown }).code !== 'string') throw err;
+      return;
+    }
+    for (const id of ids) m.set(id, who);
+  };
+  add(schema.tree, 'schema');
+  for (const t of schema.tableObjects()) {
+    add(t.tree, t.name);
+    for (const ix of t.indexes) add(ix.tree, ix.name);
+  }
+  return m;
 }

@@ -33,14 +33,19 @@
  * Savepoints: savepoint() pushes a level; the first write fix of a page inside a level
  * saves its current image; rollbackTo() restores them (and drops pages first changed
  * inside the level); release() hands the level's saved images to the level below.
+ *
+ * Size (over STYLE.md's 500 lines): the transaction page set, the free list, commit
+ * logging and savepoints share one state and the numbered invariants below, which
+ * checkInvariants checks together. The free list (allocPage, freePage and its check) is
+ * the seam to split along next.
  */
 
 import type { BufferPool } from '../bufferpool/index.js';
-import { invalidateTrees } from './btree.js';
+import { assert } from './assert.js';
 import { DB_CODES, dbError } from './errors.js';
-import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './format.js';
-import type { PageIO } from './page-io.js';
-import type { Wal } from './wal.js';
+import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './file/format.js';
+import { invalidateTrees, type PageIO } from './file/page-io.js';
+import type { Wal } from './wal/wal.js';
 
 interface SuperState {
   pageCount: number;
@@ -150,7 +155,7 @@ export class Pager implements PageIO {
    * with noteWrite (invariant 5); otherwise the page is diffed whole at commit.
    */
   fixWrite(pageId: number, ranged = false): number {
-    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, `page ${pageId} written outside a transaction (an engine bug)`);
+    if (!this.#inTxn) assert(false, `page ${pageId} written outside a transaction`); // no message built on the hot path
     let i = pageId < this.#txnIndex.length ? (this.#txnIndex[pageId] as number) : -1;
     if (i < 0 && this.#txnCount >= this.maxTxnPages) {
       throw dbError(DB_CODES.TXN_TOO_LARGE, `the transaction changes more than ${this.maxTxnPages} pages (the limit is the ` +
@@ -183,8 +188,7 @@ export class Pager implements PageIO {
   noteWrite(pageId: number, from: number, to: number): void {
     const i = pageId < this.#txnIndex.length ? (this.#txnIndex[pageId] as number) : -1;
     if (!(i >= 0 && from >= 0 && from < to && to <= this.pageSize)) {
-      throw dbError(DB_CODES.FAILED, `noteWrite(${pageId}, ${from}, ${to}): not a range of a page this transaction wrote (an engine bug)`,
-        { page: pageId });
+      assert(false, `noteWrite(${pageId}, ${from}, ${to}): not a range of a page this transaction wrote`);
     }
     let n = this.#rangeCount[i] as number;
     if (n === WHOLE) return;
@@ -229,7 +233,7 @@ export class Pager implements PageIO {
       const end = k < n ? (r[base + 2 * k] as number) : ps;
       for (let j = pos; j < end; j++) {
         if (this.#before[i * ps + j] !== this.bytes[off + j]) {
-          throw new Error(`assertion failed: page ${this.#txnPages[i] as number} changed at byte ${j}, outside its declared ranges ` +
+          assert(false, `page ${this.#txnPages[i] as number} changed at byte ${j}, outside its declared ranges ` +
             `${Array.from(r.subarray(base, base + 2 * n)).join(',')} (a write without noteWrite)`);
         }
       }
@@ -270,7 +274,7 @@ export class Pager implements PageIO {
       }
       return pageId;
     }
-    if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'page allocated outside a transaction (an engine bug)');
+    assert(this.#inTxn, 'page allocated outside a transaction');
     const pageId = this.pool.allocate();
     sb.pageCount = this.pool.pageCount;
     return pageId;
@@ -301,7 +305,7 @@ export class Pager implements PageIO {
   /** Log the transaction's pages, commit in the WAL, hand the pages to the pool. Returns the commit LSN (-1: nothing changed). */
   commit(): number {
     if (!this.#inTxn) throw dbError(DB_CODES.TXN_STATE, 'commit without a transaction');
-    if (this.#savepoints.length !== 0) throw dbError(DB_CODES.TXN_STATE, 'commit with savepoints still open (an engine bug)');
+    assert(this.#savepoints.length === 0, 'commit with savepoints still open');
     const sb = this.#sb;
     const c = this.#committed;
     const ps = this.pageSize;
@@ -340,10 +344,9 @@ export class Pager implements PageIO {
       throw err;
     }
     // The transaction is in the log: leave it before the pool installs its pages. An install
-    // can fail (paging a slot back in hits a read error: SIGBUS); the database then fails,
-    // but a pager left inside the transaction would run the next one as a savepoint of it
-    // and acknowledge it without a commit (found by the fault sweep:
-    // test/storage/fault-sweep.test.ts).
+    // can fail (paging a slot back in hits a read error: SIGBUS), and the database then
+    // fails; the pager must not be left inside the transaction, or the next one would run
+    // as a savepoint of it and be acknowledged without a commit.
     const n = this.#txnCount;
     for (let i = 0; i < n; i++) {
       const pageId = this.#txnPages[i] as number;

@@ -12,15 +12,19 @@
  * as SQLite does). Checks that can fail (key and value types and sizes, duplicate keys,
  * unique violations) run before anything changes; a failure after a change has started
  * (an I/O error, a full pool) aborts the whole transaction (TableHost.write).
+ *
+ * Size (over STYLE.md's 500 lines): Table and Index share the key/value encoding and an
+ * index is maintained inside its table's changes. Index (with its entry encoding) is the
+ * seam to split along next, into index.ts.
  */
 
-import { allocBytes } from './bytes.js';
-import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree.js';
+import { allocBytes } from './file/bytes.js';
+import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree/tree.js';
 import {
   decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
-import type { PageIO } from './page-io.js';
+import type { PageIO } from './file/page-io.js';
 import { decodeKey, decodeParts, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts, spliceParts } from './tuple.js';
 
 /** What a table needs from its database. */

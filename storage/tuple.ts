@@ -19,11 +19,12 @@
  */
 
 import { CodedError } from '../sim-kernel/index.js';
-import { allocBytes } from './bytes.js';
+import { DB_CODES } from './errors.js';
+import { allocBytes } from './file/bytes.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
 
-export const KEY_ERROR_CODE = 'REMAPDB_KEY_INVALID';
+export const KEY_ERROR_CODE = DB_CODES.KEY_INVALID;
 
 const T_NULL = 0x00;
 const T_BYTES = 0x01;

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { IoKind } from '../../sim-kernel/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from './run.js';
 import { copyBase, type FaultOutcome, KINDS, OUTCOMES, type Strategy, type Workload } from './workload.js';
 

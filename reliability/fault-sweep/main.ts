@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { IoKind } from '../../sim-kernel/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from './lib.js';
 import { createBase, KINDS, makeWorkload, STRATEGIES, type Strategy } from './workload.js';
 import { runScript } from '../../bench/lib/script-cli.js';

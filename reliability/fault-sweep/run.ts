@@ -8,7 +8,7 @@
 import { Kernel } from '../../sim-kernel/index.js';
 import type { IoKind } from '../../sim-kernel/index.js';
 import { DB_CODES, type Database, type Table } from '../../storage/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { open } from '../../src/index.js';
 import {
   applyStep, baseState, type FaultOutcome, GROUPS, INDEX, kernelConfig, openOptions, PROBE_KEY, probeValue, type State,

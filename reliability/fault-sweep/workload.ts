@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 
 import { Kernel, type KernelConfigInput, mulberry32 } from '../../sim-kernel/index.js';
 import type { IoKind, IoOutcome } from '../../sim-kernel/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { open, type OpenOptions, STRATEGY_NAMES, type StrategyName } from '../../src/index.js';
 
 export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;

@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import type { FaultConfig } from '../../sim-kernel/index.js';
 import { Kernel } from '../../sim-kernel/index.js';
 import { type Database, DB_CODES } from '../../storage/index.js';
-import { WAL_HEADER_BYTES } from '../../storage/wal.js';
+import { WAL_HEADER_BYTES } from '../../storage/index.js';
 import { Rng } from '../../bench/workloads/rng.js';
 import { chooseConfig, chooseFaultRates, describeConfig, hasRates, kernelConfig, type SimConfig } from './config.js';
 import { armFault, armPowerCut, Hog, pressMemory } from './faults.js';

@@ -15,7 +15,7 @@
 
 import * as path from 'node:path';
 
-import type { Database } from '../../storage/database.js';
+import type { Database } from '../../storage/index.js';
 import { ensureRuntimeDir, runtimeDir } from './paths.js';
 import { InspectServer, type InspectServerOptions } from './socket.js';
 import { VIEW_NAMES, type ViewName, view } from './views.js';

@@ -15,7 +15,7 @@
  */
 
 import { CodedError } from '../../sim-kernel/index.js';
-import type { InspectState, SlotColumns } from '../../storage/introspect.js';
+import type { InspectState, SlotColumns } from '../../storage/index.js';
 
 export const VIEW_NAMES = ['summary', 'slots', 'usage', 'ptes', 'maps', 'smaps', 'meminfo', 'vmstat', 'kernel'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];

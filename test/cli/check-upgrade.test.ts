@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import t from 'tap';
 
 import { checkDatabase } from '../../cli/commands/check.js';
-import { format1Fixture } from '../storage/db-helpers.js';
+import { format1Fixture } from '../storage/helpers/index.js';
 
 
 t.test('a format 1 database: upgraded, every engine check passes, the report says so', async (t) => {

@@ -31,15 +31,15 @@ import { openBufferPool } from '../../bufferpool/index.js';
 import { Kernel } from '../../sim-kernel/index.js';
 import { open } from '../../src/db.js';
 import { DB_CODES } from '../../storage/index.js';
-import type { SyncMode } from '../../storage/wal.js';
+import type { SyncMode } from '../../storage/index.js';
 import { type CellTally, fastTempRoot, summaryLines, sweep, totals } from '../../reliability/fault-sweep/lib.js';
 import { type FaultCase, type RunResult, runWorkload, verifyRecovery } from '../../reliability/fault-sweep/run.js';
 import {
   copyBase, createBase, makeWorkload, STRATEGIES, type Strategy,
 } from '../../reliability/fault-sweep/workload.js';
 import { machine, PS, writePage } from '../bufferpool/helpers.js';
-import { codeOf, tempDir } from '../storage/db-helpers.js';
-import { walRecords } from '../storage/fuzz-reference.js';
+import { codeOf, tempDir } from '../storage/helpers/index.js';
+import { walRecords } from '../storage/helpers/index.js';
 
 /** The seed the regression cases below were found with (their n are I/O counts of its workload). */
 const REGRESSION_SEED = 20261126;

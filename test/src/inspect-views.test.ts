@@ -16,8 +16,8 @@ import { serveInspection } from '../../src/inspect/serve.js';
 import { inspectOnce } from '../../src/inspect/socket.js';
 import { parseSlotFilter, slotsView, summaryView, usageView, view, ptesView } from '../../src/inspect/views.js';
 import { loadSnapshotState } from '../../src/inspect/index.js';
-import type { Database } from '../../storage/database.js';
-import { FULL_OWNER_WALK_PAGES, OTHER_OWNER } from '../../storage/introspect.js';
+import type { Database } from '../../storage/index.js';
+import { FULL_OWNER_WALK_PAGES, OTHER_OWNER } from '../../storage/index.js';
 import { defaultSocketPath, ensureRuntimeDir, runtimeDir } from '../../src/inspect/paths.js';
 
 function fill(db: Database, rows: number, bigValues: boolean): void {

@@ -17,7 +17,7 @@ import {
   CATALOG_APPLICATION_ID, CATALOG_SCHEMA_VERSION, Catalog, type CatalogObject, type CatalogOptions, type CatalogTruth,
 } from '../../storage/catalog.js';
 import { DB_CODES } from '../../storage/errors.js';
-import { FORMAT_VERSION } from '../../storage/format.js';
+import { FORMAT_VERSION } from '../../storage/file/format.js';
 
 const SALT = 0xdeadbeef;
 const PS = 4096;

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
 import { open } from '../../src/db.js';
-import { mulberry32, tempDir } from './db-helpers.js';
+import { mulberry32, tempDir } from './helpers/index.js';
 
 const TSX = import.meta.resolve('tsx');
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.ts');

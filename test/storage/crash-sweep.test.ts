@@ -18,7 +18,7 @@ import t, { type Test } from 'tap';
 import { Kernel } from '../../sim-kernel/index.js';
 import { type Database, DB_CODES } from '../../storage/index.js';
 import { open } from '../../src/db.js';
-import { codeOf, mulberry32, tempDir } from './db-helpers.js';
+import { codeOf, mulberry32, tempDir } from './helpers/index.js';
 
 const SEED = Number(process.env['REMAPDB_SEED'] ?? 20261126);
 const STRIDE = Number(process.env['REMAPDB_SWEEP_STRIDE'] ?? 3);

@@ -15,7 +15,7 @@ import t from 'tap';
 import { Kernel } from '../../sim-kernel/index.js';
 import { open } from '../../src/db.js';
 import type { Database, Table } from '../../storage/index.js';
-import { mulberry32, tempDir } from './db-helpers.js';
+import { mulberry32, tempDir } from './helpers/index.js';
 
 const SEED = Number(process.env['REMAPDB_SEED'] ?? 5150);
 const STEPS = Number(process.env['REMAPDB_MODEL_STEPS'] ?? 150);

@@ -11,9 +11,8 @@ import t from 'tap';
 
 import { open } from '../../src/db.js';
 import { DATA_FILE, type Database, DB_CODES, type KeyPart, WAL_FILE } from '../../storage/index.js';
-import { STORAGE_CODES } from '../../storage/format.js';
 import { defaultCheckpointBytes } from '../../storage/database.js';
-import { caught, codeOf, openDb, SMALL, tempDir } from './db-helpers.js';
+import { caught, codeOf, openDb, SMALL, tempDir } from './helpers/index.js';
 
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;
 const SYNCS = ['full', 'normal', 'off'] as const;
@@ -371,9 +370,9 @@ t.test('bad files: foreign, wrong page size, truncated, corrupt superblock, WAL 
   db.close();
   const data = path.join(dir, DATA_FILE);
   const good = fs.readFileSync(data);
-  t.equal(codeOf(() => open(dir, { ...SMALL, pageSize: 8192 })), STORAGE_CODES.PAGE_SIZE, 'wrong page size');
+  t.equal(codeOf(() => open(dir, { ...SMALL, pageSize: 8192 })), DB_CODES.PAGE_SIZE, 'wrong page size');
   fs.writeFileSync(data, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096 - 16), good.subarray(4096)]));
-  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.FOREIGN, 'foreign file');
+  t.equal(codeOf(() => open(dir, SMALL)), DB_CODES.FOREIGN, 'foreign file');
   const bad = Buffer.from(good);
   bad[30] = (bad[30] as number) ^ 0xff;
   fs.writeFileSync(data, bad);
@@ -382,17 +381,17 @@ t.test('bad files: foreign, wrong page size, truncated, corrupt superblock, WAL 
   torn.close();
   bad[2048 + 30] = (bad[2048 + 30] as number) ^ 0xff;
   fs.writeFileSync(data, bad);
-  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.CORRUPT, 'both superblock copies corrupt');
+  t.equal(codeOf(() => open(dir, SMALL)), DB_CODES.CORRUPT, 'both superblock copies corrupt');
   fs.writeFileSync(data, good.subarray(0, 3 * 4096));
-  t.equal(codeOf(() => open(dir, SMALL)), STORAGE_CODES.TRUNCATED, 'truncated file');
+  t.equal(codeOf(() => open(dir, SMALL)), DB_CODES.TRUNCATED, 'truncated file');
   // a corrupt data page is reported with its page number when read
   const c = Buffer.from(good);
   c[4096 * 5 + 100] = (c[4096 * 5 + 100] as number) ^ 0x55;
   fs.writeFileSync(data, c);
   db = openDb(t, dir);
   const errors = db.verifyFile().errors;
-  t.same(errors.map((e) => [e.page, e.code]), [[5, STORAGE_CODES.CORRUPT]]);
-  t.equal(codeOf(() => db.table('n').all()), STORAGE_CODES.CORRUPT, 'reading through the damaged page fails loudly');
+  t.same(errors.map((e) => [e.page, e.code]), [[5, DB_CODES.CORRUPT]]);
+  t.equal(codeOf(() => db.table('n').all()), DB_CODES.CORRUPT, 'reading through the damaged page fails loudly');
   db.simulatePowerFailure();
   fs.writeFileSync(data, good);
   db = openDb(t, dir);
@@ -401,7 +400,7 @@ t.test('bad files: foreign, wrong page size, truncated, corrupt superblock, WAL 
   // a WAL without its page file
   const d2 = tempDir(t);
   fs.writeFileSync(path.join(d2, WAL_FILE), 'x');
-  t.equal(codeOf(() => open(d2, SMALL)), STORAGE_CODES.CORRUPT);
+  t.equal(codeOf(() => open(d2, SMALL)), DB_CODES.CORRUPT);
   t.equal(codeOf(() => open(tempDir(t), { ...SMALL, create: false })), DB_CODES.INVALID, 'create: false on an empty directory');
   t.equal(codeOf(() => open(tempDir(t), { ...SMALL, sync: 'sometimes' as 'full' })), DB_CODES.INVALID);
   t.equal(codeOf(() => open(tempDir(t), { ...SMALL, poolPages: 3 })), DB_CODES.INVALID);

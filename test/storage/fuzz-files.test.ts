@@ -41,11 +41,11 @@ import t, { type Test } from 'tap';
 import { open } from '../../src/db.js';
 import { Prng } from '../../sim-kernel/index.js';
 import { crc32c, META_FILE, WAL_FILE } from '../../storage/index.js';
-import { WAL_HEADER_BYTES } from '../../storage/wal.js';
+import { WAL_HEADER_BYTES } from '../../storage/wal/wal.js';
 import {
   buildReference, type Files, FUZZ_OPEN, judge, type Reference, STRATEGIES, type Verdict, writeFiles,
-} from './fuzz-reference.js';
-import { tempDir } from './db-helpers.js';
+} from './helpers/index.js';
+import { tempDir } from './helpers/index.js';
 
 function envInt(name: string): number | undefined {
   const v = process.env[name];

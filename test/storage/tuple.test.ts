@@ -7,7 +7,7 @@
 import t from 'tap';
 
 import { Prng } from '../../sim-kernel/index.js';
-import { crc32c } from '../../storage/crc32c.js';
+import { crc32c } from '../../storage/file/crc32c.js';
 import { type KeyPart, compareBytes, decodeKey, decodeParts, encodeKey, partEnd, projectParts, skipParts, spliceParts } from '../../storage/tuple.js';
 
 const SEED = Number(process.env.REMAPDB_SEED ?? 7) >>> 0;

@@ -17,12 +17,12 @@ import { open } from '../../src/db.js';
 import {
   FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, PAGE_HEADER_BYTES, PAGE_TYPE, pageChecksum, pageChecksumSeed, readSuperblock, sealPage,
   superblockCopies, verifyPage, writeSuperblock,
-} from '../../storage/format.js';
-import { redo } from '../../storage/recovery.js';
-import { Wal, WAL_RECORD } from '../../storage/wal.js';
+} from '../../storage/file/format.js';
+import { redo } from '../../storage/file/recovery.js';
+import { Wal, WAL_RECORD } from '../../storage/wal/wal.js';
 import { machine } from '../bufferpool/helpers.js';
-import { codeOf, format1Fixture, tempDir } from './db-helpers.js';
-import { walRecords } from './fuzz-reference.js';
+import { codeOf, format1Fixture, tempDir } from './helpers/index.js';
+import { walRecords } from './helpers/index.js';
 
 const PS = 4096;
 const STRATEGIES = ['nonlinear', 'multi-mmap', 'pread'] as const;

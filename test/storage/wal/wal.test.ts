@@ -13,13 +13,13 @@ import * as path from 'node:path';
 
 import t, { type Test } from 'tap';
 
-import { Kernel, KernelError, O_CREAT, O_RDWR, O_TRUNC, type Process, Prng } from '../../sim-kernel/index.js';
-import { crc32c } from '../../storage/crc32c.js';
-import { DB_CODES, DbError } from '../../storage/errors.js';
-import { applyDelta, checkDelta, DELTA_MERGE_GAP_BYTES, encodeDelta } from '../../storage/page-delta.js';
+import { Kernel, KernelError, O_CREAT, O_RDWR, O_TRUNC, type Process, Prng } from '../../../sim-kernel/index.js';
+import { crc32c } from '../../../storage/file/crc32c.js';
+import { DB_CODES, DbError } from '../../../storage/errors.js';
+import { applyDelta, checkDelta, DELTA_MERGE_GAP_BYTES, encodeDelta } from '../../../storage/wal/page-delta.js';
 import {
   type RecordKind, type SyncMode, Wal, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES, type WalOptions,
-} from '../../storage/wal.js';
+} from '../../../storage/wal/wal.js';
 
 const PS = 4096;
 const SALT1 = 0x5eed0001;

@@ -94,15 +94,23 @@
  *   READY ── addFullPage/addPageDelta ──> staging ── commit() / abort() ──> READY
  *   READY ── reset() ──> READY (new generation);  any ── close() ──> CLOSED
  *   any ── failed pwrite/fdatasync/ftruncate ──> failed (sticky; close() still closes)
+ *
+ * Size: not yet split. The seams are the on-disk format (tables above, header
+ * parse/write, recordShapeOk) for format.ts and the recovery reader (recover and its read
+ * window) for recover.ts; both use the Wal's private positions and buffers, so a split
+ * needs those as a state object first.
  */
 
-import { KernelError, O_CREAT, O_RDWR, type Process } from '../sim-kernel/index.js';
-import { crc32c } from './crc32c.js';
-import { DB_CODES, type DbError, dbError } from './errors.js';
-import { PAGE_SIZES } from './format.js';
+import { KernelError, O_CREAT, O_RDWR, type Process } from '../../sim-kernel/index.js';
+import { assert } from '../assert.js';
+import { crc32c } from '../file/crc32c.js';
+import { DB_CODES, type DbError, dbError } from '../errors.js';
+import { PAGE_SIZES } from '../file/format.js';
 import { applyDelta, checkDelta, encodeDelta, encodeRanges } from './page-delta.js';
 
-export type SyncMode = 'full' | 'normal' | 'off';
+/** WAL durability, as SQLite's synchronous in WAL mode; the one list of them in remapdb. */
+export const SYNC_MODES = ['full', 'normal', 'off'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
 
 export interface WalOptions {
   pageSize: number;
@@ -160,10 +168,6 @@ export interface WalStats {
   deltas: number;
   bytesWritten: number;
   syncs: number;
-}
-
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`wal: assertion failed: ${msg}`);
 }
 
 function isU32(v: number): boolean {

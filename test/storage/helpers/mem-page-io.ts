@@ -19,8 +19,8 @@
  * allocPage and not yet freed, page 0 excluded. Frees are reused last-in first-out.
  */
 
-import { PAGE_HEADER_BYTES } from '../../storage/format.js';
-import type { PageIO } from '../../storage/page-io.js';
+import { PAGE_HEADER_BYTES } from '../../../storage/file/format.js';
+import type { PageIO } from '../../../storage/file/page-io.js';
 
 const POISON = 0xa5;
 

@@ -6,12 +6,12 @@
 
 import t from 'tap';
 
-import { Prng } from '../../sim-kernel/index.js';
-import { crc32c } from '../../storage/crc32c.js';
+import { Prng } from '../../../sim-kernel/index.js';
+import { crc32c } from '../../../storage/file/crc32c.js';
 import {
   FORMAT_VERSION, LEGACY_CHECKSUM_SEED, PAGE_HEADER_BYTES, PAGE_TYPE, pageChecksumSeed, type Superblock, readSuperblock, sealPage, verifyPage,
   writeSuperblock,
-} from '../../storage/format.js';
+} from '../../../storage/file/format.js';
 
 const PS = 4096;
 

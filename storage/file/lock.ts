@@ -41,7 +41,7 @@ import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-import { DB_CODES, type DbError, dbError } from './errors.js';
+import { DB_CODES, type DbError, dbError } from '../errors.js';
 
 export const LOCK_FILE = 'lock';
 export const LOCK_PID_FILE = 'lock.pid';

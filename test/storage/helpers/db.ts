@@ -12,12 +12,12 @@ import * as zlib from 'node:zlib';
 
 import type { Test } from 'tap';
 
-import { open, type OpenOptions } from '../../src/db.js';
-import type { Database } from '../../storage/index.js';
+import { open, type OpenOptions } from '../../../src/db.js';
+import type { Database } from '../../../storage/index.js';
 
-import { caught } from '../sim-kernel/helpers.js';
+import { caught } from '../../sim-kernel/helpers.js';
 
-export { caught, mulberry32 } from '../sim-kernel/helpers.js';
+export { caught, mulberry32 } from '../../sim-kernel/helpers.js';
 
 /** A fresh host directory removed when `t` ends. */
 export function tempDir(t: Test, prefix = 'remapdb-db-'): string {
@@ -45,7 +45,7 @@ export function codeOf(fn: () => unknown): string {
   return String((err as { code?: unknown }).code ?? `uncoded: ${(err as Error).message}`);
 }
 
-const FORMAT1_FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'format1');
+const FORMAT1_FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'format1');
 
 /** A copy of a format 1 fixture database (fixtures/format1/README.md) in a temporary directory. */
 export function format1Fixture(t: Test, variant: 'clean' | 'wal'): string {

@@ -16,13 +16,13 @@
 
 import t from 'tap';
 
-import { Prng } from '../../sim-kernel/index.js';
+import { Prng } from '../../../sim-kernel/index.js';
 import {
   BTree, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, PUT_REPLACED, type PutMode, type RangeOptions,
-} from '../../storage/btree.js';
-import { maxCellBytes } from '../../storage/btree-node.js';
+} from '../../../storage/btree/tree.js';
+import { maxCellBytes } from '../../../storage/btree/node.js';
 
-import { MemPageIO } from './mem-page-io.js';
+import { MemPageIO } from '../helpers/index.js';
 
 function envInt(name: string): number | undefined {
   const v = process.env[name];

@@ -23,9 +23,11 @@
  * Fixes: every function holds at most one fix at a time and releases it on every path.
  */
 
-import { corruptPage, PAGE_TYPE, STORAGE_CODES, StorageError } from './format.js';
-import type { PageIO } from './page-io.js';
-import { assert, rd32, wr32 } from './btree-node.js';
+import { DB_CODES, DbError } from '../errors.js';
+import { corruptPage, PAGE_TYPE } from '../file/format.js';
+import type { PageIO } from '../file/page-io.js';
+import { assert } from '../assert.js';
+import { rd32, wr32 } from './node.js';
 
 export const OVF_NEXT = 24;
 export const OVF_USED = 28;
@@ -189,6 +191,6 @@ export function walkChain(io: PageIO, first: number, valueBytes: number, where: 
   }
 }
 
-function chainError(page: number, message: string): StorageError {
-  return new StorageError(STORAGE_CODES.CORRUPT, message, { details: { page } });
+function chainError(page: number, message: string): DbError {
+  return new DbError(DB_CODES.CORRUPT, message, { details: { page } });
 }

@@ -32,12 +32,12 @@
  * | 16     | 8    | page id: the page's own number (catches misdirected writes)      |
  * | 24     | ...  | body (type-specific)                                             |
  *
- * Reading validates everything and throws a StorageError whose code says what is wrong
+ * Reading validates everything and throws a DbError whose code says what is wrong
  * and whose message names the page: a foreign file, a newer format, the wrong page size,
  * a truncated file, or a checksum mismatch — never silently wrong data.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
+import { DB_CODES, DbError } from '../errors.js';
 import { crc32c } from './crc32c.js';
 
 export const MAGIC = Uint8Array.from([0x52, 0x45, 0x4d, 0x41, 0x50, 0x44, 0x42, 0x00]); // "REMAPDB\0"
@@ -64,15 +64,19 @@ export const PAGE_TYPE = {
 } as const;
 export type PageType = (typeof PAGE_TYPE)[keyof typeof PAGE_TYPE];
 
+/** @deprecated The page file's codes, now part of DB_CODES (errors.ts); kept for callers that import them. */
 export const STORAGE_CODES = {
-  FOREIGN: 'REMAPDB_FOREIGN_FILE',
-  NEWER: 'REMAPDB_FORMAT_NEWER',
-  PAGE_SIZE: 'REMAPDB_PAGE_SIZE_MISMATCH',
-  TRUNCATED: 'REMAPDB_TRUNCATED',
-  CORRUPT: 'REMAPDB_CORRUPT',
+  FOREIGN: DB_CODES.FOREIGN,
+  NEWER: DB_CODES.NEWER,
+  PAGE_SIZE: DB_CODES.PAGE_SIZE,
+  TRUNCATED: DB_CODES.TRUNCATED,
+  CORRUPT: DB_CODES.CORRUPT,
 } as const;
 
-export class StorageError extends CodedError {}
+/** @deprecated storage's one coded error class is DbError (errors.ts); StorageError is another name for it. */
+export const StorageError = DbError;
+/** @deprecated See the value StorageError. */
+export type StorageError = DbError;
 
 /**
  * REMAPDB_CORRUPT for a page whose checksum holds but whose content cannot be right (a
@@ -80,8 +84,8 @@ export class StorageError extends CodedError {}
  * can still be wrong — another database's page of the same number, or damage that WAL
  * redo carried into a resealed page — and must end in this error, never an assertion.
  */
-export function corruptPage(pageId: number, what: string): StorageError {
-  return new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: ${what}: the database is damaged (remapdb check shows where)`,
+export function corruptPage(pageId: number, what: string): DbError {
+  return new DbError(DB_CODES.CORRUPT, `page ${pageId}: ${what}: the database is damaged (remapdb check shows where)`,
     { details: { page: pageId } });
 }
 
@@ -167,7 +171,7 @@ export function readSuperblock(bytes: Uint8Array, off: number, available: number
       // A copy that is intact but says something fatal (newer format, wrong page size,
       // truncated file) is the answer, not a torn copy to skip.
       const code = (err as { code?: string }).code;
-      if (c === 0 && code !== STORAGE_CODES.CORRUPT && code !== STORAGE_CODES.FOREIGN) throw err;
+      if (c === 0 && code !== DB_CODES.CORRUPT && code !== DB_CODES.FOREIGN) throw err;
     }
   }
   if (best === null) throw first;
@@ -176,12 +180,12 @@ export function readSuperblock(bytes: Uint8Array, off: number, available: number
 
 function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: number, expectPageSize?: number): Superblock {
   if (available < SUPERBLOCK_CRC_OFFSET + 4) {
-    throw new StorageError(STORAGE_CODES.TRUNCATED, `the file is ${fileBytes} bytes, shorter than a superblock ` +
+    throw new DbError(DB_CODES.TRUNCATED, `the file is ${fileBytes} bytes, shorter than a superblock ` +
       `(${SUPERBLOCK_CRC_OFFSET + 4} bytes): not a remapdb page file, or truncated`, { details: { page: 0, fileBytes } });
   }
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[off + i] !== MAGIC[i]) {
-      throw new StorageError(STORAGE_CODES.FOREIGN, 'page 0 does not start with the remapdb magic "REMAPDB\\0": not a remapdb ' +
+      throw new DbError(DB_CODES.FOREIGN, 'page 0 does not start with the remapdb magic "REMAPDB\\0": not a remapdb ' +
         'page file (or its first page is destroyed)', { details: { page: 0 } });
     }
   }
@@ -189,7 +193,7 @@ function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: 
   const stored = v.getUint32(SUPERBLOCK_CRC_OFFSET, true);
   const actual = crc32c(bytes, off, off + SUPERBLOCK_CRC_OFFSET);
   if (stored !== actual) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): checksum 0x${stored.toString(16)} does not match its ` +
+    throw new DbError(DB_CODES.CORRUPT, `page 0 (superblock): checksum 0x${stored.toString(16)} does not match its ` +
       `contents (0x${actual.toString(16)})`, { details: { page: 0 } });
   }
   const sb: Superblock = {
@@ -203,28 +207,28 @@ function readCopy(bytes: Uint8Array, off: number, available: number, fileBytes: 
     flags: v.getUint32(52, true),
   };
   if (sb.formatVersion < OLDEST_FORMAT_VERSION) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): format version ${sb.formatVersion} was never a remapdb ` +
+    throw new DbError(DB_CODES.CORRUPT, `page 0 (superblock): format version ${sb.formatVersion} was never a remapdb ` +
       `format (${OLDEST_FORMAT_VERSION}..${FORMAT_VERSION})`, { details: { page: 0, version: sb.formatVersion } });
   }
   if (sb.formatVersion > FORMAT_VERSION) {
-    throw new StorageError(STORAGE_CODES.NEWER, `the page file has format version ${sb.formatVersion}; this remapdb reads ` +
+    throw new DbError(DB_CODES.NEWER, `the page file has format version ${sb.formatVersion}; this remapdb reads ` +
       `versions up to ${FORMAT_VERSION}: open it with a newer remapdb`, { details: { page: 0, version: sb.formatVersion } });
   }
   if (!(PAGE_SIZES as readonly number[]).includes(sb.pageSize)) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): page size ${sb.pageSize} is not one of ${PAGE_SIZES.join(', ')}`,
+    throw new DbError(DB_CODES.CORRUPT, `page 0 (superblock): page size ${sb.pageSize} is not one of ${PAGE_SIZES.join(', ')}`,
       { details: { page: 0 } });
   }
   if (expectPageSize !== undefined && sb.pageSize !== expectPageSize) {
-    throw new StorageError(STORAGE_CODES.PAGE_SIZE, `the database has ${sb.pageSize}-byte pages but ${expectPageSize} was ` +
+    throw new DbError(DB_CODES.PAGE_SIZE, `the database has ${sb.pageSize}-byte pages but ${expectPageSize} was ` +
       `asked for: open it with pageSize ${sb.pageSize} (the page size is fixed at creation)`,
     { details: { page: 0, pageSize: sb.pageSize, expected: expectPageSize } });
   }
   if (sb.pageCount < 1 || sb.freeListHead >= Math.max(sb.pageCount, 1) || sb.freeCount >= sb.pageCount) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page 0 (superblock): inconsistent counts (page count ${sb.pageCount}, ` +
+    throw new DbError(DB_CODES.CORRUPT, `page 0 (superblock): inconsistent counts (page count ${sb.pageCount}, ` +
       `free-list head ${sb.freeListHead}, free pages ${sb.freeCount})`, { details: { page: 0 } });
   }
   if (fileBytes < sb.pageCount * sb.pageSize) {
-    throw new StorageError(STORAGE_CODES.TRUNCATED, `the page file is ${fileBytes} bytes but its superblock counts ` +
+    throw new DbError(DB_CODES.TRUNCATED, `the page file is ${fileBytes} bytes but its superblock counts ` +
       `${sb.pageCount} pages of ${sb.pageSize} bytes (${sb.pageCount * sb.pageSize}): truncated after page ` +
       `${Math.floor(fileBytes / sb.pageSize) - 1}`, { details: { page: Math.floor(fileBytes / sb.pageSize), fileBytes } });
   }
@@ -312,17 +316,17 @@ export function verifyPage(bytes: Uint8Array, off: number, pageSize: number, pag
   const stored = v.getUint32(4, true);
   const actual = pageChecksum(bytes, off, pageSize, seed);
   if (stored !== actual && (orSeed === seed || stored !== pageChecksum(bytes, off, pageSize, orSeed))) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: checksum 0x${stored.toString(16)} does not match its ` +
+    throw new DbError(DB_CODES.CORRUPT, `page ${pageId}: checksum 0x${stored.toString(16)} does not match its ` +
       `contents (0x${actual.toString(16)}): a torn or corrupted write, or a page of another database`, { details: { page: pageId } });
   }
   const id = get64(v, 16);
   if (id !== pageId) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId} holds the image of page ${id}: a misdirected write`,
+    throw new DbError(DB_CODES.CORRUPT, `page ${pageId} holds the image of page ${id}: a misdirected write`,
       { details: { page: pageId, found: id } });
   }
   const type = v.getUint8(0);
   if (type > PAGE_TYPE.FREELIST) {
-    throw new StorageError(STORAGE_CODES.CORRUPT, `page ${pageId}: unknown page type ${type}`, { details: { page: pageId } });
+    throw new DbError(DB_CODES.CORRUPT, `page ${pageId}: unknown page type ${type}`, { details: { page: pageId } });
   }
   return { type: type as PageType, lsn: get64(v, 8), pageId: id };
 }

@@ -11,16 +11,16 @@
 
 import t, { type Test } from 'tap';
 
-import { Prng } from '../../sim-kernel/index.js';
+import { Prng } from '../../../sim-kernel/index.js';
 import {
   BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, PUT_REPLACED, type RangeOptions,
-} from '../../storage/btree.js';
-import { maxCellBytes, valueInline } from '../../storage/btree-node.js';
-import { chainPages } from '../../storage/btree-overflow.js';
-import { crc32c } from '../../storage/crc32c.js';
-import { compareBytes } from '../../storage/tuple.js';
+} from '../../../storage/btree/tree.js';
+import { maxCellBytes, valueInline } from '../../../storage/btree/node.js';
+import { chainPages } from '../../../storage/btree/overflow.js';
+import { crc32c } from '../../../storage/file/crc32c.js';
+import { compareBytes } from '../../../storage/tuple.js';
 
-import { MemPageIO } from './mem-page-io.js';
+import { MemPageIO } from '../helpers/index.js';
 
 const PAGE_SIZES = [4096, 8192, 16384] as const;
 

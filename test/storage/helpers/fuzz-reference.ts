@@ -3,7 +3,7 @@
  * is known, their file images and page/WAL layout, and the judge that opens a damaged
  * copy and says whether the outcome is allowed.
  *
- * Allowed outcomes (issue 8): a coded error (a CodedError — DbError, StorageError, … —
+ * Allowed outcomes (issue 8): a coded error (a CodedError — DbError, … —
  * with a string code) at open, at a read or at close; or the database opens and every row
  * equals what was written; or the rows differ and db.integrityReport() reports a failed
  * check. Anything else — an uncoded exception, silently wrong rows, a runaway scan — is a
@@ -15,10 +15,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { open, type OpenOptions } from '../../src/db.js';
-import { CodedError } from '../../sim-kernel/index.js';
-import { type Database, META_FILE, PAGE_TYPE, type Table, WAL_FILE } from '../../storage/index.js';
-import { WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES } from '../../storage/wal.js';
+import { open, type OpenOptions } from '../../../src/db.js';
+import { CodedError } from '../../../sim-kernel/index.js';
+import { type Database, META_FILE, PAGE_TYPE, type Table, WAL_FILE } from '../../../storage/index.js';
+import { WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES } from '../../../storage/wal/wal.js';
 
 /** Table name → JSON of the key → JSON of the value. */
 export type Model = Map<string, Map<string, string>>;

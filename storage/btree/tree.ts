@@ -36,21 +36,33 @@
  * level, which splits at the insertion point (ascending inserts leave nodes full, as
  * SQLite's balance_quick does). A PageIO error in the middle of a modification leaves a
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
+ *
+ * Size: not yet split. Its four phases — API and descent, insert/split/append,
+ * merge/collapse, scan — are the seams for tree.ts, split.ts, merge.ts and scan.ts; they
+ * share the tree's private descent path and held fixes, so a split needs those as a
+ * state object first.
  */
 
-import { allocBytes, copyBytes } from './bytes.js';
-import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './btree-check.js';
+import { assert } from '../assert.js';
+import { allocBytes, copyBytes } from '../file/bytes.js';
+import { checkTree, treeNodeIds, treePageIds, type BTreeStats } from './check.js';
 import {
-  allocCell, assert, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
+  allocCell, buildNode, H_CONTENT, H_COUNT, H_ROWS_HI, H_ROWS_LO, lastAllocDefragmented, NODE_HEADER_END, CELL_HEADER_BYTES, CellRun, cellAt, cellBytes, cellCount, cellWord, childAt, compareKeyAt,
   freeBytes, isLeaf, leftmostChild, leftSibling, maxKeyBytes, minFillBytes, nodeInit, nodeLevel, OVERFLOW_REF_BYTES, rd16,
   rd32, removeCell, rightSibling, rowCount, searchInternal, searchLeaf, setLeftmostChild, setLeftSibling, setRightSibling,
   setRowCount, SLOT_BYTES, usableBytes, usedBytes, valueInline, wr16, wr32,
-} from './btree-node.js';
-import { freeChain, readChain, rewriteChain, writeChain } from './btree-overflow.js';
-import { DB_CODES, dbError } from './errors.js';
-import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from './format.js';
-import type { PageIO } from './page-io.js';
+} from './node.js';
+import { freeChain, readChain, rewriteChain, writeChain } from './overflow.js';
+import { DB_CODES, dbError } from '../errors.js';
+import { corruptPage, PAGE_HEADER_BYTES, PAGE_SIZES, PAGE_TYPE } from '../file/format.js';
+import { type PageIO, treeEpoch } from '../file/page-io.js';
 
+/**
+ * What put() did, its return value (a small integer, not a union, so the hot path returns
+ * no object): PUT_INSERTED a new key was added; PUT_REPLACED an existing key's value was
+ * replaced; PUT_EXISTS nothing changed, 'insert' met a present key; PUT_MISSING nothing
+ * changed, 'update' met an absent key.
+ */
 export const PUT_INSERTED = 1;
 export const PUT_REPLACED = 2;
 export const PUT_EXISTS = 3;
@@ -63,8 +75,8 @@ export const MAX_VALUE_BYTES = 1 << 20;
 export const MAX_DEPTH = 32;
 
 /** The largest key for a page size (998 for 4096-byte pages, 2022 for 8192, 4070 for 16384). */
-export { maxKeyBytes } from './btree-node.js';
-export type { BTreeStats } from './btree-check.js';
+export { maxKeyBytes } from './node.js';
+export type { BTreeStats } from './check.js';
 
 export interface RangeOptions {
   gt?: Uint8Array;
@@ -97,24 +109,6 @@ function scratchFor(pageSize: number): Scratch {
   return s;
 }
 
-/**
- * A modification counter per PageIO, shared by every BTree over it: a range iterator
- * re-seeks when it moved, so two BTree objects over the same root stay coherent.
- */
-const epochs = new WeakMap<PageIO, Uint32Array>();
-
-/**
- * Every tree over `io` forgets what it knows of page contents (its cached descent path,
- * and its iterators' copied rows): pages changed underneath the trees, e.g. a rollback
- * restored them.
- */
-export function invalidateTrees(io: PageIO): void {
-  const e = epochs.get(io);
-  if (e === undefined) return;
-  e[0] = (e[0] as number) + 1;
-  e[1] = (e[1] as number) + 1;
-}
-
 const LEAF = PAGE_TYPE.LEAF;
 const INTERNAL = PAGE_TYPE.INTERNAL;
 const MAX_HELD = 8;
@@ -135,8 +129,10 @@ export class BTree {
   #pendingLen = 0;
   /** #tryInsert's verdict: the failed insert was at the end of its level's rightmost node. */
   #splitAppend = false;
-  /** Fixes held by a structural step, released together by #releaseAll. */
-  /** Fix tokens: pool tokens exceed 32 bits (they carry a slot generation), hence Float64. */
+  /**
+   * Fixes held by a structural step, released together by #releaseAll. Tokens: pool
+   * tokens exceed 32 bits (they carry a slot generation), hence Float64.
+   */
   readonly #held = new Float64Array(MAX_HELD);
   readonly #heldWrite = new Uint8Array(MAX_HELD);
   #nHeld = 0;
@@ -164,12 +160,7 @@ export class BTree {
     this.#root = rootPageId;
     this.#ps = io.pageSize;
     this.#s = scratchFor(io.pageSize);
-    let e = epochs.get(io);
-    if (e === undefined) {
-      e = new Uint32Array(2);
-      epochs.set(io, e);
-    }
-    this.#epoch = e;
+    this.#epoch = treeEpoch(io);
     this.#pathKey = new Uint8Array(maxKeyBytes(io.pageSize));
   }
 
@@ -452,7 +443,7 @@ export class BTree {
 
   // -- fixes of structural steps --------------------------------------------------------------
 
-  /** `ranged`: the caller declares what it writes (noteWrite), see page-io.ts contract 5. */
+  /** `ranged`: the caller declares what it writes (noteWrite), see page-io.ts contract 4. */
   #fix(page: number, write: boolean, ranged = false): number {
     assert(this.#nHeld < MAX_HELD, 'a structural step holds a handful of fixes');
     const tok = write ? this.#io.fixWrite(page, ranged) : this.#io.fixRead(page);

@@ -13,10 +13,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { DB_CODES } from '../../storage/errors.js';
-import { LOCK_FILE, LOCK_PID_FILE, acquireDirLock } from '../../storage/lock.js';
+import { DB_CODES } from '../../../storage/errors.js';
+import { LOCK_FILE, LOCK_PID_FILE, acquireDirLock } from '../../../storage/file/lock.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/lock-child.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/lock-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const CHILD_START_MS = 30_000;
 

@@ -44,7 +44,8 @@
  *      never exceed usableBytes.
  */
 
-import { PAGE_HEADER_BYTES, PAGE_TYPE } from './format.js';
+import { assert } from '../assert.js';
+import { PAGE_HEADER_BYTES, PAGE_TYPE } from '../file/format.js';
 
 export const H_LEVEL = 24;
 export const H_COUNT = 26;
@@ -64,11 +65,6 @@ export const CELL_HEADER_BYTES = 6;
 export const OVERFLOW_REF_BYTES = 4;
 
 const TWO32 = 2 ** 32;
-
-/** A bug, never an expected outcome: crash loudly with what broke. */
-export function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(`btree assertion failed: ${msg}`);
-}
 
 /** Bytes of a node page available to slots and cells. */
 export function usableBytes(pageSize: number): number {
@@ -170,7 +166,6 @@ export function cellAt(b: Uint8Array, p: number, i: number): number {
   return p + rd16(b, p + NODE_HEADER_END + SLOT_BYTES * i);
 }
 
-export const cellKeyBytes = (b: Uint8Array, c: number): number => rd16(b, c);
 /** Leaf: the value's length; internal: the child page id. */
 export const cellWord = (b: Uint8Array, c: number): number => rd32(b, c + 2);
 
@@ -253,7 +248,7 @@ let allocDefragmented = false;
 /**
  * Whether the last allocCell defragmented its node (then it rewrote every cell);
  * otherwise it changed only the node header, the slot array up to the new count, and the
- * cell it returned — the ranges a writer declares (page-io.ts contract 5).
+ * cell it returned — the ranges a writer declares (page-io.ts contract 4).
  */
 export function lastAllocDefragmented(): boolean {
   return allocDefragmented;

@@ -21,13 +21,13 @@
  *     as their values (btree-overflow 1).
  */
 
-import { corruptPage, PAGE_TYPE } from './format.js';
-import type { PageIO } from './page-io.js';
+import { corruptPage, PAGE_TYPE } from '../file/format.js';
+import type { PageIO } from '../file/page-io.js';
 import {
   CELL_HEADER_BYTES, H_CONTENT, H_FRAG, H_LEFT, H_LEFTMOST, H_LEVEL, H_RIGHT, NODE_HEADER_END, SLOT_BYTES, cellAt, cellBytes,
   cellCount, childAt, isLeaf, maxCellBytes, maxKeyBytes, minFillBytes, rd16, rd32, rowCount, usableBytes, valueInline,
-} from './btree-node.js';
-import { walkChain } from './btree-overflow.js';
+} from './node.js';
+import { walkChain } from './overflow.js';
 
 export interface BTreeStats {
   pages: number;

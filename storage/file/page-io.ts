@@ -1,7 +1,7 @@
 /**
  * PageIO: how the B+tree (and anything else that lives in pages) reaches pages. The
  * storage engine's Pager implements it over the buffer pool inside a transaction; tests
- * implement it over a plain ArrayBuffer (test/storage/mem-page-io.ts).
+ * implement it over a plain ArrayBuffer (test/storage/helpers/mem-page-io.ts).
  *
  * Contract:
  *   1. A token from fixRead/fixWrite stays valid until unfix(token); the page's bytes are
@@ -12,12 +12,18 @@
  *   3. Bytes [0, PAGE_HEADER_BYTES) belong to the pager except byte 0 (the page type),
  *      which the page's owner sets when it initializes the page. Bodies start at
  *      PAGE_HEADER_BYTES.
- *   5. fixWrite(P, true) promises that every byte range changed under that fix is
+ *   4. fixWrite(P, true) promises that every byte range changed under that fix is
  *      declared with noteWrite(P, from, to) (offsets within the page) — the pager then
  *      logs only those ranges; a plain fixWrite(P) means the whole page may have changed.
- *   4. allocPage() returns a page no one uses, already fixed for writing is NOT implied:
- *      fix it with fixWrite; its body is zero. freePage() gives a page back (it must not
- *      be fixed); it is reused by a later allocPage() in a later transaction or this one.
+ *   5. allocPage() returns an unused page whose body is zero; it is not fixed: fix it with
+ *      fixWrite before writing it. freePage() gives a page back (it must not be fixed);
+ *      a later allocPage() may reuse it, in this transaction or a later one.
+ *
+ * Tree epochs (treeEpoch, invalidateTrees): every BTree over one PageIO shares a
+ * modification counter, so a range iterator re-seeks when the tree moved under it and
+ * two BTree objects over the same root stay coherent. The pager bumps it when pages
+ * change underneath the trees (a rollback restored them). It lives here, below both
+ * the pager and the trees, so the pager need not import the B+tree.
  */
 
 export interface PageIO {
@@ -34,4 +40,32 @@ export interface PageIO {
   allocPage(): number;
   /** Return a page to the free list (its contents become garbage). */
   freePage(pageId: number): void;
+}
+
+/**
+ * A modification counter pair per PageIO, shared by every BTree over it ([0]: the
+ * descent-path cache's epoch, [1]: iterators' epoch).
+ */
+const epochs = new WeakMap<PageIO, Uint32Array>();
+
+/** The epoch counters of the trees over `io` (created on first use). */
+export function treeEpoch(io: PageIO): Uint32Array {
+  let e = epochs.get(io);
+  if (e === undefined) {
+    e = new Uint32Array(2);
+    epochs.set(io, e);
+  }
+  return e;
+}
+
+/**
+ * Every tree over `io` forgets what it knows of page contents (its cached descent path,
+ * and its iterators' copied rows): pages changed underneath the trees, e.g. a rollback
+ * restored them.
+ */
+export function invalidateTrees(io: PageIO): void {
+  const e = epochs.get(io);
+  if (e === undefined) return;
+  e[0] = (e[0] as number) + 1;
+  e[1] = (e[1] as number) + 1;
 }

@@ -17,14 +17,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { BufferPool } from '../bufferpool/index.js';
-import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
+import type { BufferPool } from '../../bufferpool/index.js';
+import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../../sim-kernel/index.js';
 import { crc32c } from './crc32c.js';
-import { DB_CODES, dbError } from './errors.js';
+import { DB_CODES, DbError, dbError } from '../errors.js';
 import {
-  FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, STORAGE_CODES, StorageError, type Superblock, writeSuperblock,
+  FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, type Superblock, writeSuperblock,
 } from './format.js';
-import { Wal, WAL_HEADER_BYTES } from './wal.js';
+import { Wal, WAL_HEADER_BYTES } from '../wal/wal.js';
 
 export const DATA_FILE = 'data.rdb';
 export const WAL_FILE = 'wal.rdb';
@@ -50,7 +50,7 @@ export function openPageFile(proc: Process, dir: string, opts: PageFileOptions):
       throw dbError(DB_CODES.INVALID, `no database in ${dir} (no ${DATA_FILE}); open with create: true to make one`, { dir });
     }
     if (fs.existsSync(walPath)) {
-      throw new StorageError(STORAGE_CODES.CORRUPT, `${dir} has a WAL but no page file ${DATA_FILE}: refusing to create ` +
+      throw new DbError(DB_CODES.CORRUPT, `${dir} has a WAL but no page file ${DATA_FILE}: refusing to create ` +
         'a new database over the log of a missing one (move the directory aside)', { details: { dir } });
     }
     fd = proc.open(dataPath, O_RDWR | O_CREAT | O_EXCL, 0o600);
@@ -77,7 +77,7 @@ function createPageFile(proc: Process, fd: number, dir: string, opts: PageFileOp
   proc.fsync(fd);
 }
 
-/** The page file's validated superblock; a StorageError names the file. */
+/** The page file's validated superblock; a DbError names the file. */
 export function readPageFileSuperblock(proc: Process, fd: number, dataPath: string, pageSize: number): Superblock {
   const size = proc.fstat(fd).size;
   const buf = new Uint8Array(Math.max(pageSize, 128));
@@ -85,8 +85,8 @@ export function readPageFileSuperblock(proc: Process, fd: number, dataPath: stri
   try {
     return readSuperblock(buf, 0, n, size, pageSize);
   } catch (err) {
-    if (err instanceof StorageError) {
-      throw new StorageError(err.code, `${dataPath}: ${err.message}`, { details: { ...err.details, file: dataPath }, cause: err });
+    if (err instanceof DbError) {
+      throw new DbError(err.code, `${dataPath}: ${err.message}`, { details: { ...err.details, file: dataPath }, cause: err });
     }
     throw err;
   }
@@ -143,7 +143,7 @@ export function redo(pool: BufferPool, wal: Wal, sb: Superblock, verify: ((pageI
         try {
           verify(pageId, pool.bytes, at);
         } catch (err) {
-          throw new StorageError(STORAGE_CODES.CORRUPT, `the WAL changes page ${pageId} (a delta at LSN ${commitLsn}), but the page ` +
+          throw new DbError(DB_CODES.CORRUPT, `the WAL changes page ${pageId} (a delta at LSN ${commitLsn}), but the page ` +
             `file's copy it applies to is damaged: ${(err as Error).message}`, { details: { page: pageId }, cause: err });
         }
       }

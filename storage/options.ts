@@ -1,0 +1,114 @@
+/**
+ * Database options: what a caller may set (StorageOptions), their defaults and their
+ * validation (resolveOptions, checkFitsRam). A bad value is REMAPDB_INVALID_ARGUMENT naming
+ * the option, the value and what is allowed.
+ */
+
+import type { PolicyName, StrategyName } from '../bufferpool/index.js';
+import { DB_CODES, dbError } from './errors.js';
+import { PAGE_SIZES } from './file/index.js';
+import { SYNC_MODES, type SyncMode } from './wal/index.js';
+
+export interface StorageOptions {
+  /** Create the database if the directory has none (default true). */
+  create?: boolean;
+  /** Page size at creation: 4096 (default), 8192 or 16384; must equal the kernel's page size. */
+  pageSize?: number;
+  /** WAL durability, as SQLite's synchronous in WAL mode (default 'full'). */
+  sync?: SyncMode;
+  strategy?: StrategyName;
+  policy?: PolicyName;
+  /** Buffer-pool slots (default 4096 pages). */
+  poolPages?: number;
+  /** Pages a transaction may change, = the pool's shadow frames (default max(1024, poolPages / 4)). */
+  shadowPages?: number;
+  /** nonlinear strategy: mlock the window (default true). */
+  mlock?: boolean;
+  /**
+   * WAL size in bytes that triggers an automatic checkpoint after a commit (0 = never).
+   * Default: twice the pool's bytes, at least 64 MiB and at most 1 GiB — a page's first
+   * change after a checkpoint is logged whole (wal.ts), so an interval shorter than the
+   * images of the pages a workload keeps changing would log nearly every change whole.
+   */
+  checkpointBytes?: number;
+  /** Verify page checksums when pages come in from the file (default true). */
+  verifyChecksums?: boolean;
+  /** Seed of the salts the WAL draws at each reset (default 1). */
+  seed?: number;
+  /**
+   * Debugging aid (default false): at every commit, check that pages written through
+   * declared byte ranges (pager.ts invariant 5) changed nowhere else — a page compare per
+   * such page. The engine's tests turn it on.
+   */
+  checkDeclaredWrites?: boolean;
+  /**
+   * Store a buffer-pool snapshot in meta.sqlite at close (default true), for `remapdb
+   * inspect DIR`. `remapdb check` turns it off so the snapshot stays the workload's.
+   */
+  snapshotOnClose?: boolean;
+  /**
+   * Wall-clock milliseconds for metadata timestamps only — a snapshot's takenAt, the
+   * catalog's created_at (default Date.now). Engine logic runs on simulated time; tests
+   * pass a fixed clock to make snapshots byte-for-byte reproducible.
+   */
+  now?: () => number;
+}
+
+/** Every option with its default filled in (resolveOptions). */
+export type ResolvedOptions = Required<StorageOptions>;
+
+/** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
+export function defaultCheckpointBytes(poolPages: number, pageSize: number): number {
+  return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
+}
+
+/**
+ * The pool's shadow frames are pinned anonymous pages taken when it opens, so they must fit
+ * the machine's RAM. Beyond it the open would end in the kernel's ENOMEM partway through
+ * building the pool (at the CLI's largest --pool-pages, after pinning a gigabyte of
+ * simulated frames); this says which option and by how much. (A window larger than RAM
+ * is allowed: its pages come and go, mlocked ones as they are faulted in.)
+ */
+export function checkFitsRam(o: ResolvedOptions, ramBytes: number): void {
+  const ramPages = Math.floor(ramBytes / o.pageSize);
+  if (o.shadowPages <= ramPages) return;
+  const mib = (pages: number): string => `${((pages * o.pageSize) / 2 ** 20).toFixed(0)} MiB`;
+  throw dbError(DB_CODES.INVALID, `option shadowPages = ${o.shadowPages} (${mib(o.shadowPages)} of pinned shadow frames) is more than ` +
+    `the machine's RAM (${ramPages} pages, ${mib(ramPages)}): lower shadowPages (default a quarter of poolPages, ${o.poolPages}) ` +
+    'or raise kernel.ramBytes', { poolPages: o.poolPages, shadowPages: o.shadowPages, ramPages });
+}
+
+export function resolveOptions(o: StorageOptions, kernelPageSize: number): ResolvedOptions {
+  const bad = (key: string, value: unknown, allowed: string): never => {
+    throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
+  };
+  const poolPages = o.poolPages ?? 4096;
+  if (!Number.isInteger(poolPages) || poolPages < 16) bad('poolPages', poolPages, 'an integer >= 16');
+  const shadowPages = o.shadowPages ?? Math.max(1024, Math.floor(poolPages / 4));
+  if (!Number.isInteger(shadowPages) || shadowPages < 8) bad('shadowPages', shadowPages, 'an integer >= 8');
+  const sync = o.sync ?? 'full';
+  if (!SYNC_MODES.includes(sync)) bad('sync', sync, SYNC_MODES.join(' | '));
+  const pageSize = o.pageSize ?? kernelPageSize;
+  if (!(PAGE_SIZES as readonly number[]).includes(pageSize)) bad('pageSize', pageSize, PAGE_SIZES.join(' | '));
+  if (pageSize !== kernelPageSize) {
+    bad('pageSize', pageSize, `the kernel's page size ${kernelPageSize} (database pages are mapped 1:1 onto kernel pages)`);
+  }
+  const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize);
+  if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
+  return {
+    create: o.create ?? true,
+    pageSize,
+    sync,
+    strategy: o.strategy ?? 'nonlinear',
+    policy: o.policy ?? 'clock',
+    poolPages,
+    shadowPages,
+    mlock: o.mlock ?? true,
+    checkpointBytes,
+    verifyChecksums: o.verifyChecksums ?? true,
+    seed: o.seed ?? 1,
+    checkDeclaredWrites: o.checkDeclaredWrites ?? false,
+    snapshotOnClose: o.snapshotOnClose ?? true,
+    now: o.now ?? Date.now,
+  };
+}
