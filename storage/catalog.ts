@@ -7,6 +7,9 @@
  * reconcile() on open with the page file's list. Being a mirror, `synchronous = NORMAL`
  * in WAL mode is enough: a lost tail is repaired by the next reconcile().
  *
+ * Size (over 500 lines): one SQLite schema and the statements over it; the snapshot store
+ * (saveSnapshot/readSnapshots) is the seam to split along next.
+ *
  * File identity: `PRAGMA application_id` = CATALOG_APPLICATION_ID ('RMDB'),
  * `PRAGMA user_version` = CATALOG_SCHEMA_VERSION. Schema version 1 (all tables STRICT):
  *

@@ -79,7 +79,7 @@ export function violations(files: Files): string[] {
     }
     if (!isTest && ['sim-kernel', 'bufferpool', 'storage', 'src', 'cli'].includes(from)) {
       const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-      if (lines > MAX_LINES && !/over 500 lines/i.test(text.split('\n').slice(0, 40).join('\n'))) {
+      if (lines > MAX_LINES && !/over (?:STYLE\.md's )?500 lines/i.test(text.split('\n').slice(0, 40).join('\n'))) {
         bad.push(`${file}: ${lines} lines, over ${MAX_LINES} without saying why in its header (rule 4)`);
       }
     }

@@ -37,7 +37,7 @@
  * SQLite's balance_quick does). A PageIO error in the middle of a modification leaves a
  * half-changed tree for the transaction to roll back (the pager's job); fixes are released.
  *
- * Size: not yet split. Its four phases — API and descent, insert/split/append,
+ * Size (over 500 lines): not yet split. Its four phases — API and descent, insert/split/append,
  * merge/collapse, scan — are the seams for tree.ts, split.ts, merge.ts and scan.ts; they
  * share the tree's private descent path and held fixes, so a split needs those as a
  * state object first.

@@ -1,6 +1,11 @@
 /**
  * The write-ahead log: physical per-page redo records, written at commit only.
  *
+ * Size (over 500 lines): not yet split. The seams are the on-disk format (the byte
+ * tables, constants, header parse/write, recordShapeOk → wal/format.ts), the recovery
+ * reader (→ wal/recover.ts) and the writer (stage/commit/flush/reset); the reader and the
+ * writer share the Wal's private positions and buffers, so those become a state object first.
+ *
  * Why this design
  * ---------------
  * - Physical, per page: a record says what bytes a page holds, not which row changed,
