@@ -158,6 +158,7 @@ export class PoolStats {
       },
       slots,
       window: src.strategy.windowRange(),
+      copiesPages: src.strategy.copiesPages,
     };
   }
 }

@@ -182,4 +182,9 @@ export interface PoolSnapshot {
   slots: SlotSnapshot[];
   /** The nonlinear strategy's window, or null. */
   window: { addr: number; pages: number } | null;
+  /**
+   * The strategy copies pages into anonymous frames (Strategy.copiesPages): a slot's
+   * address then maps no file page, so its PTE's offset says nothing about the slot's page.
+   */
+  copiesPages: boolean;
 }

@@ -24,7 +24,12 @@ import type { BTree } from './btree/index.js';
 import type { Schema } from './schema.js';
 import type { Wal } from './wal/index.js';
 
-export const INSPECT_STATE_VERSION = 1;
+/**
+ * 2: the pool summary in the pool's own raw names (bufferpool PoolSummary) and
+ * copiesPages; src/inspect/views.ts names them as PostgreSQL and InnoDB do, and reads
+ * version 1 snapshots (the summary stored under those names) too.
+ */
+export const INSPECT_STATE_VERSION = 2;
 /** Databases up to this many pages get a full owner walk (overflow pages named too). */
 export const FULL_OWNER_WALK_PAGES = 16384;
 /** The owner shown for a resident page that is no tree's node (overflow, or not resolved). */
@@ -67,66 +72,16 @@ export interface DatabaseFigures {
   tables: Record<string, number>;
 }
 
-/**
- * The pool summary as InspectState format 1 records it: field names of PostgreSQL's
- * pg_buffercache_summary and InnoDB's INNODB_BUFFER_POOL_STATS.
- *
- * Why the names are here, at the storage boundary, and not only in src/inspect: this
- * record is a persisted and wire format. Snapshots in meta.sqlite (catalog.saveSnapshot)
- * and the inspection socket's `state` reply carry it as is, and snapshots written by
- * earlier remapdb versions — and earlier versions reading ours — use exactly these keys.
- * The buffer pool now reports raw counters in its own names (bufferpool PoolSummary);
- * inspectSummary() below is the one translation, so the stored JSON stays byte for byte
- * what it was. Moving the names up to src/inspect/views.ts alone would need a format 2
- * (raw names on disk and on the wire) with views reading both versions.
- */
-export interface InspectSummary {
-  /** pg_buffercache_summary */
-  buffers_used: number;
-  buffers_unused: number;
-  buffers_dirty: number;
-  buffers_pinned: number;
-  usagecount_avg: number;
-  /** INNODB_BUFFER_POOL_STATS */
-  POOL_SIZE: number;
-  FREE_BUFFERS: number;
-  DATABASE_PAGES: number;
-  MODIFIED_DATABASE_PAGES: number;
-  NUMBER_PAGES_READ: number;
-  NUMBER_PAGES_CREATED: number;
-  NUMBER_PAGES_WRITTEN: number;
-  NUMBER_PAGES_GET: number;
-  HIT_RATE: number;
-}
-
-/** The pool's raw summary as format 1 stores it (key order kept: it is the stored JSON's order). */
-export function inspectSummary(p: PoolSummary): InspectSummary {
-  const free = p.slotCount - p.usedSlots;
-  return {
-    buffers_used: p.usedSlots,
-    buffers_unused: free,
-    buffers_dirty: p.dirtySlots,
-    buffers_pinned: p.pinnedSlots,
-    usagecount_avg: p.usedSlots === 0 ? 0 : p.usageCountSum / p.usedSlots,
-    POOL_SIZE: p.slotCount,
-    FREE_BUFFERS: free,
-    DATABASE_PAGES: p.usedSlots,
-    MODIFIED_DATABASE_PAGES: p.dirtySlots,
-    NUMBER_PAGES_READ: p.misses,
-    NUMBER_PAGES_CREATED: p.createdPages,
-    NUMBER_PAGES_WRITTEN: p.writebacks,
-    NUMBER_PAGES_GET: p.fixes,
-    HIT_RATE: p.fixes === 0 ? 0 : p.hits / p.fixes,
-  };
-}
-
 export interface InspectState {
   version: number;
   takenAt: number;
   label: string;
   strategy: string;
   pid: number;
-  summary: InspectSummary & BufferPoolStats;
+  /** Raw counters: the pool's summary and its statistics. Presentation names live in src/inspect/views.ts. */
+  summary: PoolSummary & BufferPoolStats;
+  /** The strategy copies pages into anonymous frames (PoolSnapshot.copiesPages). */
+  copiesPages: boolean;
   db: DatabaseFigures;
   slots: SlotColumns;
   kernel: {
@@ -177,7 +132,8 @@ export function inspectState(db: InspectSubject, label: string, opts: { owners?:
   const cfg = db.kernel.config;
   return {
     version: INSPECT_STATE_VERSION, takenAt: db.options.now(), label, strategy: db.options.strategy, pid: process.pid,
-    summary: { ...inspectSummary(snap.summary), ...stats.pool },
+    summary: { ...snap.summary, ...stats.pool },
+    copiesPages: snap.copiesPages,
     db: {
       dir: db.dir, pageSize: db.options.pageSize, sync: db.options.sync, pageCount: stats.pageCount, freePages: stats.freePages,
       commits: stats.commits, rollbacks: stats.rollbacks, checkpoints: stats.checkpoints, walBytes: db.wal.sizeBytes,

@@ -70,16 +70,38 @@ export function parseSlotFilter(p: Record<string, unknown>): SlotFilter {
   return f;
 }
 
-/** A stored or received state must look like one before views index into it. */
+/**
+ * The pool summary as inspection state version 1 stored it (remapdb before 2026-12):
+ * under the PostgreSQL and InnoDB names the summary view shows, beside the pool's stats.
+ */
+interface SummaryV1 {
+  buffers_used: number; buffers_dirty: number; buffers_pinned: number; usagecount_avg: number;
+  POOL_SIZE: number; NUMBER_PAGES_CREATED: number;
+}
+
+/**
+ * A stored or received state must look like one before views index into it. A version 1
+ * state (snapshots stored by earlier remapdb versions) is read into today's raw names;
+ * its strategy name stands in for the copiesPages it did not record.
+ */
 export function asState(x: unknown, where: string): InspectState {
   const s = x as Partial<InspectState> | null;
-  const ok = s !== null && typeof s === 'object' && typeof s.version === 'number' && typeof s.summary === 'object' &&
+  const ok = s !== null && typeof s === 'object' && typeof s.version === 'number' && typeof s.summary === 'object' && s.summary !== null &&
     typeof s.slots === 'object' && s.slots !== null && (s.slots as Partial<SlotColumns>).format === 'columns' && typeof s.kernel === 'object';
   if (!ok) {
     throw new CodedError(VIEW_CODES.NOT_STATE, `${where} is not a remapdb inspection state (written by an older remapdb? ` +
       'open and close the database with this version to store a new snapshot)');
   }
-  return s as InspectState;
+  if (s.version !== 1) return s as InspectState;
+  const v1 = s.summary as unknown as SummaryV1 & InspectState['summary'];
+  return {
+    ...(s as InspectState),
+    summary: {
+      ...v1, slotCount: v1.POOL_SIZE, usedSlots: v1.buffers_used, dirtySlots: v1.buffers_dirty, pinnedSlots: v1.buffers_pinned,
+      usageCountSum: v1.usagecount_avg * v1.buffers_used, createdPages: v1.NUMBER_PAGES_CREATED,
+    },
+    copiesPages: s.strategy === 'pread',
+  };
 }
 
 export interface SummaryView {
@@ -109,17 +131,20 @@ export interface SummaryView {
 
 export function summaryView(s: InspectState): SummaryView {
   const m = s.summary;
+  const free = m.slotCount - m.usedSlots;
   return {
     label: s.label, takenAt: new Date(s.takenAt).toISOString(), pid: s.pid, strategy: s.strategy, personality: s.kernel.personality,
     arch: s.kernel.arch,
+    // The pool's raw counters under the names of pg_buffercache_summary() …
     buffercache: {
-      buffers_used: m.buffers_used, buffers_unused: m.buffers_unused, buffers_dirty: m.buffers_dirty, buffers_pinned: m.buffers_pinned,
-      usagecount_avg: m.usagecount_avg,
+      buffers_used: m.usedSlots, buffers_unused: free, buffers_dirty: m.dirtySlots, buffers_pinned: m.pinnedSlots,
+      usagecount_avg: m.usedSlots === 0 ? 0 : m.usageCountSum / m.usedSlots,
     },
+    // … and of InnoDB's INFORMATION_SCHEMA.INNODB_BUFFER_POOL_STATS.
     innodb: {
-      POOL_SIZE: m.POOL_SIZE, FREE_BUFFERS: m.FREE_BUFFERS, DATABASE_PAGES: m.DATABASE_PAGES, MODIFIED_DATABASE_PAGES: m.MODIFIED_DATABASE_PAGES,
-      NUMBER_PAGES_READ: m.NUMBER_PAGES_READ, NUMBER_PAGES_CREATED: m.NUMBER_PAGES_CREATED, NUMBER_PAGES_WRITTEN: m.NUMBER_PAGES_WRITTEN,
-      NUMBER_PAGES_GET: m.NUMBER_PAGES_GET, HIT_RATE: m.HIT_RATE,
+      POOL_SIZE: m.slotCount, FREE_BUFFERS: free, DATABASE_PAGES: m.usedSlots, MODIFIED_DATABASE_PAGES: m.dirtySlots,
+      NUMBER_PAGES_READ: m.misses, NUMBER_PAGES_CREATED: m.createdPages, NUMBER_PAGES_WRITTEN: m.writebacks,
+      NUMBER_PAGES_GET: m.fixes, HIT_RATE: m.fixes === 0 ? 0 : m.hits / m.fixes,
     },
     io: {
       fixes: m.fixes, hits: m.hits, misses: m.misses, evictions: m.evictions, writebacks: m.writebacks, installs: m.installs, preads: m.preads,
@@ -198,7 +223,7 @@ export function usageView(s: InspectState): { usage_count: number; buffers: numb
     if (c.dirty[i] === true) r.dirty++;
     if ((c.pins[i] as number) > 0) r.pinned++;
   }
-  const unused = s.summary.buffers_unused;
+  const unused = s.summary.slotCount - s.summary.usedSlots;
   const rows = [...by.values()].sort((a, b) => a.usage_count - b.usage_count);
   // pg_buffercache_usage_counts lists free buffers as usage 0 too.
   const zero = rows.find((r) => r.usage_count === 0);
@@ -225,8 +250,8 @@ export function ptesView(s: InspectState, limit = DEFAULT_SLOT_LIMIT): PtesView 
     const pte = c.pte[i] ?? 'none';
     counts[pte]++;
     const pgoff = c.pgoff[i] ?? -1;
-    // Only mapped strategies put the slot's page behind its address; pread's slots are anonymous memory.
-    if (pgoff >= 0 && s.strategy !== 'pread' && pgoff !== c.pageId[i]) mismatched++;
+    // Only mapped strategies put the slot's page behind its address; a copying strategy's slots are anonymous memory.
+    if (pgoff >= 0 && !s.copiesPages && pgoff !== c.pageId[i]) mismatched++;
     if (limit === 0 || rows.length < limit) {
       rows.push({ slot: c.slot[i] as number, addr: c.addr[i] ?? -1, pageId: c.pageId[i] as number, pte, frame: c.frame[i] as number, pgoff });
     }

@@ -15,7 +15,7 @@ import { open } from '../../src/db.js';
 import { serveInspection } from '../../src/inspect/serve.js';
 import { inspectOnce } from '../../src/inspect/socket.js';
 import { parseSlotFilter, slotsView, summaryView, usageView, view, ptesView } from '../../src/inspect/views.js';
-import { loadSnapshotState } from '../../src/inspect/index.js';
+import { asState, loadSnapshotState } from '../../src/inspect/index.js';
 import type { Database } from '../../storage/index.js';
 import { FULL_OWNER_WALK_PAGES, OTHER_OWNER } from '../../storage/index.js';
 import { defaultSocketPath, ensureRuntimeDir, runtimeDir } from '../../src/inspect/paths.js';
@@ -86,6 +86,42 @@ t.test('owners of resident pages agree with a full walk; snapshot views equal li
   t.match(view(snap.state, 'maps'), { vmaCount: Number, maps: /rw-s/ });
 });
 
+t.test('the PostgreSQL/InnoDB names are the views\' alone; version 1 states (names stored) read the same', async (t) => {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), 'rdb-views-v1-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const strategy of ['nonlinear', 'pread'] as const) {
+    const db = open(join(dir, strategy), { poolPages: 256, sync: 'off', strategy });
+    fill(db, 1500, false);
+    const st = db.inspectState('test');
+    db.close();
+    t.equal(st.version, 2);
+    t.notOk('buffers_used' in st.summary || 'POOL_SIZE' in st.summary, `${strategy}: the engine's state carries raw counters only`);
+    t.equal(st.copiesPages, strategy === 'pread', `${strategy}: copiesPages from the strategy`);
+    // A state as remapdb stored it before version 2: the summary under the view's names.
+    const m = st.summary;
+    const { copiesPages: _dropped, ...rest } = st;
+    const v1 = {
+      ...rest, version: 1,
+      summary: {
+        buffers_used: m.usedSlots, buffers_unused: m.slotCount - m.usedSlots, buffers_dirty: m.dirtySlots, buffers_pinned: m.pinnedSlots,
+        usagecount_avg: m.usedSlots === 0 ? 0 : m.usageCountSum / m.usedSlots, POOL_SIZE: m.slotCount, FREE_BUFFERS: m.slotCount - m.usedSlots,
+        DATABASE_PAGES: m.usedSlots, MODIFIED_DATABASE_PAGES: m.dirtySlots, NUMBER_PAGES_READ: m.misses, NUMBER_PAGES_CREATED: m.createdPages,
+        NUMBER_PAGES_WRITTEN: m.writebacks, NUMBER_PAGES_GET: m.fixes, HIT_RATE: m.fixes === 0 ? 0 : m.hits / m.fixes,
+        ...(Object.fromEntries(Object.entries(m).filter(([k]) => !['slotCount', 'usedSlots', 'dirtySlots', 'pinnedSlots', 'usageCountSum', 'createdPages'].includes(k)))),
+      },
+    };
+    const old = asState(JSON.parse(JSON.stringify(v1)), 'v1');
+    const now = summaryView(st);
+    const then = summaryView(old);
+    t.same({ ...then.buffercache, usagecount_avg: 0 }, { ...now.buffercache, usagecount_avg: 0 }, `${strategy}: pg_buffercache names`);
+    t.ok(Math.abs(then.buffercache.usagecount_avg - now.buffercache.usagecount_avg) < 1e-9, `${strategy}: usagecount_avg`);
+    t.same(then.innodb, now.innodb, `${strategy}: InnoDB names`);
+    t.same(then.io, now.io, `${strategy}: io`);
+    t.same(usageView(old), usageView(st), `${strategy}: usage counts`);
+    t.same(ptesView(old), ptesView(st), `${strategy}: PTE view (copiesPages from the v1 strategy name)`);
+  }
+});
+
 t.test('a large database names nodes by the internal-node walk and the rest as overflow', async (t) => {
   const dir = fs.mkdtempSync(join(os.tmpdir(), 'rdb-views-big-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -139,7 +175,7 @@ t.test('serveInspection answers views and closes with the database', async (t) =
   const { id } = await inspectOnce(sock, 'snapshot', { label: 'asked' }) as { id: number };
   t.type(id, 'number');
   const state = await inspectOnce(sock, 'state', { owners: false }) as { version: number };
-  t.equal(state.version, 1);
+  t.equal(state.version, 2, 'inspection state version 2: raw counters');
   db.close();
   await new Promise((r) => setTimeout(r, 50));
   t.notOk(fs.existsSync(sock), 'the socket is gone with the database');
