@@ -16,7 +16,8 @@
  *      hold a cell: an append split (ascending inserts) leaves it short on purpose, and it
  *      fills up next. A root internal node has >= 1 cell.
  *   5. The root page id never changes: a root split moves the root's content into a new
- *      child (split.ts deepen); a root left with one child takes over that child (merge.ts collapseRoot).
+ *      child (split.ts deepen); a root left with one child takes over that child
+ *      (merge.ts collapseRoot).
  *   6. The root's row count equals the rows in the leaves.
  *   7. Every page of the tree (nodes and overflow pages) is reachable exactly once.
  *   8. No fix outlives a public call: at most ~4 fixes are held at a time, every one
@@ -24,8 +25,8 @@
  *
  * Transitions (the function behind each):
  *   insert that fits                 → split.ts insertUp (allocCell into the leaf)
- *   node overflows                   → split.ts insertUp → split: new right sibling, separator up
- *   root overflows                   → split.ts insertUp → deepen, then split of the new child
+ *   node overflows                   → split.ts insertUp → splitNode: new right sibling, separator up
+ *   root overflows                   → split.ts insertUp → deepen, then splitNode of the new child
  *   node under minFillBytes          → merge.ts rebalance → rebalanceStep: merge with a sibling of
  *                                      the same parent when both fit one node, else
  *                                      redistribute the bytes evenly and replace the separator
