@@ -17,8 +17,9 @@ import type { TreeCore } from './tree.js';
 
 const LEAF = PAGE_TYPE.LEAF;
 
-export function* scan(t: TreeCore, lo: Uint8Array | null, loIncl: boolean, hi: Uint8Array | null, hiIncl: boolean, reverse: boolean, limit: number):
-Generator<[Uint8Array, Uint8Array], undefined, undefined> {
+/** The rows BTree.range returns: keys within lo..hi (each bound inclusive or not), at most limit. */
+export function* scan(t: TreeCore, lo: Uint8Array | null, loIncl: boolean, hi: Uint8Array | null, hiIncl: boolean,
+  reverse: boolean, limit: number): Generator<[Uint8Array, Uint8Array], undefined, undefined> {
   const keys: Uint8Array[] = [];
   const vals: Uint8Array[] = [];
   // Where to resume: the last key returned, in a buffer of our own (the caller owns what it got).
