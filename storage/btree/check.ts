@@ -1,12 +1,12 @@
 /**
- * btree-check: walks a B+tree through PageIO to verify its invariants (BTree.checkInvariants)
+ * check: walks a B+tree through PageIO to verify its invariants (BTree.checkInvariants)
  * and to list its pages (BTree.pageIds). Not on any hot path: it copies each page out
  * (holding one fix at a time, overflow walks included) and compares keys with
  * Buffer.compare, which orders exactly as compareBytes (memcmp, then the shorter first).
  *
  * What checkTree verifies, each failure an Error naming the tree's root, the page and the
- * rule (the numbers are BTree's invariants in btree.ts and btree-node.ts's):
- *   - node layout (btree-node 1, 3): slots end before the content start; every cell lies in
+ * rule (the numbers are BTree's invariants in tree.ts and node.ts's):
+ *   - node layout (node.ts 1, 3): slots end before the content start; every cell lies in
  *     the cell area, within maxCellBytes, overlapping no other; cells + fragmented bytes
  *     fill the cell area exactly; keys within maxKeyBytes;
  *   - order (1): keys strictly ascend within a node and along the leaves, and every key of
@@ -18,7 +18,7 @@
  *     >= minFillBytes used; a root internal node has >= 1 cell;
  *   - count (6): the root's row count equals the rows; non-root nodes keep 0 there;
  *   - pages (7): no page is reachable twice; overflow chains are well formed and as long
- *     as their values (btree-overflow 1).
+ *     as their values (overflow.ts 1).
  */
 
 import { corruptPage, PAGE_TYPE } from '../file/format.js';

@@ -1,6 +1,6 @@
 /**
- * btree-overflow: chains of OVERFLOW pages holding the values too big to stay inline in
- * a leaf cell (btree-node.ts: a value is inline iff its whole cell fits maxCellBytes).
+ * overflow: chains of OVERFLOW pages holding the values too big to stay inline in
+ * a leaf cell (node.ts: a value is inline iff its whole cell fits maxCellBytes).
  * The leaf cell keeps the value's total length and the first page of its chain; each
  * page holds the next slice of the value.
  *
@@ -143,7 +143,7 @@ function checkOverflowPage(b: Uint8Array, p: number, page: number, used: number,
 /** Give every page of a chain back to the PageIO. */
 export function freeChain(io: PageIO, first: number): void {
   let page = first;
-  // Bounded: no chain is longer than the largest value allows (MAX_VALUE_BYTES in btree.ts).
+  // Bounded: no chain is longer than the largest value allows (MAX_VALUE_BYTES in tree.ts).
   for (let guard = 0; page !== 0; guard++) {
     if (guard >= (1 << 21)) throw corruptPage(first, 'overflow chain does not end (a cycle)');
     const tok = io.fixRead(page);

@@ -1,7 +1,7 @@
 /**
  * btree: a B+tree of byte-string keys (compared bytewise, shorter prefix first) and
- * byte-string values, in pages reached only through PageIO. Node layout: btree-node.ts;
- * values too big for a leaf cell: btree-overflow.ts. Separators are SHORTEST separators
+ * byte-string values, in pages reached only through PageIO. Node layout: node.ts;
+ * values too big for a leaf cell: overflow.ts. Separators are SHORTEST separators
  * on leaf splits (the shortest prefix of the right node's first key that is greater than
  * the left node's last key) and the pivot key itself on internal splits.
  *
@@ -475,14 +475,14 @@ export class BTree {
     return treePageIds(t.io, t.root);
   }
 
-  /** The tree's nodes without reading its leaves (btree-check.ts treeNodeIds); no overflow pages. */
+  /** The tree's nodes without reading its leaves (check.ts treeNodeIds); no overflow pages. */
   nodeIds(): number[] {
     const t = this.#t;
     this.#live();
     return treeNodeIds(t.io, t.root);
   }
 
-  /** Verify the invariants (btree-check.ts); throws an Error naming the page and the rule broken. */
+  /** Verify the invariants (check.ts); throws an Error naming the page and the rule broken. */
   checkInvariants(): BTreeStats {
     const t = this.#t;
     this.#live();
