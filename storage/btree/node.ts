@@ -28,7 +28,7 @@
  * | 2      | 4    | value length v (the whole value, even when it overflows)         |
  * | 6      | k    | key                                                              |
  * | 6 + k  | v    | value, when it is inline: 6 + k + v <= maxCellBytes(pageSize)    |
- * | 6 + k  | 4    | otherwise: first OVERFLOW page of the value (overflow.ts)      |
+ * | 6 + k  | 4    | otherwise: first OVERFLOW page of the value (overflow.ts)        |
  *
  * Internal cell (the node holds leftmost child c0 and cells (k1,c1) .. (kn,cn)):
  * | 0      | 2    | key length k                                                     |
