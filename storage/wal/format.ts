@@ -6,6 +6,23 @@
  *
  * Why this format
  * ---------------
+ * - A full page image (FPI) at a page's first change after a checkpoint, deltas after
+ *   it (page file format 2; pager.ts decides). A delta sets the bytes that changed, to
+ *   their new values. Replaying every delta since the checkpoint onto whatever the file
+ *   holds — the checkpointed page, a later version the kernel wrote back, or a torn mix
+ *   of such versions sector by sector — would yield the right page (a byte some
+ *   transaction changed takes its last logged value; a byte none changed is equal in
+ *   every version), and format 1 relied on that. But it cannot tell a torn page from a
+ *   damaged one: a flipped bit in a byte no delta touches came back resealed as sound
+ *   (found by the corrupt-input fuzzer). With the image first, redo never needs the
+ *   file's copy of a page it changes, and can verify the checksum of every copy it does
+ *   read (recovery.ts) — PostgreSQL's full_page_writes, for a different reason. The
+ *   price is one page image per page changed per checkpoint interval (README: its cost
+ *   on TPC-B and TPC-C). A later record is an FPI too when the delta would not be smaller.
+ * - Deltas rather than SQLite's page-images-only WAL: a TPC-B transaction changes ~4
+ *   pages by ~100 bytes each. Images would write and checksum ~16 KiB per commit; deltas
+ *   ~200 bytes plus 16-byte record headers — the benchmarks need ~100K tx/s. Between
+ *   checkpoints most commits touch pages already imaged, so they stay deltas.
  * - Chained CRC32C: each record's checksum covers its header and payload and is seeded
  *   with the previous record's checksum; the chain starts from the header checksum,
  *   which covers both salts and baseLsn. A torn record breaks the chain, and so does a

@@ -1,8 +1,8 @@
 /**
  * The WAL's recovery reader: scans the log once after open, hands every page record of
  * every intact transaction to the caller, and leaves the writer's buffer positions
- * (wal.ts LogBuffer) after the last intact commit. Also the open-time check of a zeroed
- * header and the redo of one record onto a page image.
+ * (log-buffer.ts) after the last intact commit. Also the open-time read of the header
+ * (readHeader) and the redo of one record onto a page image (applyRecord).
  *
  * Why this design
  * ---------------
@@ -26,16 +26,15 @@
  *       commit's checksum (wal.ts invariant 4), and truncateTo marks any tail to cut.
  */
 
-import type { Process } from '../../sim-kernel/index.js';
 import { assert } from '../assert.js';
 import { crc32c } from '../file/crc32c.js';
 import { DB_CODES, dbError } from '../errors.js';
 import {
-  allZero, recordShapeOk, REC_CRC_OFFSET, TWO32, u32, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_RECORD,
-  WAL_RECORD_HEADER_BYTES, walCorrupt,
+  allZero, headerIntact, parseHeader, recordShapeOk, REC_CRC_OFFSET, TWO32, u32, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES,
+  WAL_HEADER_FIELDS_BYTES, WAL_RECORD, WAL_RECORD_HEADER_BYTES, walCorrupt, type WalHeader,
 } from './format.js';
 import { applyDelta, checkDelta } from './page-delta.js';
-import type { LogBuffer } from './wal.js';
+import type { LogBuffer, WalFile } from './log-buffer.js';
 
 /** Read window of recoverLog(); holds at least one record of the largest page size. */
 const RECOVERY_READ_BYTES = 256 << 10;
@@ -51,14 +50,6 @@ export interface RecoveryStats {
 
 export type RecordKind = 'full' | 'delta';
 export type ApplyFn = (pageId: number, kind: RecordKind, payload: Uint8Array, off: number, len: number, commitLsn: number) => void;
-
-/** The WAL file as the reader sees it; ioFailed fails the WAL for good (wal.ts invariant 5) and throws. */
-export interface WalFile {
-  readonly proc: Process;
-  readonly fd: number;
-  readonly path: string;
-  ioFailed(op: string, err: unknown): never;
-}
 
 /** What recoverLog() needs of the WAL's current generation. */
 export interface LogGeneration {
@@ -199,8 +190,29 @@ function replayStaged(b: LogBuffer, apply: ApplyFn, commitLsn: number): void {
   b.stageEnd = 0;
 }
 
+/**
+ * Read the header of the size-byte file into h at open: its generation, or null when the
+ * file holds none (shorter than a header, zeros, or a creation or reset torn by a crash:
+ * format.ts invariant F1) and must be recreated.
+ */
+export function readHeader(file: WalFile, h: Uint8Array, size: number, pageSize: number, salt1: number): WalHeader | null {
+  if (size < WAL_HEADER_FIELDS_BYTES) return null;
+  try {
+    file.proc.pread(file.fd, h.subarray(0, WAL_HEADER_FIELDS_BYTES), 0);
+  } catch (err) {
+    file.ioFailed('pread', err);
+  }
+  // A header that fails its magic or checksum in a file no longer than the header block
+  // is a reset or creation torn by a crash (reset writes the header into an empty file,
+  // and no record can exist before it is complete): nothing committed is lost.
+  const tornReset = size <= WAL_HEADER_BYTES && !headerIntact(h);
+  if (!allZero(h, 0, WAL_HEADER_FIELDS_BYTES) && !tornReset) return parseHeader(h, file.path, size, pageSize, salt1);
+  if (!tornReset) checkRestZero(file, size);
+  return null;
+}
+
 /** A zero header: the rest of the size-byte file must be zero too (a file extended by a crash), else it is damage. */
-export function checkRestZero(file: WalFile, size: number): void {
+function checkRestZero(file: WalFile, size: number): void {
   const chunk = new Uint8Array(Math.min(size, RECOVERY_READ_BYTES));
   for (let pos = 0; pos < size; pos += chunk.length) {
     const n = Math.min(chunk.length, size - pos);

@@ -2,33 +2,14 @@
  * The write-ahead log: physical per-page redo records, written at commit only. This file
  * is the writer (open, stage, commit, flush, reset, close) and owns the write buffer;
  * the on-disk format is format.ts (byte tables, header encode/parse, recordShapeOk), the
- * recovery reader recover.ts, which fills the same buffer (LogBuffer below).
- *
- * Size (over 500 lines): format.ts and recover.ts are out; the writer's buffer state
- * (LogBuffer) and header I/O are the next seams.
+ * recovery reader recover.ts; the write buffer and its positions, which both use, are
+ * log-buffer.ts (LogBuffer).
  *
  * Why this design
  * ---------------
  * - Physical, per page: a record says what bytes a page holds, not which row changed,
  *   so redo needs no B+tree code and is idempotent (applying a record twice gives the
  *   same page). Recovery is a loop over pages.
- * - A full page image (FPI) at a page's first change after a checkpoint, deltas after
- *   it (page file format 2; pager.ts decides). A delta sets the bytes that changed, to
- *   their new values. Replaying every delta since the checkpoint onto whatever the file
- *   holds — the checkpointed page, a later version the kernel wrote back, or a torn mix
- *   of such versions sector by sector — would yield the right page (a byte some
- *   transaction changed takes its last logged value; a byte none changed is equal in
- *   every version), and format 1 relied on that. But it cannot tell a torn page from a
- *   damaged one: a flipped bit in a byte no delta touches came back resealed as sound
- *   (found by the corrupt-input fuzzer). With the image first, redo never needs the
- *   file's copy of a page it changes, and can verify the checksum of every copy it does
- *   read (recovery.ts) — PostgreSQL's full_page_writes, for a different reason. The
- *   price is one page image per page changed per checkpoint interval (README: its cost
- *   on TPC-B and TPC-C). A later record is an FPI too when the delta would not be smaller.
- * - Deltas rather than SQLite's page-images-only WAL: a TPC-B transaction changes ~4
- *   pages by ~100 bytes each. Images would write and checksum ~16 KiB per commit; deltas
- *   ~200 bytes plus 16-byte record headers — the benchmarks need ~100K tx/s. Between
- *   checkpoints most commits touch pages already imaged, so they stay deltas.
  * - Records of a transaction are written only at its commit (no-steal, so no undo;
  *   recover.ts says how recovery uses that). Checksum chain, LSNs and the header block:
  *   format.ts.
@@ -63,17 +44,18 @@ import { KernelError, O_CREAT, O_RDWR, type Process } from '../../sim-kernel/ind
 import { assert } from '../assert.js';
 import { crc32c } from '../file/crc32c.js';
 import { DB_CODES, dbError } from '../errors.js';
-import { PAGE_SIZES } from '../file/format.js';
 import {
-  allZero, encodeHeader, headerIntact, isId53, isU32, parseHeader, REC_CRC_OFFSET, TWO32, WAL_COMMIT_RECORD_BYTES,
-  WAL_HEADER_BYTES, WAL_HEADER_FIELDS_BYTES, WAL_RECORD, WAL_RECORD_HEADER_BYTES,
+  encodeHeader, isId53, isU32, REC_CRC_OFFSET, TWO32, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_RECORD,
+  WAL_RECORD_HEADER_BYTES,
 } from './format.js';
+import { checkOptions, fileSizeBytes, LogBuffer, type WalFile } from './log-buffer.js';
 import { encodeDelta, encodeRanges } from './page-delta.js';
-import { type ApplyFn, applyRecord, checkRestZero, type RecordKind, recoverLog, type RecoveryStats, type WalFile } from './recover.js';
+import { type ApplyFn, applyRecord, readHeader, type RecordKind, recoverLog, type RecoveryStats } from './recover.js';
 
 export {
   WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_HEADER_FIELDS_BYTES, WAL_MAGIC, WAL_RECORD, WAL_RECORD_HEADER_BYTES, WAL_VERSION,
 } from './format.js';
+export { WAL_DEFAULT_BUFFER_BYTES, WAL_MAX_TXN_BYTES } from './log-buffer.js';
 export type { ApplyFn, RecordKind, RecoveryStats } from './recover.js';
 
 /** WAL durability, as SQLite's synchronous in WAL mode; the one list of them in remapdb. */
@@ -91,11 +73,6 @@ export interface WalOptions {
   maxTxnBytes?: number;
 }
 
-/** 1 MiB: ~5000 TPC-B commits between writes in 'normal'; one write per 256 FPIs. */
-export const WAL_DEFAULT_BUFFER_BYTES = 1 << 20;
-/** 64 MiB: 16K four-KiB page images, far more than the pool's shadow frames allow. */
-export const WAL_MAX_TXN_BYTES = 64 << 20;
-
 const S_UNSCANNED = 0;
 const S_READY = 1;
 const S_CLOSED = 2;
@@ -108,41 +85,6 @@ export interface WalStats {
   deltas: number;
   bytesWritten: number;
   syncs: number;
-}
-
-/**
- * @internal The write buffer and its file positions (invariants 1–4): one object, so the
- * recovery reader (recover.ts) can stage transactions in it and leave it positioned after
- * the last intact commit. Plain fields: the commit path reads and writes them in place.
- */
-export class LogBuffer {
-  buf: Uint8Array;
-  dv: DataView;
-  /** File offset of buf[0]. */
-  bufFileOff = WAL_HEADER_BYTES;
-  pendEnd = 0;
-  stageEnd = 0;
-  chainCrc = 0;
-  stageCrc = 0;
-  syncedOff = WAL_HEADER_BYTES;
-  /** File offset to cut a torn tail at before the next write, or -1. */
-  truncateTo = -1;
-
-  constructor(bytes: number) {
-    this.buf = new Uint8Array(bytes);
-    this.dv = new DataView(this.buf.buffer);
-  }
-
-  /** Grow buf (doubling, up to maxTxnBytes) so `bytes` more fit after stageEnd. */
-  growFor(bytes: number, maxTxnBytes: number): void {
-    const need = this.stageEnd + bytes;
-    if (need <= this.buf.length) return;
-    const cap = Math.min(Math.max(maxTxnBytes, need), Math.max(this.buf.length * 2, need));
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.stageEnd));
-    this.buf = next;
-    this.dv = new DataView(next.buffer);
-  }
 }
 
 export class Wal {
@@ -239,45 +181,22 @@ export class Wal {
   // ---------------------------------------------------------------- header
 
   #load(create: { baseLsn: number; salt2: number }): void {
-    const size = this.#fileSize();
+    const size = fileSizeBytes(this.#file);
     this.#openSizeBytes = size;
-    const h = this.#hdr;
-    if (size >= WAL_HEADER_FIELDS_BYTES) {
-      try {
-        this.#proc.pread(this.#fd, h.subarray(0, WAL_HEADER_FIELDS_BYTES), 0);
-      } catch (err) {
-        this.#ioFailed('pread', err);
-      }
-      // A header that fails its magic or checksum in a file no longer than the header block
-      // is a reset or creation torn by a crash (reset writes the header into an empty file,
-      // and no record can exist before it is complete): nothing committed is lost.
-      const tornReset = size <= WAL_HEADER_BYTES && !headerIntact(h);
-      if (!allZero(h, 0, WAL_HEADER_FIELDS_BYTES) && !tornReset) {
-        const g = parseHeader(h, this.path, size, this.#pageSize, this.#salt1);
-        this.#salt2 = g.salt2;
-        this.#baseLsn = g.baseLsn;
-        this.#headerCrc = g.headerCrc;
-        this.#resetPositions();
-        this.#state = size > WAL_HEADER_BYTES ? S_UNSCANNED : S_READY;
-        return;
-      }
-      if (!tornReset) checkRestZero(this.#file, size);
+    const g = readHeader(this.#file, this.#hdr, size, this.#pageSize, this.#salt1);
+    if (g !== null) {
+      this.#salt2 = g.salt2;
+      this.#baseLsn = g.baseLsn;
+      this.#headerCrc = g.headerCrc;
+      this.#resetPositions();
+      this.#state = size > WAL_HEADER_BYTES ? S_UNSCANNED : S_READY;
+      return;
     }
     // Shorter than a header, or zeros: a crash during creation or reset (see format.ts) —
     // nothing was ever committed in this generation.
     this.#baseLsn = create.baseLsn;
     this.#salt2 = create.salt2 >>> 0;
     this.#writeHeader();
-  }
-
-  #fileSize(): number {
-    let size = 0;
-    try {
-      size = this.#proc.fstat(this.#fd).size;
-    } catch (err) {
-      this.#ioFailed('fstat', err);
-    }
-    return size;
   }
 
   /** Empty the file and write the header block (ftruncate 0 first: see format.ts), then fdatasync. */
@@ -301,33 +220,25 @@ export class Wal {
   }
 
   #resetPositions(): void {
-    const b = this.#b;
-    b.bufFileOff = WAL_HEADER_BYTES;
-    b.pendEnd = 0;
-    b.stageEnd = 0;
+    this.#b.reset(this.#headerCrc);
     this.#stageRecords = 0;
     this.#stageFull = 0;
     this.#stageDeltas = 0;
-    b.chainCrc = this.#headerCrc;
-    b.stageCrc = this.#headerCrc;
-    b.syncedOff = WAL_HEADER_BYTES;
-    b.truncateTo = -1;
   }
 
   // ---------------------------------------------------------------- recovery
 
   /**
-   * Scan from the start: call apply for every page record of every committed transaction
-   * (in log order), with its commit LSN. Stops at the first record whose checksum, type,
-   * length or chain is wrong; the WAL is then positioned after the last intact commit
-   * (the tail is cut on the next write). Only before the first append after open.
+   * Scan from the start and call apply for every page record of every committed
+   * transaction, with its commit LSN (recover.ts recoverLog); the tail after the last
+   * intact commit is cut on the next write. Only before the first append after open.
    */
   recover(apply: ApplyFn): RecoveryStats {
     this.#checkUsable('recover');
     if (this.#touched) {
       throw dbError(DB_CODES.TXN_STATE, `recover() of the WAL ${this.path} after records were appended: recover right after open`);
     }
-    const size = this.#fileSize();
+    const size = fileSizeBytes(this.#file);
     this.#resetPositions();
     const gen = { pageSize: this.#pageSize, maxTxnBytes: this.#maxTxnBytes, baseLsn: this.#baseLsn, headerCrc: this.#headerCrc };
     const stats = recoverLog(this.#file, gen, this.#b, size, apply);
@@ -477,42 +388,13 @@ export class Wal {
     this.#fdatasync();
   }
 
-  /** pwrite the committed bytes [0, pendEnd) and move the staged ones to the front. */
   #writePending(): void {
-    const n = this.#b.pendEnd;
-    if (n === 0) return;
-    if (this.#b.truncateTo >= 0) {
-      // Cut what recover() found past the last commit, so no old record can follow ours.
-      const to = this.#b.truncateTo;
-      try {
-        this.#proc.ftruncate(this.#fd, to);
-      } catch (err) {
-        this.#ioFailed('ftruncate', err);
-      }
-      this.#b.truncateTo = -1;
-    }
-    const bytes = this.#b.buf.subarray(0, n); // one view per write, not per record
-    const off = this.#b.bufFileOff;
-    try {
-      this.#proc.pwrite(this.#fd, bytes, off);
-    } catch (err) {
-      this.#ioFailed('pwrite', err);
-    }
-    this.#bytesWritten += n;
-    if (this.#b.stageEnd > n) this.#b.buf.copyWithin(0, n, this.#b.stageEnd);
-    this.#b.stageEnd -= n;
-    this.#b.pendEnd = 0;
-    this.#b.bufFileOff += n;
+    this.#bytesWritten += this.#b.writePending(this.#file);
   }
 
   #fdatasync(): void {
-    try {
-      this.#proc.fdatasync(this.#fd);
-    } catch (err) {
-      this.#ioFailed('fdatasync', err);
-    }
+    this.#b.fdatasync(this.#file);
     this.#syncs++;
-    this.#b.syncedOff = this.#b.bufFileOff;
   }
 
   /**
@@ -566,18 +448,19 @@ export class Wal {
   }
 
   checkInvariants(): void {
-    assert(this.#b.pendEnd >= 0 && this.#b.pendEnd <= this.#b.stageEnd && this.#b.stageEnd <= this.#b.buf.length,
-      `buffer regions 0 <= ${this.#b.pendEnd} <= ${this.#b.stageEnd} <= ${this.#b.buf.length} (invariant 1)`);
-    assert(this.#b.bufFileOff >= WAL_HEADER_BYTES && this.#b.syncedOff >= WAL_HEADER_BYTES && this.#b.syncedOff <= this.#b.bufFileOff,
-      `synced ${this.#b.syncedOff} <= written ${this.#b.bufFileOff} (invariant 2)`);
+    const b = this.#b;
+    assert(b.pendEnd >= 0 && b.pendEnd <= b.stageEnd && b.stageEnd <= b.buf.length,
+      `buffer regions 0 <= ${b.pendEnd} <= ${b.stageEnd} <= ${b.buf.length} (invariant 1)`);
+    assert(b.bufFileOff >= WAL_HEADER_BYTES && b.syncedOff >= WAL_HEADER_BYTES && b.syncedOff <= b.bufFileOff,
+      `synced ${b.syncedOff} <= written ${b.bufFileOff} (invariant 2)`);
     if (this.#stageRecords === 0) {
-      assert(this.#b.stageEnd === this.#b.pendEnd && this.#b.stageCrc === this.#b.chainCrc, 'nothing staged (invariant 4)');
+      assert(b.stageEnd === b.pendEnd && b.stageCrc === b.chainCrc, 'nothing staged (invariant 4)');
     } else {
-      assert(this.#b.stageEnd + WAL_COMMIT_RECORD_BYTES <= this.#b.buf.length, 'room for the commit record (invariant 3)');
+      assert(b.stageEnd + WAL_COMMIT_RECORD_BYTES <= b.buf.length, 'room for the commit record (invariant 3)');
     }
     assert(this.#stageFull + this.#stageDeltas === this.#stageRecords, 'staged record counts');
     assert(isId53(this.endLsn) && this.#baseLsn <= this.endLsn, `LSNs base ${this.#baseLsn} <= end ${this.endLsn}`);
-    assert(this.#b.truncateTo < 0 || this.#b.truncateTo === this.#b.bufFileOff, 'a pending cut is at the write position');
+    assert(b.truncateTo < 0 || b.truncateTo === b.bufFileOff, 'a pending cut is at the write position');
   }
 
   // ---------------------------------------------------------------- errors
@@ -611,31 +494,4 @@ export class Wal {
       `LSN ${this.durableLsn} may not be durable; the database refuses changes until it is reopened`,
     { op, errno: err.code, durableLsn: this.durableLsn }, err);
   }
-}
-
-function checkOptions(opts: WalOptions, create: { baseLsn: number; salt2: number }): { bufferBytes: number; maxTxnBytes: number } {
-  const ps = opts.pageSize;
-  if (!(PAGE_SIZES as readonly number[]).includes(ps)) {
-    throw dbError(DB_CODES.INVALID, `WAL pageSize ${ps} is not one of ${PAGE_SIZES.join(', ')}`, { pageSize: ps });
-  }
-  if (opts.sync !== 'full' && opts.sync !== 'normal' && opts.sync !== 'off') {
-    throw dbError(DB_CODES.INVALID, `WAL sync ${String(opts.sync)} is not 'full', 'normal' or 'off'`, { sync: opts.sync });
-  }
-  if (!isU32(opts.salt1)) throw dbError(DB_CODES.INVALID, `WAL salt1 ${opts.salt1} is not a u32`, { salt1: opts.salt1 });
-  const maxTxnBytes = opts.maxTxnBytes ?? WAL_MAX_TXN_BYTES;
-  const minBuffer = 2 * (WAL_RECORD_HEADER_BYTES + ps) + WAL_COMMIT_RECORD_BYTES;
-  if (!Number.isInteger(maxTxnBytes) || maxTxnBytes < minBuffer || maxTxnBytes > 2 ** 30) {
-    throw dbError(DB_CODES.INVALID, `WAL maxTxnBytes ${maxTxnBytes} is not an integer in [${minBuffer}, 2^30]`,
-      { maxTxnBytes, min: minBuffer, max: 2 ** 30 });
-  }
-  const bufferBytes = opts.bufferBytes ?? Math.min(WAL_DEFAULT_BUFFER_BYTES, maxTxnBytes);
-  if (!Number.isInteger(bufferBytes) || bufferBytes < minBuffer || bufferBytes > maxTxnBytes) {
-    throw dbError(DB_CODES.INVALID, `WAL bufferBytes ${bufferBytes} is not an integer in [${minBuffer}, maxTxnBytes ${maxTxnBytes}]`,
-      { bufferBytes, min: minBuffer, max: maxTxnBytes });
-  }
-  if (!isId53(create.baseLsn)) {
-    throw dbError(DB_CODES.INVALID, `WAL baseLsn ${create.baseLsn} is not an integer in [0, 2^53)`, { baseLsn: create.baseLsn });
-  }
-  if (!isU32(create.salt2)) throw dbError(DB_CODES.INVALID, `WAL salt2 ${create.salt2} is not a u32`, { salt2: create.salt2 });
-  return { bufferBytes, maxTxnBytes };
 }
