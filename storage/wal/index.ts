@@ -1,7 +1,7 @@
 /**
- * storage/wal: the write-ahead log — its on-disk format, recovery reader and writer
- * (wal.ts: byte tables, numbered invariants, checkInvariants) and the page-delta record
- * encoding (page-delta.ts).
+ * storage/wal: the write-ahead log — its on-disk format (format.ts: byte tables), recovery
+ * reader (recover.ts), writer (wal.ts: numbered invariants, checkInvariants), the buffer
+ * both share (log-buffer.ts) and the page-delta record encoding (page-delta.ts).
  */
 
 export { SYNC_MODES, type SyncMode, Wal, WAL_HEADER_BYTES } from './wal.js';
