@@ -58,7 +58,8 @@ import { type InspectState, inspectState } from './introspect.js';
 import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';
 import { Pager } from './pager.js';
 import { Schema, SCHEMA_ROOT_PAGE } from './schema.js';
-import type { Index, Table, TableHost } from './table.js';
+import type { Index } from './index-table.js';
+import type { Table, TableHost } from './table.js';
 import { Transactions } from './transaction.js';
 import { SYNC_MODES, type SyncMode, Wal } from './wal/index.js';
 

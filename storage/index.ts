@@ -12,7 +12,8 @@ export { DB_CODES, type DbCode, DbError } from './errors.js';
 export { type KeyInput, type KeyType, type ValueEncoding, KEY_TYPES, VALUE_ENCODINGS } from './codec.js';
 export { BTree, MAX_VALUE_BYTES, maxKeyBytes } from './btree/tree.js';
 export { type SyncMode, Wal, WAL_HEADER_BYTES } from './wal/wal.js';
-export { Index, type RangeOptions, type Row, Table } from './table.js';
+export { Index } from './index-table.js';
+export { type RangeOptions, type Row, Table } from './table.js';
 export {
   DATA_FILE, Database, type DatabaseStats, type FormatUpgrade, type IntegrityCheck, META_FILE, type StorageOptions, SYNC_MODES,
   WAL_FILE,
