@@ -19,4 +19,4 @@ export {
   WAL_FILE,
 } from './database.js';
 export * from './introspect.js';
-export { readSnapshots, type Snapshot } from './catalog.js';
+export { readSnapshots, type Snapshot } from './catalog-snapshots.js';
