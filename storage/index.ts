@@ -1,8 +1,9 @@
 /**
  * storage: the embeddable engine — the page file, its lock, opening and redo (file/), the
- * B+tree (btree/), the WAL (wal/), pager and transactions (pager.ts), tables and indexes
- * (table.ts), the catalog mirror (catalog.ts) and the Database that ties them together
- * (database.ts). Everything outside storage/ imports it through this file.
+ * B+tree (btree/), the WAL (wal/), pager and transactions (pager.ts, freelist.ts), tables
+ * and indexes (table.ts, index-table.ts), the catalog mirror (catalog.ts,
+ * catalog-snapshots.ts) and the Database that ties them together (database.ts,
+ * open-files.ts, checkpoint.ts). Everything outside storage/ imports it through this file.
  */
 
 export { crc32c } from './file/crc32c.js';
