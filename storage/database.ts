@@ -30,12 +30,11 @@
  *   The I/O of both is in checkpoint.ts (writeCheckpoint, upgradePageFile); Database
  *   checks that one may run, records a failure as sticky and counts it.
  *
- * Size (over STYLE.md's 500 lines): the lifecycle (open in order, close, power failure),
- * sticky failure, and one-line delegations that keep Database's public API where it was;
- * the schema, transactions, integrity, inspection, open wiring, checkpoint and format
- * upgrade live in schema.ts, transaction.ts, integrity.ts, introspect.ts, open-files.ts
- * and checkpoint.ts. The sticky failure (#failure, #checkWritable, #fail) is the seam to
- * split along next.
+ * This file keeps the lifecycle (open in order, close, power failure) and one-line
+ * delegations that keep Database's public API where it was; the schema, transactions,
+ * integrity, inspection and stats, open wiring, checkpoint and format upgrade, and the
+ * sticky failure live in schema.ts, transaction.ts, integrity.ts, introspect.ts,
+ * open-files.ts, checkpoint.ts and failure.ts.
  */
 
 import * as fs from 'node:fs';
@@ -48,10 +47,11 @@ import { BTree } from './btree/index.js';
 import { Catalog } from './catalog.js';
 import { type FormatUpgrade, upgradePageFile, writeCheckpoint } from './checkpoint.js';
 import type { KeyType, ValueEncoding } from './codec.js';
-import { DB_CODES, dbError, DbError } from './errors.js';
+import { DB_CODES, dbError } from './errors.js';
+import { StickyFailure } from './failure.js';
 import { acquireDirLock, DATA_FILE, type DirLock, FORMAT_VERSION, openPageFile, WAL_FILE } from './file/index.js';
 import { type IntegrityCheck, integrityReport, pageOwners, verifyFile } from './integrity.js';
-import { type InspectState, inspectState } from './introspect.js';
+import { databaseStats, type DatabaseStats, type InspectState, inspectState } from './introspect.js';
 import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';
 import { type OpenedFiles, openFiles } from './open-files.js';
 import type { Pager } from './pager.js';
@@ -59,30 +59,13 @@ import { Schema, SCHEMA_ROOT_PAGE } from './schema.js';
 import type { Index } from './index-table.js';
 import type { Table, TableHost } from './table.js';
 import { Transactions } from './transaction.js';
-import { SYNC_MODES, type SyncMode, type Wal } from './wal/index.js';
+import { SYNC_MODES, type Wal } from './wal/index.js';
 
 export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
 export { SCHEMA_ROOT_PAGE, SYNC_MODES };
-export type { FormatUpgrade, IntegrityCheck, StorageOptions };
+export type { DatabaseStats, FormatUpgrade, IntegrityCheck, StorageOptions };
 export { defaultCheckpointBytes } from './options.js';
-
-export interface DatabaseStats {
-  dir: string;
-  pageSize: number;
-  sync: SyncMode;
-  pageCount: number;
-  freePages: number;
-  commits: number;
-  rollbacks: number;
-  checkpoints: number;
-  recovered: { transactions: number; records: number; tornTailBytes: number };
-  /** The page file's format was upgraded when this handle opened it (null: it was current). */
-  upgraded: FormatUpgrade | null;
-  tables: Record<string, number>;
-  wal: ReturnType<Wal['stats']> & { sizeBytes: number; endLsn: number; durableLsn: number };
-  pool: ReturnType<BufferPool['stats']>;
-}
 
 /**
  * An open database directory. Use `open()` from the package root to get one.
@@ -113,7 +96,7 @@ export class Database implements TableHost {
   readonly #onClose: (() => void) | undefined;
   readonly #closeHooks: (() => void)[] = [];
   #closed = false;
-  #failed: Error | null = null;
+  readonly #sticky = new StickyFailure();
   #checkpoints = 0;
   #recovered = { transactions: 0, records: 0, tornTailBytes: 0 };
   #upgraded: FormatUpgrade | null = null;
@@ -336,23 +319,10 @@ export class Database implements TableHost {
 
   stats(): DatabaseStats {
     this.checkOpen();
-    const tables: Record<string, number> = {};
-    for (const t of this.#schema.tableObjects()) tables[t.name] = t.tree.count;
-    return {
-      dir: this.dir,
-      pageSize: this.options.pageSize,
-      sync: this.options.sync,
-      pageCount: this.#pager.pageCount,
-      freePages: this.#pager.freeCount,
-      commits: this.#txns.commits,
-      rollbacks: this.#txns.rollbacks,
-      checkpoints: this.#checkpoints,
-      recovered: { ...this.#recovered },
-      upgraded: this.#upgraded === null ? null : { ...this.#upgraded, damaged: [...this.#upgraded.damaged] },
-      tables,
-      wal: { ...this.wal.stats(), sizeBytes: this.wal.sizeBytes, endLsn: this.wal.endLsn, durableLsn: this.wal.durableLsn },
-      pool: this.pool.stats(),
-    };
+    return databaseStats({
+      dir: this.dir, options: this.options, pager: this.#pager, txns: this.#txns, checkpoints: this.#checkpoints,
+      recovered: this.#recovered, upgraded: this.#upgraded, schema: this.#schema, wal: this.wal, pool: this.pool,
+    });
   }
 
   /**
@@ -407,7 +377,7 @@ export class Database implements TableHost {
     } finally {
       this.#closed = true;
       const steps: (() => void)[] = [
-        () => (this.#failed === null ? this.pool.close() : undefined),
+        () => (this.#sticky.recorded === null ? this.pool.close() : undefined),
         () => this.wal.close(),
         () => this.proc.close(this.#fd),
         () => this.catalog.close(),
@@ -423,7 +393,7 @@ export class Database implements TableHost {
           first ??= err;
         }
       }
-      if (first !== null && this.#failed === null) throw first;
+      if (first !== null && this.#sticky.recorded === null) throw first;
     }
   }
 
@@ -436,7 +406,7 @@ export class Database implements TableHost {
   simulatePowerFailure(powerOff: () => void = () => this.kernel.shutdown({ sync: false })): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failed ??= new Error('power failure');
+    if (this.#sticky.recorded === null) this.#sticky.record(new Error('power failure'));
     for (const s of [powerOff, () => this.catalog.close(), () => this.#lock.release()]) {
       try {
         s();
@@ -453,16 +423,9 @@ export class Database implements TableHost {
     return this.#failure();
   }
 
-  /**
-   * The first failure, the WAL's and the pool's included: they fail sticky on their own
-   * when a write or sync fails under a transaction (the pool forcing the log for the WAL
-   * rule, a schema change's WAL flush, a write-back at eviction), and the database must
-   * then refuse changes as REMAPDB_FAILED and say so in `failed` (found by the fault
-   * sweep: test/storage/fault-sweep.test.ts).
-   */
+  /** The first failure, the WAL's and the pool's included (failure.ts StickyFailure.poll). */
   #failure(): Error | null {
-    this.#failed ??= this.wal.failure ?? this.pool.failed;
-    return this.#failed;
+    return this.#sticky.poll(this.wal, this.pool);
   }
 
   /** @internal TableHost */
@@ -476,25 +439,12 @@ export class Database implements TableHost {
   }
 
   #checkWritable(): void {
-    const failed = this.#failure();
-    if (failed !== null) {
-      throw dbError(DB_CODES.FAILED, `the database refuses changes after a failed write: ${failed.message}; close and ` +
-        'reopen it (recovery redoes every committed transaction)', {}, failed);
-    }
+    this.#sticky.checkWritable(this.wal, this.pool);
   }
 
-  /**
-   * A failed write or sync of `what`: record it as the sticky failure and return the
-   * REMAPDB_FAILED to throw. A transaction's own limits pass through unrecorded; an
-   * assertion error is a bug, never recorded as a failure: it is thrown as it is.
-   */
+  /** A failed write or sync of `what`: the REMAPDB_FAILED to throw (failure.ts StickyFailure.fail). */
   #fail(err: unknown, what: string): Error {
-    if (isAssertionError(err)) throw err;
-    if (err instanceof DbError && (err.code === DB_CODES.TXN_TOO_LARGE || err.code === DB_CODES.TXN_STATE)) return err;
-    const e = err as Error;
-    this.#failed ??= e;
-    if (err instanceof DbError && err.code === DB_CODES.FAILED) return err;
-    return dbError(DB_CODES.FAILED, `${what} failed; the database refuses changes until reopened: ${e.message}`, {}, e);
+    return this.#sticky.fail(err, what);
   }
 
   /**
