@@ -7,9 +7,6 @@
  * reconcile() on open with the page file's list. Being a mirror, `synchronous = NORMAL`
  * in WAL mode is enough: a lost tail is repaired by the next reconcile().
  *
- * Size (over 500 lines): one SQLite schema and the statements over it; the snapshot store
- * (saveSnapshot/readSnapshots) is the seam to split along next.
- *
  * File identity: `PRAGMA application_id` = CATALOG_APPLICATION_ID ('RMDB'),
  * `PRAGMA user_version` = CATALOG_SCHEMA_VERSION. Schema version 1 (all tables STRICT):
  *
@@ -49,15 +46,15 @@
  * States: (file) ──Catalog.open(): probe → create if empty and asked → verify──▶ open
  *         ──close()──▶ closed (every method but close() then throws REMAPDB_CLOSED).
  *
- * Size (over STYLE.md's 500 lines): one SQLite schema and the statements over it. The
- * snapshot store (saveSnapshot, readSnapshots and their JSON checks) is the seam to split
- * along next.
+ * readSnapshots (reading snapshots without opening the database) is in
+ * catalog-snapshots.ts, with the Snapshot type.
  */
 
 import Database from 'better-sqlite3';
 
 import { assert } from './assert.js';
 import { DB_CODES, DbError, dbError } from './errors.js';
+import type { Snapshot, SnapshotRow } from './catalog-snapshots.js';
 import { FORMAT_VERSION } from './file/format.js';
 
 /** 'RMDB' as a big-endian 32-bit integer; fits SQLite's signed application_id. */
@@ -85,10 +82,6 @@ export interface CatalogOptions {
   /** Timestamps only; defaults to Date.now (metadata, not engine logic). */
   now?: () => number;
   keepSnapshots?: number;
-}
-
-export interface Snapshot {
-  id: number; takenAt: number; label: string; strategy: string; summary: unknown; slots: unknown; kernel: unknown;
 }
 
 export interface ReconcileResult { added: string[]; removed: string[]; updated: string[] }
@@ -121,9 +114,6 @@ CREATE TABLE snapshots(
 
 interface ObjectRow {
   name: string; kind: string; tableName: string | null; rootPage: number; definition: string; rowCount: number;
-}
-interface SnapshotRow {
-  id: number; takenAt: number; label: string; strategy: string; summary: string; slots: string; kernel: string;
 }
 
 const OBJECT_COLUMNS = 'name, kind, table_name AS tableName, root_page AS rootPage, definition, row_count AS rowCount';
@@ -396,7 +386,7 @@ export class Catalog {
  * Decide what the file is without writing to it. Returns true for an empty file that
  * `create` allows us to initialize; throws CATALOG for anything that is not our catalog.
  */
-function probe(path: string, db: Database.Database, create: boolean): boolean {
+export function probe(path: string, db: Database.Database, create: boolean): boolean {
   const appId = db.pragma('application_id', { simple: true }) as number; // SQLITE_NOTADB here for a foreign file
   const version = db.pragma('user_version', { simple: true }) as number;
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -420,49 +410,6 @@ function probe(path: string, db: Database.Database, create: boolean): boolean {
   const missing = TABLES.filter((t) => !tables.includes(t));
   if (missing.length > 0) throw catalogError(path, `is damaged: missing table(s) ${missing.join(', ')}`);
   return false;
-}
-
-/**
- * Read snapshots from a catalog without opening its database: the engine may be running
- * (it holds the directory lock; the catalog is in WAL mode, so a reader sees the last
- * committed snapshot) or gone. Opened read-only: nothing here can change the file.
- * `id` picks one snapshot, by default the newest; `list` gives every kept one, newest first.
- */
-export function readSnapshots(path: string, opts: { id?: number } = {}): { list: Omit<Snapshot, 'summary' | 'slots' | 'kernel'>[];
-  snapshot: Snapshot | undefined; } {
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-  } catch (e) {
-    throw catalogError(path, 'could not be opened read-only', e, { code: (e as { code?: string }).code });
-  }
-  try {
-    probe(path, db, false);
-    const list = db.prepare<[], Omit<SnapshotRow, 'summary' | 'slots' | 'kernel'>>(
-      'SELECT id, taken_at AS takenAt, label, strategy FROM snapshots ORDER BY id DESC').all();
-    const want = opts.id ?? list[0]?.id;
-    const r = want === undefined ? undefined : db.prepare<[number], SnapshotRow>('SELECT id, taken_at AS takenAt, label, strategy, ' +
-      'summary, slots, kernel FROM snapshots WHERE id = ?').get(want);
-    const parse = (text: string, what: string): unknown => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (e) {
-        throw catalogError(path, `has a damaged ${what}`, e);
-      }
-    };
-    return {
-      list: list.map((x) => ({ ...x })),
-      snapshot: r === undefined ? undefined : {
-        id: r.id, takenAt: r.takenAt, label: r.label, strategy: r.strategy, summary: parse(r.summary, `snapshot ${r.id} summary`),
-        slots: parse(r.slots, `snapshot ${r.id} slots`), kernel: parse(r.kernel, `snapshot ${r.id} kernel`),
-      },
-    };
-  } catch (e) {
-    if (e instanceof DbError) throw e;
-    throw catalogError(path, 'could not be read', e);
-  } finally {
-    db.close();
-  }
 }
 
 /** Schema, meta rows and both identity pragmas in one transaction: a crash leaves an empty file. */
@@ -540,7 +487,8 @@ function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-function catalogError(path: string, what: string, cause?: unknown, details: Record<string, unknown> = {}): DbError {
+/** @internal the REMAPDB_CATALOG error for `path`, with `cause`'s message appended. */
+export function catalogError(path: string, what: string, cause?: unknown, details: Record<string, unknown> = {}): DbError {
   const why = cause instanceof Error ? `: ${cause.message}` : '';
   return dbError(DB_CODES.CATALOG, `catalog ${path} ${what}${why}`, { path, ...details }, cause);
 }

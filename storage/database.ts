@@ -21,79 +21,51 @@
  *      creation was cut short (recovery.ts);
  *   2. read and validate the superblock (foreign file, newer format, page size, truncation);
  *   3. open the buffer pool, then the WAL, and redo every committed transaction whose
- *      commit LSN is past the superblock's checkpoint LSN (a torn tail is ignored); if
- *      anything was redone, checkpoint;
- *   4. a page file of an older format is upgraded in place (#upgradeFormat);
+ *      commit LSN is past the superblock's checkpoint LSN (a torn tail is ignored)
+ *      (steps 2–3: open-files.ts openFiles); if anything was redone, checkpoint;
+ *   4. a page file of an older format is upgraded in place (checkpoint.ts upgradePageFile);
  *   5. open meta.sqlite and reconcile it with the schema tree.
  *
- * ## Checkpoint
- *   WAL synced → pool.flush (every change installed, sealed with its checksum, written,
- *   fsynced) → superblock's checkpoint LSN = WAL end, written and fsynced → WAL reset.
- *   A crash anywhere in between replays the WAL again (redo is idempotent, and each page
- *   it changes starts from its full image in the log, so torn pages are replaced: wal.ts).
+ * ## Checkpoint and format upgrade
+ *   The I/O of both is in checkpoint.ts (writeCheckpoint, upgradePageFile); Database
+ *   checks that one may run, records a failure as sticky and counts it.
  *
- * Size (over STYLE.md's 500 lines, over the ~450 aimed at): lifecycle (open wiring, close,
- * power failure), checkpoint and format upgrade, sticky failure, and one-line delegations
- * that keep Database's public API where it was; the schema, transactions, integrity and
- * inspection live in schema.ts, transaction.ts, integrity.ts and introspect.ts.
+ * This file keeps the lifecycle (open in order, close, power failure) and one-line
+ * delegations that keep Database's public API where it was; the schema, transactions,
+ * integrity, inspection and stats, open wiring, checkpoint and format upgrade, and the
+ * sticky failure live in schema.ts, transaction.ts, integrity.ts, introspect.ts,
+ * open-files.ts, checkpoint.ts and failure.ts.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { type BufferPool, openBufferPool } from '../bufferpool/index.js';
+import type { BufferPool } from '../bufferpool/index.js';
 import { type Kernel, type Process, Prng } from '../sim-kernel/index.js';
 import { isAssertionError } from './assert.js';
 import { BTree } from './btree/index.js';
 import { Catalog } from './catalog.js';
+import { type FormatUpgrade, upgradePageFile, writeCheckpoint } from './checkpoint.js';
 import type { KeyType, ValueEncoding } from './codec.js';
-import { DB_CODES, dbError, DbError } from './errors.js';
-import {
-  acquireDirLock, DATA_FILE, type DirLock, FORMAT_VERSION, LEGACY_CHECKSUM_SEED, openPageFile, pageChecksumSeed,
-  putSuperField, putSuperVersion, readPageFileSuperblock, redo, repairSuperblock, resealPageChecksums, SB, sealFilePage,
-  verifyFilePage, WAL_FILE,
-} from './file/index.js';
+import { DB_CODES, dbError } from './errors.js';
+import { StickyFailure } from './failure.js';
+import { acquireDirLock, DATA_FILE, type DirLock, FORMAT_VERSION, openPageFile, WAL_FILE } from './file/index.js';
 import { type IntegrityCheck, integrityReport, pageOwners, verifyFile } from './integrity.js';
-import { type InspectState, inspectState } from './introspect.js';
+import { databaseStats, type DatabaseStats, type InspectState, inspectState } from './introspect.js';
 import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';
-import { Pager } from './pager.js';
+import { type OpenedFiles, openFiles } from './open-files.js';
+import type { Pager } from './pager.js';
 import { Schema, SCHEMA_ROOT_PAGE } from './schema.js';
-import type { Index, Table, TableHost } from './table.js';
+import type { Index } from './index-table.js';
+import type { Table, TableHost } from './table.js';
 import { Transactions } from './transaction.js';
-import { SYNC_MODES, type SyncMode, Wal } from './wal/index.js';
+import { SYNC_MODES, type Wal } from './wal/index.js';
 
 export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
 export { SCHEMA_ROOT_PAGE, SYNC_MODES };
-export type { IntegrityCheck, StorageOptions };
+export type { DatabaseStats, FormatUpgrade, IntegrityCheck, StorageOptions };
 export { defaultCheckpointBytes } from './options.js';
-
-export interface DatabaseStats {
-  dir: string;
-  pageSize: number;
-  sync: SyncMode;
-  pageCount: number;
-  freePages: number;
-  commits: number;
-  rollbacks: number;
-  checkpoints: number;
-  recovered: { transactions: number; records: number; tornTailBytes: number };
-  /** The page file's format was upgraded when this handle opened it (null: it was current). */
-  upgraded: FormatUpgrade | null;
-  tables: Record<string, number>;
-  wal: ReturnType<Wal['stats']> & { sizeBytes: number; endLsn: number; durableLsn: number };
-  pool: ReturnType<BufferPool['stats']>;
-}
-
-/** What opening a page file of an older format did to it (Database #upgradeFormat). */
-export interface FormatUpgrade {
-  from: number;
-  to: number;
-  /** Pages whose checksum was rewritten (salted). */
-  resealed: number;
-  /** Pages that passed neither checksum and were left as they were (they fail when read, as before). */
-  damaged: number[];
-}
 
 /**
  * An open database directory. Use `open()` from the package root to get one.
@@ -124,7 +96,7 @@ export class Database implements TableHost {
   readonly #onClose: (() => void) | undefined;
   readonly #closeHooks: (() => void)[] = [];
   #closed = false;
-  #failed: Error | null = null;
+  readonly #sticky = new StickyFailure();
   #checkpoints = 0;
   #recovered = { transactions: 0, records: 0, tornTailBytes: 0 };
   #upgraded: FormatUpgrade | null = null;
@@ -160,43 +132,14 @@ export class Database implements TableHost {
     const dataPath = path.join(dir, DATA_FILE);
     const walPath = path.join(dir, WAL_FILE);
     this.#fd = openPageFile(proc, dir, opts);
-    let pool: BufferPool | undefined;
-    let wal: Wal | undefined;
+    let files: OpenedFiles | undefined;
     try {
-      const sb = readPageFileSuperblock(proc, this.#fd, dataPath, opts.pageSize);
-      const seed = pageChecksumSeed(sb.salt);
-      this.#seed = seed;
-      // A format 1 file's pages carry unsalted checksums until #upgradeFormat reseals them:
-      // both are accepted until then. Pages are always sealed salted.
-      let orSeed = sb.formatVersion < FORMAT_VERSION ? LEGACY_CHECKSUM_SEED : seed;
-      // Checksums of pages loaded through the pool are checked from the end of recovery on
-      // (redo verifies the pages it patches itself: recovery.ts).
-      let pager: Pager | null = null;
-      pool = openBufferPool(kernel, proc, this.#fd, {
-        strategy: opts.strategy,
-        slots: opts.poolPages,
-        policy: opts.policy,
-        shadowSlots: opts.shadowPages,
-        mlock: opts.mlock,
-        wal: { durableLsn: () => this.wal.durableLsn, flushLog: (lsn) => this.wal.flush(lsn) },
-        onLoad: (pageId, bytes, off) => {
-          // One damaged superblock copy is rescued by the other here, not only at open (format.ts).
-          if (pageId === 0) repairSuperblock(bytes, off, opts.pageSize);
-          else if (opts.verifyChecksums && pager !== null && pager.mustBeSealed(pageId)) verifyFilePage(bytes, off, opts.pageSize, pageId, seed, orSeed);
-        },
-        beforeWriteBack: (pageId, bytes, off, lsn) => sealFilePage(bytes, off, opts.pageSize, pageId, lsn, seed),
-      }, sb.pageCount);
+      files = openFiles(kernel, proc, this.#fd, dataPath, walPath, opts, this.#prng);
+      const { sb, pool, wal, pager } = files;
+      this.#seed = files.seed;
       this.pool = pool;
-      wal = Wal.open(proc, walPath, { pageSize: opts.pageSize, sync: opts.sync, salt1: sb.salt },
-        { baseLsn: sb.checkpointLsn, salt2: this.#prng.nextU32() });
       this.wal = wal;
-      // A format 1 log may patch pages with deltas from their first change on (no full image
-      // after a checkpoint), so their file copies cannot be verified before redo.
-      const verify = opts.verifyChecksums && sb.formatVersion >= FORMAT_VERSION
-        ? (pageId: number, bytes: Uint8Array, off: number) => verifyFilePage(bytes, off, opts.pageSize, pageId, seed) : null;
-      const redone = redo(pool, wal, sb, verify);
-      this.#recovered = redone.recovered;
-      pager = new Pager(pool, wal, redone.superblock, opts.shadowPages, opts.checkDeclaredWrites);
+      this.#recovered = files.recovered;
       this.#pager = pager;
       this.#txns = new Transactions(pager, {
         checkOpen: () => this.checkOpen(),
@@ -207,12 +150,12 @@ export class Database implements TableHost {
       if (this.#recovered.transactions > 0) this.checkpoint();
       if (sb.formatVersion < FORMAT_VERSION) {
         this.#upgradeFormat(sb.formatVersion);
-        orSeed = seed;
+        files.upgraded();
       }
       if (pager.pageCount === 1) {
         // A new database (or one whose first transaction never committed): make the schema tree.
         this.#txns.run(() => {
-          const root = BTree.create(pager as Pager);
+          const root = BTree.create(pager);
           if (root !== SCHEMA_ROOT_PAGE) throw new Error(`schema tree root is page ${root}, not ${SCHEMA_ROOT_PAGE}`);
         });
         this.checkpoint();
@@ -221,10 +164,10 @@ export class Database implements TableHost {
       this.catalog = Catalog.open(path.join(dir, META_FILE), { salt: sb.salt, pageSize: opts.pageSize, create: true, now: opts.now });
     } catch (err) {
       try {
-        wal?.close();
+        files?.wal.close();
       } catch { /* already failing */ }
       try {
-        pool?.close();
+        files?.pool.close();
       } catch { /* already failing */ }
       proc.close(this.#fd);
       throw err;
@@ -337,25 +280,11 @@ export class Database implements TableHost {
 
   // ------------------------------------------------------------------ checkpoint, stats, close
 
-  /**
-   * Upgrade an older page file in place, at open, after recovery (every page in the file is
-   * then sealed and the WAL holds nothing past the checkpoint). 1 → 2: every page's checksum
-   * is rewritten to bind the salt (format.ts pageChecksumSeed), the file fsynced, then the
-   * superblock's version set to 2 by a checkpoint. A crash part-way is harmless: a rewrite
-   * changes only the checksum field (bytes 4..7), so a torn write of the page leaves the
-   * old checksum, the new one, or — torn inside the field, as the simulated device may
-   * tear at any byte — the new one's low bytes over the old one's high bytes; all are
-   * accepted (and resealed) until the superblock says 2. A page that passes none is left
-   * as it is: it fails its check when read, as it did before.
-   */
+  /** Upgrade an older page file in place, at open, after recovery (checkpoint.ts upgradePageFile). */
   #upgradeFormat(from: number): void {
-    const ps = this.options.pageSize;
     let up: FormatUpgrade;
     try {
-      up = { from, to: FORMAT_VERSION, ...resealPageChecksums(this.proc, this.#fd, ps, this.#pager.pageCount, this.#seed) };
-      const t = this.pool.fix(0, 'exclusive');
-      putSuperVersion(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), this.pool.offset(t), ps, FORMAT_VERSION);
-      this.pool.unfix(t, true);
+      up = upgradePageFile(this.proc, this.#fd, this.pool, this.options.pageSize, this.#pager.pageCount, this.#seed, from);
     } catch (err) {
       throw this.#fail(err, `upgrade of the page file from format ${from} to ${FORMAT_VERSION}`);
     }
@@ -369,20 +298,7 @@ export class Database implements TableHost {
     this.#checkWritable();
     if (this.#pager.inTransaction) throw dbError(DB_CODES.TXN_STATE, 'checkpoint inside a transaction');
     try {
-      const wal = this.wal;
-      wal.flush(wal.endLsn, true);
-      this.pool.flush();
-      const end = wal.endLsn;
-      const t = this.pool.fix(0, 'exclusive');
-      const off = this.pool.offset(t);
-      putSuperField(new DataView(this.pool.bytes.buffer, this.pool.bytes.byteOffset), off, this.options.pageSize, SB.CHECKPOINT_LSN, end);
-      // Sealed before it is installed: the kernel may write a mapped page 0 back before flush() would seal it (pager.ts).
-      sealFilePage(this.pool.bytes, off, this.options.pageSize, 0, end, this.#seed);
-      this.pool.unfix(t, true);
-      this.pool.markLsn(0, end);
-      this.pool.flush();
-      wal.reset(end, this.#prng.nextU32());
-      this.#pager.checkpointed();
+      writeCheckpoint(this.pool, this.wal, this.#pager, this.options.pageSize, this.#seed, this.#prng);
     } catch (err) {
       throw this.#fail(err, 'checkpoint');
     }
@@ -403,23 +319,10 @@ export class Database implements TableHost {
 
   stats(): DatabaseStats {
     this.checkOpen();
-    const tables: Record<string, number> = {};
-    for (const t of this.#schema.tableObjects()) tables[t.name] = t.tree.count;
-    return {
-      dir: this.dir,
-      pageSize: this.options.pageSize,
-      sync: this.options.sync,
-      pageCount: this.#pager.pageCount,
-      freePages: this.#pager.freeCount,
-      commits: this.#txns.commits,
-      rollbacks: this.#txns.rollbacks,
-      checkpoints: this.#checkpoints,
-      recovered: { ...this.#recovered },
-      upgraded: this.#upgraded === null ? null : { ...this.#upgraded, damaged: [...this.#upgraded.damaged] },
-      tables,
-      wal: { ...this.wal.stats(), sizeBytes: this.wal.sizeBytes, endLsn: this.wal.endLsn, durableLsn: this.wal.durableLsn },
-      pool: this.pool.stats(),
-    };
+    return databaseStats({
+      dir: this.dir, options: this.options, pager: this.#pager, txns: this.#txns, checkpoints: this.#checkpoints,
+      recovered: this.#recovered, upgraded: this.#upgraded, schema: this.#schema, wal: this.wal, pool: this.pool,
+    });
   }
 
   /**
@@ -474,7 +377,7 @@ export class Database implements TableHost {
     } finally {
       this.#closed = true;
       const steps: (() => void)[] = [
-        () => (this.#failed === null ? this.pool.close() : undefined),
+        () => (this.#sticky.recorded === null ? this.pool.close() : undefined),
         () => this.wal.close(),
         () => this.proc.close(this.#fd),
         () => this.catalog.close(),
@@ -490,7 +393,7 @@ export class Database implements TableHost {
           first ??= err;
         }
       }
-      if (first !== null && this.#failed === null) throw first;
+      if (first !== null && this.#sticky.recorded === null) throw first;
     }
   }
 
@@ -503,7 +406,7 @@ export class Database implements TableHost {
   simulatePowerFailure(powerOff: () => void = () => this.kernel.shutdown({ sync: false })): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failed ??= new Error('power failure');
+    if (this.#sticky.recorded === null) this.#sticky.record(new Error('power failure'));
     for (const s of [powerOff, () => this.catalog.close(), () => this.#lock.release()]) {
       try {
         s();
@@ -520,16 +423,9 @@ export class Database implements TableHost {
     return this.#failure();
   }
 
-  /**
-   * The first failure, the WAL's and the pool's included: they fail sticky on their own
-   * when a write or sync fails under a transaction (the pool forcing the log for the WAL
-   * rule, a schema change's WAL flush, a write-back at eviction), and the database must
-   * then refuse changes as REMAPDB_FAILED and say so in `failed` (found by the fault
-   * sweep: test/storage/fault-sweep.test.ts).
-   */
+  /** The first failure, the WAL's and the pool's included (failure.ts StickyFailure.poll). */
   #failure(): Error | null {
-    this.#failed ??= this.wal.failure ?? this.pool.failed;
-    return this.#failed;
+    return this.#sticky.poll(this.wal, this.pool);
   }
 
   /** @internal TableHost */
@@ -543,25 +439,12 @@ export class Database implements TableHost {
   }
 
   #checkWritable(): void {
-    const failed = this.#failure();
-    if (failed !== null) {
-      throw dbError(DB_CODES.FAILED, `the database refuses changes after a failed write: ${failed.message}; close and ` +
-        'reopen it (recovery redoes every committed transaction)', {}, failed);
-    }
+    this.#sticky.checkWritable(this.wal, this.pool);
   }
 
-  /**
-   * A failed write or sync of `what`: record it as the sticky failure and return the
-   * REMAPDB_FAILED to throw. A transaction's own limits pass through unrecorded; an
-   * assertion error is a bug, never recorded as a failure: it is thrown as it is.
-   */
+  /** A failed write or sync of `what`: the REMAPDB_FAILED to throw (failure.ts StickyFailure.fail). */
   #fail(err: unknown, what: string): Error {
-    if (isAssertionError(err)) throw err;
-    if (err instanceof DbError && (err.code === DB_CODES.TXN_TOO_LARGE || err.code === DB_CODES.TXN_STATE)) return err;
-    const e = err as Error;
-    this.#failed ??= e;
-    if (err instanceof DbError && err.code === DB_CODES.FAILED) return err;
-    return dbError(DB_CODES.FAILED, `${what} failed; the database refuses changes until reopened: ${e.message}`, {}, e);
+    return this.#sticky.fail(err, what);
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * storage: the embeddable engine — the page file, its lock, opening and redo (file/), the
- * B+tree (btree/), the WAL (wal/), pager and transactions (pager.ts), tables and indexes
- * (table.ts), the catalog mirror (catalog.ts) and the Database that ties them together
- * (database.ts). Everything outside storage/ imports it through this file.
+ * B+tree (btree/), the WAL (wal/), pager and transactions (pager.ts, freelist.ts), tables
+ * and indexes (table.ts, index-table.ts), the catalog mirror (catalog.ts,
+ * catalog-snapshots.ts) and the Database that ties them together (database.ts,
+ * open-files.ts, checkpoint.ts). Everything outside storage/ imports it through this file.
  */
 
 export { crc32c } from './file/crc32c.js';
@@ -12,10 +13,11 @@ export { DB_CODES, type DbCode, DbError } from './errors.js';
 export { type KeyInput, type KeyType, type ValueEncoding, KEY_TYPES, VALUE_ENCODINGS } from './codec.js';
 export { BTree, MAX_VALUE_BYTES, maxKeyBytes } from './btree/tree.js';
 export { type SyncMode, Wal, WAL_HEADER_BYTES } from './wal/wal.js';
-export { Index, type RangeOptions, type Row, Table } from './table.js';
+export { Index } from './index-table.js';
+export { type RangeOptions, type Row, Table } from './table.js';
 export {
   DATA_FILE, Database, type DatabaseStats, type FormatUpgrade, type IntegrityCheck, META_FILE, type StorageOptions, SYNC_MODES,
   WAL_FILE,
 } from './database.js';
 export * from './introspect.js';
-export { readSnapshots, type Snapshot } from './catalog.js';
+export { readSnapshots, type Snapshot } from './catalog-snapshots.js';

@@ -21,8 +21,11 @@ import type { MeminfoFields } from '../sim-kernel/index.js';
 import type { BufferPool } from '../bufferpool/index.js';
 import type { Kernel, Process } from '../sim-kernel/index.js';
 import type { BTree } from './btree/index.js';
+import type { FormatUpgrade } from './checkpoint.js';
+import type { Pager } from './pager.js';
 import type { Schema } from './schema.js';
-import type { Wal } from './wal/index.js';
+import type { Transactions } from './transaction.js';
+import type { SyncMode, Wal } from './wal/index.js';
 
 /**
  * 2: the pool summary in the pool's own raw names (bufferpool PoolSummary) and
@@ -107,6 +110,47 @@ export function slotColumns(rows: readonly SlotSnapshot[], owner: (pageId: numbe
     usage: col('usage'), pageLsn: col('pageLsn'), shadowed: col('shadowed'), working: col('working'), pending: col('pending'),
     retired: col('retired'), pte: col('pte'), frame: col('frame'), addr: col('addr'), pgoff: col('pgoff'),
     owner: used.map((s) => owner(s.pageId)),
+  };
+}
+
+export interface DatabaseStats {
+  dir: string;
+  pageSize: number;
+  sync: SyncMode;
+  pageCount: number;
+  freePages: number;
+  commits: number;
+  rollbacks: number;
+  checkpoints: number;
+  recovered: { transactions: number; records: number; tornTailBytes: number };
+  /** The page file's format was upgraded when this handle opened it (null: it was current). */
+  upgraded: FormatUpgrade | null;
+  tables: Record<string, number>;
+  wal: ReturnType<Wal['stats']> & { sizeBytes: number; endLsn: number; durableLsn: number };
+  pool: ReturnType<BufferPool['stats']>;
+}
+
+/** Database.stats: the counters of an open database, copied (the caller may keep them). */
+export function databaseStats(db: {
+  dir: string; options: { pageSize: number; sync: SyncMode }; pager: Pager; txns: Transactions; checkpoints: number;
+  recovered: DatabaseStats['recovered']; upgraded: FormatUpgrade | null; schema: Schema; wal: Wal; pool: BufferPool;
+}): DatabaseStats {
+  const tables: Record<string, number> = {};
+  for (const t of db.schema.tableObjects()) tables[t.name] = t.tree.count;
+  return {
+    dir: db.dir,
+    pageSize: db.options.pageSize,
+    sync: db.options.sync,
+    pageCount: db.pager.pageCount,
+    freePages: db.pager.freeCount,
+    commits: db.txns.commits,
+    rollbacks: db.txns.rollbacks,
+    checkpoints: db.checkpoints,
+    recovered: { ...db.recovered },
+    upgraded: db.upgraded === null ? null : { ...db.upgraded, damaged: [...db.upgraded.damaged] },
+    tables,
+    wal: { ...db.wal.stats(), sizeBytes: db.wal.sizeBytes, endLsn: db.wal.endLsn, durableLsn: db.wal.durableLsn },
+    pool: db.pool.stats(),
   };
 }
 

@@ -34,20 +34,20 @@
  * saves its current image; rollbackTo() restores them (and drops pages first changed
  * inside the level); release() hands the level's saved images to the level below.
  *
- * Size (over STYLE.md's 500 lines): the transaction page set, the free list, commit
- * logging and savepoints share one state and the numbered invariants below, which
- * checkInvariants checks together. The free list (allocPage, freePage and its check) is
- * the seam to split along next.
+ * The free list's page format and its walks live in freelist.ts; the pager keeps its
+ * head and count in the superblock state and checks invariant 3 through it.
  */
 
 import type { BufferPool } from '../bufferpool/index.js';
 import { assert } from './assert.js';
 import { DB_CODES, dbError } from './errors.js';
-import { get64, PAGE_HEADER_BYTES, PAGE_TYPE, put64, putSuperField, SB, sealSuperblock } from './file/format.js';
+import { putSuperField, SB, sealSuperblock } from './file/format.js';
 import { invalidateTrees, type PageIO } from './file/page-io.js';
+import { popFreePage, pushFreePage, walkFreeList } from './freelist.js';
 import type { Wal } from './wal/wal.js';
 
-interface SuperState {
+/** The superblock's mutable fields. */
+export interface SuperState {
   pageCount: number;
   freeHead: number;
   freeCount: number;
@@ -251,29 +251,7 @@ export class Pager implements PageIO {
 
   allocPage(): number {
     const sb = this.#sb;
-    const ps = this.pageSize;
-    if (sb.freeHead !== 0) {
-      const pageId = sb.freeHead;
-      const t = this.fixWrite(pageId);
-      try {
-        const off = this.pool.offset(t);
-        if (this.bytes[off] !== PAGE_TYPE.FREE) {
-          throw dbError(DB_CODES.FAILED, `page ${pageId} is on the free list but has type ${this.bytes[off]}: the free list is corrupt`,
-            { page: pageId });
-        }
-        const next = get64(this.#dv, off + PAGE_HEADER_BYTES);
-        if (!(next >= 0 && next < sb.pageCount)) {
-          throw dbError(DB_CODES.FAILED, `free page ${pageId} links to page ${next}, outside the file (${sb.pageCount} pages)`, { page: pageId });
-        }
-        this.bytes[off] = 0;
-        this.bytes.fill(0, off + PAGE_HEADER_BYTES, off + ps);
-        sb.freeHead = next;
-        sb.freeCount--;
-      } finally {
-        this.pool.unfix(t, true);
-      }
-      return pageId;
-    }
+    if (sb.freeHead !== 0) return popFreePage(this, this.#dv, sb);
     assert(this.#inTxn, 'page allocated outside a transaction');
     const pageId = this.pool.allocate();
     sb.pageCount = this.pool.pageCount;
@@ -281,16 +259,7 @@ export class Pager implements PageIO {
   }
 
   freePage(pageId: number): void {
-    if (!(pageId > 1 && pageId < this.#sb.pageCount)) {
-      throw dbError(DB_CODES.FAILED, `free of page ${pageId}, which is not a data page (2..${this.#sb.pageCount - 1})`, { page: pageId });
-    }
-    const t = this.fixWrite(pageId);
-    const off = this.pool.offset(t);
-    this.bytes[off] = PAGE_TYPE.FREE;
-    put64(this.#dv, off + PAGE_HEADER_BYTES, this.#sb.freeHead);
-    this.pool.unfix(t, true);
-    this.#sb.freeHead = pageId;
-    this.#sb.freeCount++;
+    pushFreePage(this, this.#dv, this.#sb, pageId);
   }
 
   // ------------------------------------------------------------------ transactions
@@ -502,20 +471,7 @@ export class Pager implements PageIO {
     }
     if (inSet !== this.#txnCount) fail(`${inSet} pages indexed, ${this.#txnCount} in the set`);
     if (this.pool.pageCount !== this.#sb.pageCount) fail(`pool has ${this.pool.pageCount} pages, superblock ${this.#sb.pageCount}`);
-    let n = 0;
-    let p = this.#sb.freeHead;
-    while (p !== 0) {
-      if (!(p > 1 && p < this.#sb.pageCount)) fail(`free list reaches page ${p}, outside 2..${this.#sb.pageCount - 1}`);
-      if (++n > this.#sb.freeCount) fail(`free list longer than its count ${this.#sb.freeCount} (a cycle?)`);
-      const t = this.pool.fix(p, 'shared');
-      const off = this.pool.offset(t);
-      const type = this.bytes[off];
-      const next = get64(this.#dv, off + PAGE_HEADER_BYTES);
-      this.pool.unfix(t, false);
-      if (type !== PAGE_TYPE.FREE) fail(`free-list page ${p} has type ${type}`);
-      p = next;
-    }
-    if (n !== this.#sb.freeCount) fail(`free list has ${n} pages, count says ${this.#sb.freeCount}`);
+    const n = walkFreeList(this, this.#dv, this.#sb, fail);
     return { freePages: n };
   }
 }

@@ -14,7 +14,8 @@ import type { Catalog, CatalogObject } from './catalog.js';
 import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import { corruptPage, type PageIO } from './file/index.js';
-import { Index, type IndexDef, Table, type TableDef, type TableHost } from './table.js';
+import { Index, type IndexDef } from './index-table.js';
+import { Table, type TableDef, type TableHost } from './table.js';
 import { encodeKey } from './tuple.js';
 
 export const SCHEMA_ROOT_PAGE = 1;

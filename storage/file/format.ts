@@ -44,7 +44,7 @@ export const MAGIC = Uint8Array.from([0x52, 0x45, 0x4d, 0x41, 0x50, 0x44, 0x42, 
 /**
  * 2: page checksums bind the database salt (pageChecksumSeed), and the WAL logs a full
  * image of a page at its first change after a checkpoint (wal.ts). Format 1 files are
- * upgraded in place when opened (Database: upgradeFormat).
+ * upgraded in place when opened (checkpoint.ts upgradePageFile).
  */
 export const FORMAT_VERSION = 2;
 /** The oldest format this remapdb opens (and upgrades). */

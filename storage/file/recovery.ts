@@ -7,7 +7,7 @@
  *                 it never held a commit. A WAL without a page file is refused.
  *   readPageFileSuperblock  the validated superblock (format.ts), errors naming the file.
  *   resealPageChecksums  the page-file half of upgrading a format 1 file (Database
- *                 #upgradeFormat sets the version after it).
+ *                 checkpoint.ts upgradePageFile sets the version after it).
  *   redo          every committed transaction whose commit LSN is past the superblock's
  *                 checkpoint LSN, applied through the buffer pool (each page installed at
  *                 its commit LSN: the log is durable there); returns the superblock fields
