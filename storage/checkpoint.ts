@@ -27,7 +27,8 @@
 
 import type { BufferPool } from '../bufferpool/index.js';
 import type { Process, Prng } from '../sim-kernel/index.js';
-import { FORMAT_VERSION, putSuperField, putSuperVersion, resealPageChecksums, SB, sealFilePage } from './file/index.js';
+import { FORMAT_VERSION, putSuperField, putSuperVersion, SB, sealFilePage } from './file/index.js';
+import { resealPageChecksums } from './recovery.js';
 import type { Pager } from './pager.js';
 import type { Wal } from './wal/index.js';
 

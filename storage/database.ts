@@ -49,7 +49,8 @@ import { type FormatUpgrade, upgradePageFile, writeCheckpoint } from './checkpoi
 import type { KeyType, ValueEncoding } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import { StickyFailure } from './failure.js';
-import { acquireDirLock, DATA_FILE, type DirLock, FORMAT_VERSION, openPageFile, WAL_FILE } from './file/index.js';
+import { acquireDirLock, type DirLock, FORMAT_VERSION } from './file/index.js';
+import { DATA_FILE, openPageFile, WAL_FILE } from './recovery.js';
 import { type IntegrityCheck, integrityReport, pageOwners, verifyFile } from './integrity.js';
 import { databaseStats, type DatabaseStats, type InspectState, inspectState } from './introspect.js';
 import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';

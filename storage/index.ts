@@ -1,6 +1,7 @@
 /**
- * storage: the embeddable engine — the page file, its lock, opening and redo (file/), the
- * B+tree (btree/), the WAL (wal/), pager and transactions (pager.ts, freelist.ts), tables
+ * storage: the embeddable engine — the page file and its lock (file/), the B+tree (btree/),
+ * the WAL (wal/), opening and redo over both (recovery.ts), pager and transactions
+ * (pager.ts, freelist.ts, transaction.ts), tables
  * and indexes (table.ts, index-table.ts), the catalog mirror (catalog.ts,
  * catalog-snapshots.ts) and the Database that ties them together (database.ts,
  * open-files.ts, checkpoint.ts). Everything outside storage/ imports it through this file.

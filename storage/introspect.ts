@@ -14,6 +14,11 @@
  * leaves through the pool — which would disturb the very state being inspected. Overflow
  * and free-list pages are named only when the database is small enough (≤
  * FULL_OWNER_WALK_PAGES) for a full walk; otherwise they show as OTHER_OWNER.
+ *
+ * Raw counters only: the pool's summary in its own names. The PostgreSQL and InnoDB names
+ * the CLI shows are given in src/inspect/views.ts, the presentation layer.
+ *
+ * Also here: databaseStats(), the figures behind Database.stats().
  */
 
 import type { BufferPoolStats, PoolSummary, SlotSnapshot } from '../bufferpool/index.js';

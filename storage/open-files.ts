@@ -22,11 +22,11 @@
 import { type BufferPool, openBufferPool } from '../bufferpool/index.js';
 import type { Kernel, Process, Prng } from '../sim-kernel/index.js';
 import {
-  FORMAT_VERSION, LEGACY_CHECKSUM_SEED, pageChecksumSeed, readPageFileSuperblock, redo, repairSuperblock, sealFilePage,
-  type Superblock, verifyFilePage,
+  FORMAT_VERSION, LEGACY_CHECKSUM_SEED, pageChecksumSeed, repairSuperblock, sealFilePage, type Superblock, verifyFilePage,
 } from './file/index.js';
 import type { ResolvedOptions } from './options.js';
 import { Pager } from './pager.js';
+import { readPageFileSuperblock, redo } from './recovery.js';
 import { Wal } from './wal/index.js';
 
 export interface OpenedFiles {

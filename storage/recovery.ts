@@ -1,11 +1,12 @@
 /**
  * Opening a page file: find or create it, read its superblock, and redo the WAL.
+ * It sits above file/ and wal/ (it uses both), below the Database that calls it.
  *
  *   openPageFile  the page file, created when missing (create option) — or created again
  *                 when a creation was cut short: the WAL is created only after the new
  *                 superblock is fsynced, so a file of at most one page with no WAL beside
  *                 it never held a commit. A WAL without a page file is refused.
- *   readPageFileSuperblock  the validated superblock (format.ts), errors naming the file.
+ *   readPageFileSuperblock  the validated superblock (file/format.ts), errors naming the file.
  *   resealPageChecksums  the page-file half of upgrading a format 1 file (Database
  *                 checkpoint.ts upgradePageFile sets the version after it).
  *   redo          every committed transaction whose commit LSN is past the superblock's
@@ -17,14 +18,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { BufferPool } from '../../bufferpool/index.js';
-import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../../sim-kernel/index.js';
-import { crc32c } from './crc32c.js';
-import { DB_CODES, DbError, dbError } from '../errors.js';
+import type { BufferPool } from '../bufferpool/index.js';
+import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
+import { crc32c } from './file/crc32c.js';
+import { DB_CODES, DbError, dbError } from './errors.js';
 import {
   FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, type Superblock, writeSuperblock,
-} from './format.js';
-import { Wal, WAL_HEADER_BYTES } from '../wal/wal.js';
+} from './file/format.js';
+import { Wal, WAL_HEADER_BYTES } from './wal/wal.js';
 
 export const DATA_FILE = 'data.rdb';
 export const WAL_FILE = 'wal.rdb';
