@@ -2,15 +2,17 @@
  * The buffer pool's one assertion: a broken pool invariant is a bug in the pool or in the
  * engine driving it, never a caller's error to handle. It throws BufferPoolAssertionError,
  * which has no `code` (STYLE.md "three kinds of failure": coded errors are for callers to
- * handle; this one is to crash loudly). It mirrors sim-kernel's kassert/KernelAssertionError,
- * which the kernel keeps private to its layer; caller misuse the pool can report (unfix of
+ * handle; this one is to crash loudly). Like sim-kernel's KernelAssertionError it is an
+ * AssertionFailure, so layers above recognise every bug alike; caller misuse the pool can report (unfix of
  * an unfixed page, a stale handle under `debug`) stays a coded REMAPDB_POOL_MISUSE.
  */
 
+import { AssertionFailure } from '../sim-kernel/index.js';
+
 /** A broken buffer-pool invariant: a bug, never caught to carry on. */
-export class BufferPoolAssertionError extends Error {
+export class BufferPoolAssertionError extends AssertionFailure {
   constructor(message: string) {
-    super(`bufferpool assertion failed: ${message}`);
+    super('bufferpool', message);
     this.name = 'BufferPoolAssertionError';
   }
 }

@@ -110,10 +110,25 @@ export class BusError extends CodedError {
   }
 }
 
+/**
+ * A failed assertion anywhere in remapdb: a broken invariant, i.e. a bug. It has no
+ * `code`, on purpose: coded errors are outcomes a caller handles; this one crashes loudly
+ * and is never caught to carry on, never recorded as a sticky failure. Each layer throws
+ * its own subclass (KernelAssertionError here, BufferPoolAssertionError, StorageAssertionError),
+ * so the message names where the bug was found; `instanceof AssertionFailure` recognises
+ * them all. Defined in the lowest layer so every layer above can extend it.
+ */
+export class AssertionFailure extends Error {
+  constructor(layer: string, message: string) {
+    super(`${layer} assertion failed: ${message}`);
+    this.name = 'AssertionFailure';
+  }
+}
+
 /** A broken kernel invariant: a bug, never caught to carry on. */
-export class KernelAssertionError extends Error {
+export class KernelAssertionError extends AssertionFailure {
   constructor(message: string) {
-    super(`sim-kernel assertion failed: ${message}`);
+    super('sim-kernel', message);
     this.name = 'KernelAssertionError';
   }
 }

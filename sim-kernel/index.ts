@@ -16,7 +16,7 @@
 
 export * from './constants.js';
 export {
-  BUS_ADRERR, BUS_OBJERR, BusError, CodedError, ERRNO, type ErrnoName, KernelAssertionError, KernelError,
+  AssertionFailure, BUS_ADRERR, BUS_OBJERR, BusError, CodedError, ERRNO, type ErrnoName, KernelAssertionError, KernelError,
   SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV, SegvError,
 } from './errors.js';
 export {

@@ -13,7 +13,8 @@
  *
  * Each code is defined once, in the layer that raises it; ERROR_CODES below gathers them
  * into the one table, with the kind of failure each means. A bug is not in the table:
- * it is an assertion error (KernelAssertionError and its kin), never a coded error.
+ * it is an AssertionFailure (KernelAssertionError, BufferPoolAssertionError,
+ * StorageAssertionError), never a coded error.
  * The CLI turns kinds into exit statuses (cli/exit-codes.ts); nothing else picks them.
  */
 

@@ -20,7 +20,7 @@ export {
   type RangeOptions, type Row, type StorageOptions, type SyncMode, SYNC_MODES, Table, type ValueEncoding,
 } from '../storage/index.js';
 export * as simKernel from '../sim-kernel/index.js';
-export { Kernel, type KernelConfig, type KernelConfigInput, KernelError } from '../sim-kernel/index.js';
+export { AssertionFailure, Kernel, type KernelConfig, type KernelConfigInput, KernelError } from '../sim-kernel/index.js';
 export {
   BufferPool, BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type PoolSnapshot, openBufferPool,
   POLICY_NAMES, type PolicyName, STRATEGY_NAMES, type StrategyName,

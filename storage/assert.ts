@@ -6,12 +6,12 @@
  * must handle; damaged bytes read from a file are REMAPDB_CORRUPT, never an assertion.
  */
 
-import { KernelAssertionError } from '../sim-kernel/index.js';
+import { AssertionFailure } from '../sim-kernel/index.js';
 
 /** An engine bug detected in storage. Has no `code`, on purpose. */
-export class StorageAssertionError extends Error {
+export class StorageAssertionError extends AssertionFailure {
   constructor(message: string) {
-    super(`storage assertion failed: ${message}`);
+    super('storage', message);
     this.name = 'StorageAssertionError';
   }
 }
@@ -21,7 +21,10 @@ export function assert(cond: unknown, message: string | (() => string)): asserts
   if (!cond) throw new StorageAssertionError(typeof message === 'string' ? message : message());
 }
 
-/** Whether `err` is a bug found by an assertion — storage's or the simulated kernel's — rather than a failure to record. */
+/**
+ * Whether `err` is a bug found by an assertion in any layer — storage's, the buffer pool's
+ * or the simulated kernel's (all AssertionFailure) — rather than a failure to record.
+ */
 export function isAssertionError(err: unknown): boolean {
-  return err instanceof StorageAssertionError || err instanceof KernelAssertionError;
+  return err instanceof AssertionFailure;
 }

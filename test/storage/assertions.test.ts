@@ -6,7 +6,8 @@
 
 import t from 'tap';
 
-import { KernelAssertionError } from '../../sim-kernel/index.js';
+import { BufferPoolAssertionError } from '../../bufferpool/index.js';
+import { AssertionFailure, KernelAssertionError } from '../../sim-kernel/index.js';
 import { assert, isAssertionError, StorageAssertionError } from '../../storage/assert.js';
 import { DB_CODES, DbError } from '../../storage/index.js';
 import { codeOf, openDb, SMALL, tempDir } from './helpers/index.js';
@@ -17,6 +18,10 @@ t.test('assert throws StorageAssertionError; isAssertionError tells bugs from co
   t.throws(() => assert(0, () => 'lazy message'), { message: 'storage assertion failed: lazy message' });
   t.ok(isAssertionError(new StorageAssertionError('x')));
   t.ok(isAssertionError(new KernelAssertionError('x')), "the kernel's assertions are bugs too");
+  t.ok(isAssertionError(new BufferPoolAssertionError('x')), "the buffer pool's assertions are bugs too");
+  for (const e of [new StorageAssertionError('x'), new KernelAssertionError('x'), new BufferPoolAssertionError('x')]) {
+    t.ok(e instanceof AssertionFailure, `${e.name} is an AssertionFailure`);
+  }
   t.notOk(isAssertionError(new DbError(DB_CODES.FAILED, 'an I/O failure')));
   t.notOk(isAssertionError(new Error('plain')));
   t.equal((new StorageAssertionError('x') as unknown as { code?: unknown }).code, undefined, 'no REMAPDB_* code');
@@ -38,6 +43,10 @@ t.test('an assertion error in the automatic checkpoint escapes the commit and is
   t.throws(() => tb.insert(1, 'a'), StorageAssertionError, 'the bug reaches the caller');
   t.equal(db.failed, null, 'not a sticky REMAPDB_FAILED');
   restore();
+  const restorePool = breakReset(db, () => new BufferPoolAssertionError('injected: pool invariant'));
+  t.throws(() => tb.insert(100, 'b'), BufferPoolAssertionError, "a buffer pool's bug reaches the caller too");
+  t.equal(db.failed, null, 'and is not recorded either');
+  restorePool();
   t.equal(tb.get(1), 'a', 'the transaction itself committed');
   tb.insert(2, 'b');
   db.checkInvariants();
