@@ -261,7 +261,8 @@ export class Database implements TableHost {
    * After each commit: checkpoint once the WAL has grown past checkpointBytes. The
    * transaction is committed, so a failed automatic checkpoint must not make its caller
    * believe otherwise: an I/O failure is recorded (sticky, checkpoint() → #fail) and the
-   * next change reports it. An assertion error is a bug and is thrown.
+   * next change reports it. An assertion error is a bug: it is thrown as it is, and
+   * recorded too, so no further change runs on a state that broke an invariant.
    */
   #autoCheckpoint(): void {
     const cb = this.options.checkpointBytes;
@@ -269,7 +270,10 @@ export class Database implements TableHost {
       try {
         this.checkpoint();
       } catch (err) {
-        if (isAssertionError(err)) throw err;
+        if (isAssertionError(err)) {
+          this.#sticky.record(err as Error);
+          throw err;
+        }
       }
     }
   }

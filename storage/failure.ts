@@ -55,11 +55,16 @@ export class StickyFailure {
 
   /**
    * A failed write or sync of `what`: record it as the sticky failure and return the
-   * REMAPDB_FAILED to throw. A transaction's own limits pass through unrecorded; an
-   * assertion error is a bug, never recorded as a failure: it is thrown as it is.
+   * REMAPDB_FAILED to throw. A transaction's own limits pass through unrecorded. An
+   * assertion error is a bug: it is thrown as it is, never turned into REMAPDB_FAILED —
+   * and recorded, so the database stops taking changes after it (fail-stop: the engine's
+   * state is no longer trusted; reopening recovers from the log).
    */
   fail(err: unknown, what: string): Error {
-    if (isAssertionError(err)) throw err;
+    if (isAssertionError(err)) {
+      this.#first ??= err as Error;
+      throw err;
+    }
     if (err instanceof DbError && (err.code === DB_CODES.TXN_TOO_LARGE || err.code === DB_CODES.TXN_STATE)) return err;
     const e = err as Error;
     this.#first ??= e;

@@ -36,21 +36,33 @@ function breakReset(db: { wal: object }, err: () => Error): () => void {
   return () => delete w.reset;
 }
 
-t.test('an assertion error in the automatic checkpoint escapes the commit and is not recorded', async (t) => {
-  const db = openDb(t, tempDir(t), { ...SMALL, checkpointBytes: 1 });
-  const tb = db.createTable<string>('t', { key: ['int'] });
-  const restore = breakReset(db, () => new StorageAssertionError('injected: checkpoint invariant'));
-  t.throws(() => tb.insert(1, 'a'), StorageAssertionError, 'the bug reaches the caller');
-  t.equal(db.failed, null, 'not a sticky REMAPDB_FAILED');
-  restore();
-  const restorePool = breakReset(db, () => new BufferPoolAssertionError('injected: pool invariant'));
-  t.throws(() => tb.insert(100, 'b'), BufferPoolAssertionError, "a buffer pool's bug reaches the caller too");
-  t.equal(db.failed, null, 'and is not recorded either');
-  restorePool();
-  t.equal(tb.get(1), 'a', 'the transaction itself committed');
-  tb.insert(2, 'b');
-  db.checkInvariants();
-  db.close();
+t.test('an assertion error in the automatic checkpoint escapes the commit as itself, and the database stops taking changes', async (t) => {
+  for (const [who, bug] of [['storage', () => new StorageAssertionError('injected: checkpoint invariant')],
+    ['bufferpool', () => new BufferPoolAssertionError('injected: pool invariant')]] as const) {
+    const dir = tempDir(t);
+    const db = openDb(t, dir, { ...SMALL, checkpointBytes: 1 });
+    const tb = db.createTable<string>('t', { key: ['int'] });
+    const restore = breakReset(db, bug);
+    const thrown = (() => {
+      try {
+        tb.insert(1, 'a');
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    t.ok(thrown instanceof AssertionFailure, `${who}: the bug reaches the caller as itself (${String(thrown)})`);
+    t.equal((thrown as { code?: unknown }).code, undefined, `${who}: not turned into a coded error`);
+    t.equal(db.failed, thrown, `${who}: recorded, so the database is fail-stop`);
+    t.equal(codeOf(() => tb.insert(2, 'b')), DB_CODES.FAILED, `${who}: the next change is refused`);
+    t.equal(tb.get(1), 'a', `${who}: the transaction itself committed`);
+    restore();
+    db.close();
+    const again = openDb(t, dir, SMALL);
+    t.equal(again.table<string>('t').get(1), 'a', `${who}: reopening recovers the committed row from the log`);
+    again.checkInvariants();
+    again.close();
+  }
 });
 
 t.test('an I/O failure in the automatic checkpoint is recorded: the commit succeeds, the next change fails', async (t) => {
