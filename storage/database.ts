@@ -270,10 +270,7 @@ export class Database implements TableHost {
       try {
         this.checkpoint();
       } catch (err) {
-        if (isAssertionError(err)) {
-          this.#sticky.record(err as Error);
-          throw err;
-        }
+        if (isAssertionError(err)) throw this.#sticky.record(err as Error);
       }
     }
   }

@@ -27,9 +27,10 @@ export class StickyFailure {
     return this.#first;
   }
 
-  /** Record `e` unless a failure is recorded already (invariant 1). */
-  record(e: Error): void {
+  /** Record `e` unless a failure is recorded already (invariant 1); returns `e`, to throw. */
+  record(e: Error): Error {
     this.#first ??= e;
+    return e;
   }
 
   /**
