@@ -8,18 +8,10 @@
  * to shadows.ts, counters and snapshot to pool-stats.ts, the page count to file-extent.ts,
  * addressing pages to the strategy (strategies/), choosing victims to the policy (policies/).
  *
- * ## The WAL rule on shared file mappings (why shadows)
- * A dirty page must never reach the data file before the log is durable up to its LSN.
- * The pread strategy controls every write (pwrite), but the nonlinear and multi-mmap
- * strategies map the file MAP_SHARED: once bytes are stored into a window page, the
- * kernel may write that page back whenever it likes — pdflush after dirty_expire, reclaim
- * of an unlocked window page, a remap that moves the PTE's dirty bit to the page — and a
- * shared mapping cannot veto it. So no change is ever made in place:
- * every change goes through engine-owned shadow copies (shadows.ts, which tells how):
- * a working copy at an exclusive fix, a pending copy once markLsn() says it is logged,
- * installed into the page only when the WAL hook says the log covers it.
- * The same path serves all three strategies, so they obey the rule identically; the
- * pread strategy additionally writes back only installed (hence logged) pages.
+ * ## The WAL rule: no change is made in place
+ * A dirty page must never reach the data file before the log is durable up to its LSN;
+ * on MAP_SHARED mappings the kernel may write a page back at any time, so every change
+ * goes through engine-owned shadow copies, installed only once logged (shadows.ts: why, how).
  *
  * ## Invariants (checkInvariants)
  *   1. map(pageId) = slot ⇔ pageOf[slot] = pageId ≥ 0; free slots hold -1 and are on the free stack once.
@@ -37,11 +29,9 @@
  *   resident --evict-->             empty      #evict (unpinned, no shadow; a dirty page is sealed and handed to strategy.evict)
  * A failed write-back or sync makes the pool refuse further changes (sticky error, #fail).
  *
- * ## Assertions (assert.ts)
- * Caller misuse the pool can see stays a coded REMAPDB_POOL_MISUSE error. What cannot
- * happen unless pool or engine is wrong is an assertion: cheap ones always at fix / unfix
- * / evict (invariants 1 and 2 for the slot at hand); the full walk, checkInvariants(),
- * after each eviction batch and flush only under the `debug` option.
+ * ## Assertions (assert.ts): caller misuse stays a coded REMAPDB_POOL_MISUSE; what cannot
+ * happen unless pool or engine is wrong is asserted — invariants 1 and 2 for the slot at hand
+ * at fix / unfix / evict, always; checkInvariants() after eviction batches and flush under `debug`.
  */
 
 import type { Kernel, Process } from '../sim-kernel/index.js';
@@ -51,7 +41,7 @@ import { PageMap } from './page-map.js';
 import { createPolicy, type ReplacementPolicy } from './policies/index.js';
 import { C_CREATED, C_EVICTIONS, C_FIXES, C_HITS, C_MISSES, C_WRITEBACKS, newCounters, PoolStats } from './pool-stats.js';
 import { Shadows } from './shadows.js';
-import { type Strategy, withSlotPage } from './strategies/index.js';
+import type { Strategy } from './strategies/index.js';
 import {
   BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot,
   NO_WAL_HOOK, poolKernelError, type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
@@ -387,13 +377,23 @@ export class BufferPool {
   #sealForWrite(slot: number): void {
     const hook = this.#beforeWriteBack;
     if (hook === undefined) return;
-    withSlotPage(this.#strategy, slot, true, (off) => hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number));
+    const off = this.#strategy.resolve(slot, true);
+    try {
+      hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number);
+    } finally {
+      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
+    }
   }
 
   /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
   #verifyLoaded(slot: number, pageId: number, hook: (pageId: number, bytes: Uint8Array, offset: number) => void): void {
     try {
-      withSlotPage(this.#strategy, slot, false, (off) => hook(pageId, this.bytes, off));
+      const off = this.#strategy.resolve(slot, false);
+      try {
+        hook(pageId, this.bytes, off);
+      } finally {
+        if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
+      }
     } catch (err) {
       try {
         this.#strategy.evict(slot, pageId, false);

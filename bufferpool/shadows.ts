@@ -1,7 +1,17 @@
 /**
  * Shadows: the engine-owned frames through which every change reaches a page, so the
- * WAL rule holds on MAP_SHARED mappings the kernel may write back at any time (why: the
- * header of pool.ts). The pool (pool.ts) owns the slots; this module owns the copies:
+ * WAL rule holds on MAP_SHARED mappings the kernel may write back at any time.
+ *
+ * Why: a dirty page must never reach the data file before the log is durable up to its
+ * LSN. The pread strategy controls every write (pwrite), but the nonlinear and multi-mmap
+ * strategies map the file MAP_SHARED: once bytes are stored into a window page, the
+ * kernel may write that page back whenever it likes — pdflush after dirty_expire, reclaim
+ * of an unlocked window page, a remap that moves the PTE's dirty bit to the page — and a
+ * shared mapping cannot veto it. So no change is ever made in place. The same path serves
+ * all three strategies, so they obey the rule identically; the pread strategy
+ * additionally writes back only installed (hence logged) pages.
+ *
+ * How: the pool (pool.ts) owns the slots; this module owns the copies:
  *   - an exclusive fix copies the page into a *working* shadow frame owned by the
  *     engine, and the caller (and every later fix) works on it; the change is unlogged
  *     and stays there (no-steal);

@@ -14,7 +14,7 @@ import { NonlinearStrategy } from './nonlinear.js';
 import { PreadStrategy } from './pread.js';
 import type { Strategy, StrategyContext, StrategyName } from './strategy.js';
 
-export { STRATEGY_NAMES, type Strategy, type StrategyContext, type StrategyName, withSlotPage } from './strategy.js';
+export { STRATEGY_NAMES, type Strategy, type StrategyContext, type StrategyName } from './strategy.js';
 
 /** A new strategy over ctx's file; it makes its mappings now. */
 export function createStrategy(name: StrategyName, ctx: StrategyContext): Strategy {

@@ -46,20 +46,6 @@ export interface Strategy {
   close(): void;
 }
 
-/**
- * Run `use` on the slot's page at its physical offset, resolved (and pinned, for
- * pinsOnFix strategies) for the call only. For paths that may allocate (write-back,
- * the load check); fix/unfix resolve and release by hand.
- */
-export function withSlotPage(strategy: Strategy, slot: number, write: boolean, use: (offset: number) => void): void {
-  const off = strategy.resolve(slot, write);
-  try {
-    use(off);
-  } finally {
-    if (strategy.pinsOnFix) strategy.release(slot);
-  }
-}
-
 export interface StrategyContext {
   proc: Process;
   fd: number;
