@@ -54,9 +54,8 @@ const GEN_MASK = 2 ** 29 - 1;
 
 /**
  * A miss evicts a batch ahead of need once the free slots fall to slotCount / 20 (5 %).
- * A heuristic, not set by a benchmark: it keeps a small reserve of free slots so most
- * misses take one without waiting for a sweep, while bounding the slots held idle to 5 %
- * of the pool (plus at most one batch, evictBatch ≤ slots / 8).
+ * A heuristic, not set by a benchmark: a small reserve of free slots lets most misses take
+ * one without a sweep, while at most 5 % of the pool (plus one batch) is held idle.
  */
 const FREE_RESERVE_DIVISOR = 20;
 
@@ -218,8 +217,9 @@ export class BufferPool {
     if (!((this.#pins[slot] as number) > 0)) {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `unfix of page ${this.#pageOf[slot]} (slot ${slot}) that is not fixed`);
     }
-    if (this.#map.get(this.#pageOf[slot] as number) !== slot) {
-      assertionFailed(`unfix of slot ${slot}: its page ${this.#pageOf[slot]} maps to slot ${this.#map.get(this.#pageOf[slot] as number)}`);
+    const pageId = this.#pageOf[slot] as number; // the map probe would double a hit's cost: under debug only
+    if (pageId < 0 || (this.options.debug && this.#map.get(pageId) !== slot)) {
+      assertionFailed(`unfix of slot ${slot}: its page ${pageId} maps to slot ${this.#map.get(pageId)}`);
     }
     if (dirtied) {
       if (sh.work[slot] === -1) {
