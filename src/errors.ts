@@ -20,7 +20,7 @@
 
 import { CodedError } from '../sim-kernel/index.js';
 import { POOL_ERROR_CODES } from '../bufferpool/index.js';
-import { DB_CODES, KEY_ERROR_CODE, STORAGE_CODES } from '../storage/index.js';
+import { DB_CODES } from '../storage/index.js';
 import { CONFIG_ERROR_CODES } from './config/errors.js';
 import { INSPECT_CODES } from './inspect/socket-protocol.js';
 import { VIEW_CODES } from './inspect/views.js';
@@ -46,7 +46,7 @@ export const REMAPDB_CODES = {
   USAGE: PROGRAM_CODES.USAGE,
   CHECK_FAILED: PROGRAM_CODES.CHECK_FAILED,
   BENCH_INCONSISTENT: PROGRAM_CODES.BENCH_INCONSISTENT,
-  CORRUPT: STORAGE_CODES.CORRUPT,
+  CORRUPT: DB_CODES.CORRUPT,
   LOCKED: DB_CODES.LOCKED,
 } as const;
 
@@ -76,11 +76,11 @@ const KIND_OF: ReadonlyMap<string, ErrorKind> = new Map<string, ErrorKind>([
   [DB_CODES.INVALID, 'usage'],
   [VIEW_CODES.BAD_PARAMS, 'usage'],
   [PROGRAM_CODES.CHECK_FAILED, 'damaged'],
-  [STORAGE_CODES.CORRUPT, 'damaged'],
-  [STORAGE_CODES.FOREIGN, 'damaged'],
-  [STORAGE_CODES.NEWER, 'damaged'],
-  [STORAGE_CODES.PAGE_SIZE, 'damaged'],
-  [STORAGE_CODES.TRUNCATED, 'damaged'],
+  [DB_CODES.CORRUPT, 'damaged'],
+  [DB_CODES.FOREIGN, 'damaged'],
+  [DB_CODES.NEWER, 'damaged'],
+  [DB_CODES.PAGE_SIZE, 'damaged'],
+  [DB_CODES.TRUNCATED, 'damaged'],
   [DB_CODES.WAL_CORRUPT, 'damaged'],
   [DB_CODES.CATALOG, 'damaged'],
   [DB_CODES.LOCKED, 'locked'],
@@ -108,7 +108,7 @@ function rows(layer: ErrorCodeInfo['layer'], codes: Iterable<string>): ErrorCode
 /** The one table: every REMAPDB_* code, by the layer that defines it, and the host errnos that are I/O. */
 export const ERROR_CODES: readonly ErrorCodeInfo[] = [
   ...rows('bufferpool', Object.values(POOL_ERROR_CODES)),
-  ...rows('storage', new Set([...Object.values(DB_CODES), ...Object.values(STORAGE_CODES), KEY_ERROR_CODE])),
+  ...rows('storage', Object.values(DB_CODES)),
   ...rows('src/config', CONFIG_ERROR_CODES),
   ...rows('src/inspect', [...Object.values(INSPECT_CODES), ...Object.values(VIEW_CODES)]),
   ...rows('programs', Object.values(PROGRAM_CODES)),

@@ -1,9 +1,9 @@
 /**
- * The storage engine's error codes: the one table of them (the page file's codes, once
- * format.ts's STORAGE_CODES, and the key codec's REMAPDB_KEY_INVALID included) and the
- * one coded error class, DbError. Bugs are not coded errors: they are assertions (assert.ts). Every error a caller can see carries one of these
- * stable codes (or an errno / REMAPDB_POOL_* code from a lower layer as its `cause`),
- * and a message that names the value, the limit and what to do.
+ * The storage engine's error codes — the one table of them, the page file's and the key
+ * codec's included — and its one coded error class, DbError. Every error a caller can see
+ * carries one of these stable codes (or an errno / REMAPDB_POOL_* code from a lower layer
+ * as its `cause`), and a message that names the value, the limit and what to do. Bugs are
+ * not coded errors: they are assertions (assert.ts).
  */
 
 import { CodedError } from '../sim-kernel/index.js';

@@ -64,20 +64,6 @@ export const PAGE_TYPE = {
 } as const;
 export type PageType = (typeof PAGE_TYPE)[keyof typeof PAGE_TYPE];
 
-/** @deprecated The page file's codes, now part of DB_CODES (errors.ts); kept for callers that import them. */
-export const STORAGE_CODES = {
-  FOREIGN: DB_CODES.FOREIGN,
-  NEWER: DB_CODES.NEWER,
-  PAGE_SIZE: DB_CODES.PAGE_SIZE,
-  TRUNCATED: DB_CODES.TRUNCATED,
-  CORRUPT: DB_CODES.CORRUPT,
-} as const;
-
-/** @deprecated storage's one coded error class is DbError (errors.ts); StorageError is another name for it. */
-export const StorageError = DbError;
-/** @deprecated See the value StorageError. */
-export type StorageError = DbError;
-
 /**
  * REMAPDB_CORRUPT for a page whose checksum holds but whose content cannot be right (a
  * structure check on bytes read from the file failed): content that passed its checksum
