@@ -25,6 +25,7 @@ Build a WAL with a workload, cut the power, and time the reopen that replays it.
   --wal-mib LIST        WAL sizes to build with checkpoints off, MiB, comma list; 0 = the default
                         checkpoint options, crash one transaction short of their trigger (default 256)
   --pool-pages N        buffer-pool pages (default 60000)
+  --replay-budget-ms N  open with this replayBudgetMs (default: the engine's default)
   --runs N              repeat each size (default 1)
   --seed N              terminal seed (default 20261126)
   --work-dir DIR        image and run directory (default /tmp/remapdb-replay)
@@ -45,6 +46,7 @@ function main(): void {
       warehouses: { type: 'string', default: '1' },
       'wal-mib': { type: 'string', default: '256' },
       'pool-pages': { type: 'string', default: '60000' },
+      'replay-budget-ms': { type: 'string' },
       runs: { type: 'string', default: '1' },
       seed: { type: 'string', default: '20261126' },
       'work-dir': { type: 'string', default: '/tmp/remapdb-replay' },
@@ -56,13 +58,14 @@ function main(): void {
   const params = workload === 'tpcb' ? { scale: int('scale', values.scale, 1) } : { warehouses: int('warehouses', values.warehouses, 1) };
   const sizes = values['wal-mib'].split(',').map((s) => int('wal-mib', s, 0));
   const runs = int('runs', values.runs, 1);
+  const budget = values['replay-budget-ms'];
   const log = (line: string): void => { process.stderr.write(`${line}\n`); };
   const results: ReplayResult[] = [];
   for (const walMiB of sizes) {
     for (let i = 0; i < runs; i++) {
       const spec: ReplaySpec = {
         workload, params, walMiB, poolPages: int('pool-pages', values['pool-pages'], 64), seed: int('seed', values.seed, 0),
-        workDir: values['work-dir'],
+        workDir: values['work-dir'], ...(budget === undefined ? {} : { options: { replayBudgetMs: int('replay-budget-ms', budget, 0) } }),
       };
       const r = measureReplay(spec, log);
       log(`replay: reopen ${r.reopenMs.toFixed(0)} ms (clean open ${r.cleanOpenMs.toFixed(0)} ms), replay ${r.walMBPerSec.toFixed(1)} MB/s, ${(r.recordsPerSec / 1e3).toFixed(0)} K records/s`);

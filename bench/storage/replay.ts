@@ -195,7 +195,8 @@ export function replayTable(results: readonly ReplayResult[]): TableSpec {
       `${r.workload} ${Object.entries(r.params).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       r.walMiB > 0 ? `${r.walMiB} MiB, no checkpoints` : `defaults (checkpoint at ${(r.checkpointBytes / MiB).toFixed(0)} MiB)`,
       String(r.transactions), (r.walBytes / MiB).toFixed(1), String(r.recovered.records), r.reopenMs.toFixed(0),
-      r.cleanOpenMs.toFixed(0), r.replayMs.toFixed(0), r.walMBPerSec.toFixed(1), (r.recordsPerSec / 1e3).toFixed(0) + ' K', (r.simNs / 1e6).toFixed(1),
+      r.cleanOpenMs.toFixed(0), r.replayMs.toFixed(0), r.walMBPerSec.toFixed(1), `${(r.recordsPerSec / 1e3).toFixed(0)} K`,
+      r.replayCpuMs.toFixed(0), (r.walBytes / 1e6 / (r.replayCpuMs / 1000)).toFixed(1), (r.simNs / 1e6).toFixed(1),
       r.checks.every((c) => c.ok) ? 'ok' : `FAILED: ${r.checks.filter((c) => !c.ok).map((c) => c.id).join(', ')}`,
     ]),
     notes: ['reopen ms: wall time of open() on a new machine after the power cut (redo, recovery checkpoint, pool, catalog); ' +
