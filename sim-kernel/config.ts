@@ -145,6 +145,15 @@ export interface KernelConfig {
    * Costs real reads (each host write first saves what it overwrites): for tests.
    */
   volatileDiskCache: boolean;
+  /**
+   * Per-page protection inside one nonlinear VMA, as the never-merged 2005 series
+   * "remap_file_pages protection support" (Ingo Molnar, Paolo Giarrusso) gives it
+   * (syscalls/fremap-prot.ts says what changes). Off by default: then a non-zero prot to
+   * remap_file_pages is EINVAL and every page takes its VMA's protection, as in every
+   * merged kernel. On: file PTEs also hold a protection, which costs offset bits on i386
+   * (arch.ts: PTE_FILE_MAX_BITS 29 → 27).
+   */
+  perPageProt: boolean;
   /** Injected I/O faults (all off by default). */
   faults: FaultConfig;
   /** Simulated ns charged per kernel event. */
@@ -171,6 +180,7 @@ export const DEFAULT_KERNEL_CONFIG: KernelConfig = {
   memlockLimitBytes: -1,
   capIpcLock: false,
   volatileDiskCache: false,
+  perPageProt: false,
   faults: { ...DEFAULT_FAULTS },
   costs: { ...DEFAULT_COSTS_NS },
 };
@@ -259,6 +269,7 @@ export function resolveKernelConfig(input: KernelConfigInput = {}): KernelConfig
   check(Number.isInteger(cfg.memlockLimitBytes) && cfg.memlockLimitBytes >= -1, 'memlockLimitBytes', cfg.memlockLimitBytes,
     '-1 (unlimited) or an integer number of bytes >= 0');
   check(typeof cfg.capIpcLock === 'boolean', 'capIpcLock', cfg.capIpcLock, 'true or false');
+  check(typeof cfg.perPageProt === 'boolean', 'perPageProt', cfg.perPageProt, 'true or false');
   for (const [key, v] of Object.entries(cfg.faults)) {
     if (key === 'enospcAfterBytes') {
       check(Number.isInteger(v) && v >= -1, 'faults.enospcAfterBytes', v, '-1 (off) or an integer number of bytes >= 0');

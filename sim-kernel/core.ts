@@ -74,7 +74,7 @@ export class Core {
 
   constructor(config: KernelConfig) {
     this.config = config;
-    this.arch = getArch(config.arch);
+    this.arch = getArch(config.arch, config.perPageProt);
     this.geo = geometry(this.arch, config.pageSize);
     this.pageSize = config.pageSize;
     this.mem = new PhysMem(config.ramBytes, config.pageSize);

@@ -98,16 +98,22 @@ export class Kernel {
     return this.#core.acct.timeByEvent();
   }
 
-  /** Kernel memory held for mappings: VMA structs and page-table pages, bytes. */
-  kernelMemory(): { vmaBytes: number; pageTableBytes: number; totalBytes: number } {
+  /**
+   * Kernel memory held for mappings: VMA structs and page-table pages, bytes, and the VMAs
+   * behind vmaBytes (what a per-page protection costs in each personality: PTE bits on
+   * 2.6, a VMA per run of equal protection on the 4.0 emulation).
+   */
+  kernelMemory(): { vmaCount: number; vmaBytes: number; pageTableBytes: number; totalBytes: number } {
+    let vmaCount = 0;
     let vmaBytes = 0;
     let pageTableBytes = 0;
     for (const mm of this.#mms()) {
       const k = mm.kernelBytes();
+      vmaCount += mm.mapCount;
       vmaBytes += k.vmaBytes;
       pageTableBytes += k.pageTableBytes;
     }
-    return { vmaBytes, pageTableBytes, totalBytes: vmaBytes + pageTableBytes };
+    return { vmaCount, vmaBytes, pageTableBytes, totalBytes: vmaBytes + pageTableBytes };
   }
 
   /** sync(2): write back every dirty page of every host file and fsync it. */

@@ -28,6 +28,7 @@ import { doRemapFilePages } from './syscalls/fremap.js';
 import { doMadvise, doMincore } from './syscalls/madvise.js';
 import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
 import * as mmapOps from './syscalls/mmap.js';
+import { doMprotect } from './syscalls/mprotect.js';
 import { checkSyncFileRangeArgs, doSyncFileRange } from './syscalls/sync-file-range.js';
 import * as views from './views.js';
 
@@ -249,7 +250,7 @@ export class Process {
 
   mprotect(addr: number, length: number, prot: number): void {
     this.#enter();
-    mmapOps.doMprotect(this.mm, addr, length, prot);
+    doMprotect(this.mm, addr, length, prot);
   }
 
   remap_file_pages(start: number, size: number, prot: number, pgoff: number, flags: number): void {

@@ -94,6 +94,7 @@ const kernelSection = strictSection({
   memlockLimitBytes: intIn(-1, 2 ** 52),
   capIpcLock: z.boolean({ error: 'true or false' }),
   volatileDiskCache: z.boolean({ error: 'true or false' }),
+  perPageProt: z.boolean({ error: 'true or false' }),
   faults: strictSection(faultsShape),
   costs: strictSection(costsShape),
 }).superRefine((k, ctx) => {
