@@ -26,7 +26,7 @@ export {
 export { Kernel } from './kernel.js';
 export { Process } from './process.js';
 export { type PteInfo, formatPtes, type MeminfoFields } from './views.js';
-export { getArch, type Arch, type PteKind } from './arch.js';
+export { getArch, type Arch, type PageProt, type PteKind } from './arch.js';
 export { mulberry32, Prng } from './prng.js';
 export { VMSTAT_NAMES } from './accounting.js';
 export { type PowerCutReport, SECTOR_BYTES } from './fs/disk-cache.js';

@@ -1,7 +1,8 @@
 /**
  * Observability: /proc/PID/maps and smaps, a PTE dump, /proc/meminfo and /proc/vmstat,
  * in Linux's text formats (fs/proc/task_mmu.c, fs/proc/meminfo.c), plus structured
- * forms for programs.
+ * forms for programs. The PTE dump shows each PTE's protection, a file PTE's too when it
+ * keeps one (perPageProt); smaps VmFlags adds "nu" for VM_NONUNIFORM.
  */
 
 import { VMSTAT_NAMES } from './accounting.js';

@@ -3,7 +3,9 @@
  *
  * Invariants: start < end, both page-aligned; pgoff is the file page at `start` for a
  * linear mapping (anonymous private mappings use start >> PAGE_SHIFT as Linux does);
- * VM_NONLINEAR, once set, is never cleared (mm/fremap.c).
+ * VM_NONLINEAR, once set, is never cleared (mm/fremap.c); VM_NONUNIFORM (perPageProt)
+ * comes only with VM_NONLINEAR and goes only when mprotect gives the whole range one
+ * protection. Also here: the page protection a VMA gives (vm_page_prot), and may give.
  */
 
 import { PP_NONE, PP_READ, PP_RW, type PageProt, ppOfPresent } from '../arch.js';
