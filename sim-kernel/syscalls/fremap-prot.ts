@@ -19,7 +19,8 @@
  *      checking before any change", Apr 2007). The check comes right after the range is
  *      found inside one VMA and before the VM_SHARED test (which 06/18 moved to the
  *      point of going nonlinear), so PROT_WRITE over an O_RDONLY MAP_SHARED mapping is
- *      EPERM here while prot 0 there is still EINVAL. mprotect keeps its own EACCES.
+ *      EPERM here while prot 0 there is still EINVAL (the 4.0 emulation tests VM_SHARED
+ *      first, as its remap_file_pages does: EINVAL). mprotect keeps its own EACCES.
  *      Unknown prot bits are EINVAL (the series let calc_vm_prot_bits drop them; a typo
  *      must not pass silently, and mprotect refuses them the same way).
  *   3. VM_NONUNIFORM (0x01000000, the series' first name; VM_MANYPROTS from 2006) shows in
