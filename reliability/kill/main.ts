@@ -54,10 +54,13 @@ automatic checkpoint. The parent then opens a copy of what the kill left and che
   partial         the accumulator disagrees with the rows (a transaction half applied)
   engine checks   remapdb checkInvariants() and integrityReport(); SQLite integrity_check
 
-"claims on a process kill" is what each engine documents: SQLite and LMDB promise no
-loss at every setting (the OS holds what they wrote); remapdb's 'full' fdatasyncs every
-commit, 'normal' and 'off' keep commits in the process, whose simulated page cache dies
-with it. "killed in" counts rounds by the child's last line before it died.`;
+"claims on a process kill" is what each engine documents, and every one promises no
+loss at every setting: what SQLite, LMDB and remapdb write before a commit returns is in
+the host kernel's page cache, which a killed process does not take with it (remapdb's
+own page cache is simulated inside the process: its WAL hands each commit to the host
+file — fdatasync at 'full', sync_file_range at 'normal' and 'off'). The settings differ on
+power loss, which this test does not model. "killed in" counts rounds by the last line
+the child wrote before it died.`;
 
 const list = <T extends string>(allowed: readonly T[]) => (v: string | string[]): T[] => {
   const items = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');

@@ -25,10 +25,10 @@ function phases(r: ConfigResult): string {
   return Object.entries(r.phases).filter(([, n]) => n > 0).map(([p, n]) => `${PHASE_SHORT[p as Phase]} ${n}`).join(', ');
 }
 
-/** ok, LOST (allowed by its claim), or FAIL. */
+/** ok, or what broke the claim. */
 export function resultOf(r: ConfigResult): string {
   if (r.ok) return 'ok';
-  return r.claimHeld ? 'LOSS, within its claim' : 'FAIL, breaks its claim';
+  return r.lost > 0 ? 'FAIL: lost commits' : 'FAIL: a check';
 }
 
 export function formatTable(s: RunSummary): string {
