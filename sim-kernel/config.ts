@@ -39,6 +39,7 @@ export const COST_EVENTS = [
   'pageCopy',
   'ioRead',
   'ioWrite',
+  'ioSubmit',
   'fsync',
   'rmapScanPte',
   'reclaimPage',
@@ -86,6 +87,11 @@ export const DEFAULT_COSTS_NS: CostModel = {
   ioRead: 15000,
   // Device time for one page written back (NVMe write into its cache).
   ioWrite: 15000,
+  // Starting write-back of one page without waiting for the device (sync_file_range
+  // SYNC_FILE_RANGE_WRITE): writepage, a bio built and queued. Estimated, ~1 µs: the
+  // page-cache work of a pread of one page (2.4 µs with a syscall and a fault,
+  // costs-measured.md) without the copy; the device time runs in the background.
+  ioSubmit: 1000,
   // One fsync/fdatasync flush of the device cache (NVMe FLUSH, ~100 µs).
   fsync: 100000,
   // Visiting one PTE in an rmap walk or a nonlinear cluster scan (a pteUpdate-sized access).
@@ -132,6 +138,22 @@ export interface KernelConfig {
   memlockLimitBytes: number;
   /** The process has CAP_IPC_LOCK (mlock beyond RLIMIT_MEMLOCK). */
   capIpcLock: boolean;
+  /**
+   * Model the disk's volatile write cache (fs/disk-cache.ts): host writes since a file's
+   * last fsync may be lost, kept or torn by Kernel.powerCut(). Off by default: every host
+   * write is then durable when made (and a power cut loses only the page cache).
+   * Costs real reads (each host write first saves what it overwrites): for tests.
+   */
+  volatileDiskCache: boolean;
+  /**
+   * Per-page protection inside one nonlinear VMA, as the never-merged 2005 series
+   * "remap_file_pages protection support" (Ingo Molnar, Paolo Giarrusso) gives it
+   * (syscalls/fremap-prot.ts says what changes). Off by default: then a non-zero prot to
+   * remap_file_pages is EINVAL and every page takes its VMA's protection, as in every
+   * merged kernel. On: file PTEs also hold a protection, which costs offset bits on i386
+   * (arch.ts: PTE_FILE_MAX_BITS 29 → 27).
+   */
+  perPageProt: boolean;
   /** Injected I/O faults (all off by default). */
   faults: FaultConfig;
   /** Simulated ns charged per kernel event. */
@@ -157,6 +179,8 @@ export const DEFAULT_KERNEL_CONFIG: KernelConfig = {
   readaheadPages: 32,
   memlockLimitBytes: -1,
   capIpcLock: false,
+  volatileDiskCache: false,
+  perPageProt: false,
   faults: { ...DEFAULT_FAULTS },
   costs: { ...DEFAULT_COSTS_NS },
 };
@@ -245,6 +269,7 @@ export function resolveKernelConfig(input: KernelConfigInput = {}): KernelConfig
   check(Number.isInteger(cfg.memlockLimitBytes) && cfg.memlockLimitBytes >= -1, 'memlockLimitBytes', cfg.memlockLimitBytes,
     '-1 (unlimited) or an integer number of bytes >= 0');
   check(typeof cfg.capIpcLock === 'boolean', 'capIpcLock', cfg.capIpcLock, 'true or false');
+  check(typeof cfg.perPageProt === 'boolean', 'perPageProt', cfg.perPageProt, 'true or false');
   for (const [key, v] of Object.entries(cfg.faults)) {
     if (key === 'enospcAfterBytes') {
       check(Number.isInteger(v) && v >= -1, 'faults.enospcAfterBytes', v, '-1 (off) or an integer number of bytes >= 0');

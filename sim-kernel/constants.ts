@@ -22,6 +22,13 @@ export const MAP_LOCKED = 0x2000;
 export const MAP_NORESERVE = 0x4000;
 export const MAP_POPULATE = 0x8000;
 export const MAP_NONBLOCK = 0x10000;
+/**
+ * remap_file_pages only, with KernelConfig.perPageProt: honour `prot` for these pages
+ * instead of inheriting the VMA's (prot 0 then means PROT_NONE). 0x20000 on x86 in the
+ * 2005 "remap_file_pages protection support" series (asm-i386/mman.h; renamed
+ * MAP_CHGPROT in 2006 on Hugh Dickins' advice, same value). Never in a merged kernel.
+ */
+export const MAP_NOINHERIT = 0x20000;
 
 /** mmap's error return, for callers that compare against it (we throw instead). */
 export const MAP_FAILED = -1;
@@ -66,6 +73,11 @@ export const O_NOFOLLOW = 0o400000;
 export const O_CLOEXEC = 0o2000000;
 export const O_SYNC = 0o4010000;
 
+// <linux/fs.h> sync_file_range flags (2.6.17)
+export const SYNC_FILE_RANGE_WAIT_BEFORE = 1;
+export const SYNC_FILE_RANGE_WRITE = 2;
+export const SYNC_FILE_RANGE_WAIT_AFTER = 4;
+
 // vm_flags (include/linux/mm.h, 2.6)
 export const VM_READ = 0x00000001;
 export const VM_WRITE = 0x00000002;
@@ -86,6 +98,13 @@ export const VM_RESERVED = 0x00080000;
 export const VM_ACCOUNT = 0x00100000;
 export const VM_HUGETLB = 0x00400000;
 export const VM_NONLINEAR = 0x00800000;
+/**
+ * The VMA's pages may differ in protection (remap_file_pages with MAP_NOINHERIT, or
+ * mprotect inside a nonlinear VMA, under KernelConfig.perPageProt): faults read the
+ * protection from the PTE, not the VMA. 0x01000000 in the 2005 series (VM_MANYPROTS
+ * in 2006); always set together with VM_NONLINEAR.
+ */
+export const VM_NONUNIFORM = 0x01000000;
 
 /** USHRT_MAX - 5, include/linux/mm.h DEFAULT_MAX_MAP_COUNT (65536 in 2.6.5–2.6.24). */
 export const DEFAULT_MAX_MAP_COUNT = 65530;

@@ -3,17 +3,24 @@
  *
  * Deterministic: the same config, seed and calls give the same state, counters and
  * simulated time. `new Kernel(config)` takes a partial config (defaults in config.ts).
- * When the Kernel is dropped without sync(), dirty page-cache pages are lost, exactly
- * as on a power failure: only what was written back (fsync, msync(MS_SYNC), write-back)
- * is in the host files.
+ * Two ways to die (fs/disk-cache.ts says why they differ):
+ *   - shutdown() without sync is a process crash: the simulated kernel lives in the
+ *     program, so its dirty page-cache pages are lost; everything it wrote back to the
+ *     host files (write-back, sync_file_range, fsync) is kept, as the host's page cache
+ *     keeps what a killed program wrote.
+ *   - powerCut() is a power failure: the page cache is lost too, and with
+ *     `volatileDiskCache` each host write since its file's last fsync is kept, lost or
+ *     torn by a seeded draw.
  */
 
 import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
 import { Core } from './core.js';
+import { type PowerCutReport } from './fs/disk-cache.js';
 import { syncAll } from './fs/pagecache.js';
 import { installReclaim } from './mem/reclaim.js';
 import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
+import { Prng } from './prng.js';
 import * as views from './views.js';
 
 export class Kernel {
@@ -91,16 +98,22 @@ export class Kernel {
     return this.#core.acct.timeByEvent();
   }
 
-  /** Kernel memory held for mappings: VMA structs and page-table pages, bytes. */
-  kernelMemory(): { vmaBytes: number; pageTableBytes: number; totalBytes: number } {
+  /**
+   * Kernel memory held for mappings: VMA structs and page-table pages, bytes, and the VMAs
+   * behind vmaBytes (what a per-page protection costs in each personality: PTE bits on
+   * 2.6, a VMA per run of equal protection on the 4.0 emulation).
+   */
+  kernelMemory(): { vmaCount: number; vmaBytes: number; pageTableBytes: number; totalBytes: number } {
+    let vmaCount = 0;
     let vmaBytes = 0;
     let pageTableBytes = 0;
     for (const mm of this.#mms()) {
       const k = mm.kernelBytes();
+      vmaCount += mm.mapCount;
       vmaBytes += k.vmaBytes;
       pageTableBytes += k.pageTableBytes;
     }
-    return { vmaBytes, pageTableBytes, totalBytes: vmaBytes + pageTableBytes };
+    return { vmaCount, vmaBytes, pageTableBytes, totalBytes: vmaBytes + pageTableBytes };
   }
 
   /** sync(2): write back every dirty page of every host file and fsync it. */
@@ -122,6 +135,33 @@ export class Kernel {
     if (options.sync === true) this.sync();
     this.#core.closeHostFiles();
     this.#shutdown = true;
+  }
+
+  /**
+   * The power fails: processes die, the page cache is lost, and every host write not yet
+   * covered by an fsync of its file is kept, lost or torn at sector granularity, drawn
+   * from `seed` (default: the kernel's PRNG) — only with config.volatileDiskCache; without
+   * it every host write is kept, as from a disk with no volatile cache. Host files close.
+   */
+  powerCut(seed?: number): PowerCutReport {
+    if (this.#shutdown) throw new Error('powerCut: the machine is already shut down');
+    for (const p of this.#procs) {
+      if (!p.exited) p.exit();
+    }
+    const prng = seed === undefined ? this.#core.prng.fork(0xc0ffee) : new Prng(seed >>> 0);
+    let report: PowerCutReport;
+    try {
+      report = this.#core.disk.cut(prng);
+    } finally {
+      this.#core.closeHostFiles();
+      this.#shutdown = true;
+    }
+    return report;
+  }
+
+  /** Host writes not yet covered by an fsync, bytes (0 unless config.volatileDiskCache). */
+  get unsyncedBytes(): number {
+    return this.#core.disk.pendingBytes;
   }
 
   checkInvariants(): void {

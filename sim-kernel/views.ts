@@ -1,14 +1,17 @@
 /**
  * Observability: /proc/PID/maps and smaps, a PTE dump, /proc/meminfo and /proc/vmstat,
  * in Linux's text formats (fs/proc/task_mmu.c, fs/proc/meminfo.c), plus structured
- * forms for programs.
+ * forms for programs. The PTE dump shows each PTE's protection, a file PTE's too when it
+ * keeps one (perPageProt); smaps VmFlags adds "nu" for VM_NONUNIFORM.
  */
 
 import { VMSTAT_NAMES } from './accounting.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PROTNONE, PTE_RW, pfnOf, filePgoff, pteKind, swapOffset, swapType, type PteKind } from './arch.js';
 import {
-  VM_EXEC, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ,
-  VM_SHARED, VM_WRITE,
+  PP_NONE, PP_RW, PTE_ACCESSED, PTE_DIRTY, PTE_PROTNONE, PTE_RW, pfnOf, filePgoff, fileProt, pteKind, swapOffset, swapType, type PteKind,
+} from './arch.js';
+import {
+  VM_EXEC, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NONLINEAR, VM_NONUNIFORM, VM_RAND_READ, VM_READ,
+  VM_SEQ_READ, VM_SHARED, VM_WRITE,
 } from './constants.js';
 import type { Core } from './core.js';
 import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE } from './mem/lru.js';
@@ -112,7 +115,9 @@ function vmFlagsText(flags: number): string {
   const names: [number, string][] = [
     [VM_READ, 'rd'], [VM_WRITE, 'wr'], [VM_EXEC, 'ex'], [VM_SHARED, 'sh'], [VM_MAYREAD, 'mr'], [VM_MAYWRITE, 'mw'],
     [VM_MAYEXEC, 'me'], [VM_MAYSHARE, 'ms'], [VM_SEQ_READ, 'sr'], [VM_RAND_READ, 'rr'], [VM_LOCKED, 'lo'],
-    [VM_NONLINEAR, 'nl'],
+    // 'nu': VM_NONUNIFORM of the never-merged protection series, which had no mnemonic
+    // (syscalls/fremap-prot.ts, choice 3).
+    [VM_NONLINEAR, 'nl'], [VM_NONUNIFORM, 'nu'],
   ];
   return names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n).join(' ');
 }
@@ -152,6 +157,10 @@ export interface PteInfo {
   /** Swap type and offset of a swap PTE, else -1. */
   swapType: number;
   swapOffset: number;
+  /**
+   * What the page allows: a present PTE's bits, or the protection a file PTE keeps
+   * (perPageProt); '-' for none and swap PTEs, and file PTEs that keep none.
+   */
   prot: 'none' | 'r' | 'rw' | '-';
   dirty: boolean;
   young: boolean;
@@ -181,6 +190,8 @@ export function ptes(proc: Process, addr: number, length: number): PteInfo[] {
       info.young = (lo & PTE_ACCESSED) !== 0;
     } else if (kind === 'file') {
       info.pgoff = filePgoff(core.arch, lo, hi);
+      const pp = fileProt(core.arch, lo);
+      info.prot = pp === -1 ? '-' : pp === PP_NONE ? 'none' : pp === PP_RW ? 'rw' : 'r';
     } else if (kind === 'swap') {
       info.swapType = swapType(core.arch, lo, hi);
       info.swapOffset = swapOffset(core.arch, lo, hi);
@@ -200,7 +211,7 @@ export function formatPtes(list: readonly PteInfo[]): string {
       case 'present':
         return `${a} present frame=${p.frame} pgoff=${p.pgoff} prot=${p.prot}${p.dirty ? ' dirty' : ''}${p.young ? ' young' : ''}`;
       case 'file':
-        return `${a} file pgoff=${p.pgoff}`;
+        return `${a} file pgoff=${p.pgoff}${p.prot !== '-' ? ` prot=${p.prot}` : ''}`;
       case 'swap':
         return `${a} swap type=${p.swapType} offset=${p.swapOffset}`;
     }

@@ -11,17 +11,21 @@
  * unmapped as many PTEs as the page had mappings. Locked VMAs are skipped; if every
  * nonlinear VMA is locked the page cannot be unmapped (SWAP_FAIL). page_referenced walks
  * only the linear tree, so nonlinear mappings never keep a page active.
+ * A PROT_NONE PTE maps a page as much as any other (pte_present is PRESENT|PROTNONE), so
+ * the scans unmap it too; with perPageProt the file PTE left behind keeps the page's
+ * protection as well as its offset (save_nonlinear_pte / pgoff_prot_to_pte), and one is
+ * written when either differs from the VMA's.
  * Work is counted (pgscan, pgsteal, pgrefill, pgscan_nonlinear_ptes) and charged.
  */
 
 import { EV, VS } from '../accounting.js';
-import { PTE_ACCESSED, PTE_PRESENT, fileHi, fileLo, pfnOf, swapHi, swapLo } from '../arch.js';
+import { PTE_ACCESSED, PTE_PRESENT, PTE_PROTNONE, fileHi, fileLo, pfnOf, swapHi, swapLo } from '../arch.js';
 import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from '../constants.js';
 import type { Core } from '../core.js';
 import { kassert } from '../errors.js';
 import { removeFromCache, writebackPage } from '../fs/pagecache.js';
 import type { Mm } from '../mm/mm.js';
-import type { Vma } from '../mm/vma.js';
+import { type Vma, savedPageProt, vmaPageProt } from '../mm/vma.js';
 import {
   LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE,
 } from './lru.js';
@@ -210,12 +214,15 @@ export function pageReferenced(core: Core, f: number): number {
   return referenced;
 }
 
+/** Present to the kernel (pte_present): PRESENT, or a PROT_NONE page. */
+const MAPPED = PTE_PRESENT | PTE_PROTNONE;
+
 /** ptep_clear_flush_young on the PTE at vpn if it maps frame f. */
 function clearYoung(mm: Mm, vpn: number, f: number): boolean {
   const w = mm.ptePtrExisting(vpn);
   if (w < 0) return false;
   const lo = mm.pteLo(w);
-  if ((lo & PTE_PRESENT) === 0 || (lo & PTE_ACCESSED) === 0) return false;
+  if ((lo & MAPPED) === 0 || (lo & PTE_ACCESSED) === 0) return false;
   if (pfnOf(mm.core.arch, lo, mm.pteHi(w)) !== f) return false;
   mm.setPte(w, (lo & ~PTE_ACCESSED) >>> 0, mm.pteHi(w));
   mm.flushTlbPage(vpn);
@@ -239,7 +246,7 @@ export function tryToUnmap(core: Core, f: number): UnmapResult {
     if (w < 0) continue;
     const lo = mm.pteLo(w);
     const hi = mm.pteHi(w);
-    if ((lo & PTE_PRESENT) === 0 || pfnOf(core.arch, lo, hi) !== f) continue;
+    if ((lo & MAPPED) === 0 || pfnOf(core.arch, lo, hi) !== f) continue;
     if ((v.flags & VM_LOCKED) !== 0) return SWAP_FAIL;
     if ((lo & PTE_ACCESSED) !== 0) {
       clearYoung(mm, vpn, f);
@@ -332,7 +339,7 @@ function unmapCluster(core: Core, mm: Mm, v: Vma, cursorPages: number): number {
     core.acct.charge(EV.rmapScanPte);
     core.acct.count(VS.pgscan_nonlinear_ptes);
     const lo = mm.pteLo(w);
-    if ((lo & PTE_PRESENT) === 0) continue;
+    if ((lo & MAPPED) === 0) continue;
     const hi = mm.pteHi(w);
     const g = pfnOf(arch, lo, hi);
     if ((lo & PTE_ACCESSED) !== 0) {
@@ -341,8 +348,9 @@ function unmapCluster(core: Core, mm: Mm, v: Vma, cursorPages: number): number {
     }
     if ((mem.pin[g] as number) > 0 || (mem.mlock[g] as number) > 0) continue;
     const pgoff = mem.index[g] as number;
-    if (pgoff !== v.linearPgoff(vpn * ps, ps) && (v.flags & VM_NONLINEAR) !== 0) {
-      mm.setPte(w, fileLo(arch, pgoff), fileHi(arch, pgoff));
+    const pp = savedPageProt(v.flags, lo);
+    if ((pgoff !== v.linearPgoff(vpn * ps, ps) || pp !== vmaPageProt(v.flags)) && (v.flags & VM_NONLINEAR) !== 0) {
+      mm.setPte(w, fileLo(arch, pgoff, pp), fileHi(arch, pgoff));
       core.acct.count(VS.nr_file_ptes_written);
     } else {
       mm.setPte(w, 0, 0);

@@ -12,13 +12,24 @@
  *                          writable; private → reuse an exclusive anonymous page or copy.
  * Before any of that, do_page_fault's checks: no VMA → SEGV_MAPERR; access the VMA
  * does not allow → SEGV_ACCERR. A file page at or past EOF → SIGBUS; a failed read → SIGBUS.
+ *
+ * VM_NONUNIFORM VMAs (perPageProt; the 2005 series' "rfp-fault-sigsegv" patches): the
+ * VMA's protection says nothing about a page, so the VMA check is skipped and the
+ * protection is the PTE's — a present PTE's bits, a file PTE's saved protection
+ * (pte_file_to_pgprot), or the VMA's for a none PTE. An access it does not allow is
+ * SIGSEGV SEGV_ACCERR, exactly as a VMA-level refusal; pages are faulted in with their
+ * exact protection. `force` (make_pages_present for mlock/MAP_LOCKED) faults a page in
+ * whatever its protection, as get_user_pages does for a PROT_NONE page.
  */
 
 import { EV, VS } from '../accounting.js';
 import {
-  PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf, pteKind, swapOffset,
+  type PageProt, PP_NONE, PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, fileProt, pfnOf, ppAllows, ppOfPresent,
+  ppPresentBits, pteKind, swapOffset,
 } from '../arch.js';
-import { VM_EXEC, VM_NONLINEAR, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE } from '../constants.js';
+import {
+  VM_EXEC, VM_NONLINEAR, VM_NONUNIFORM, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SHARED, VM_WRITE,
+} from '../constants.js';
 import {
   BUS_ADRERR, BUS_OBJERR, BusError, KernelError, SEGV_ACCERR, SEGV_MAPERR, SegvError, kassert,
 } from '../errors.js';
@@ -28,17 +39,18 @@ import { PG_ANON, PG_SWAPCACHE } from '../mem/physmem.js';
 import { addToSwapCache, deleteFromSwapCache, swapReadInto } from '../mem/swapcache.js';
 import type { Mm } from './mm.js';
 import { PT_ENOMEM } from './pagetable.js';
-import type { Vma } from './vma.js';
+import { type Vma, vmaPageProt } from './vma.js';
 
 /** Resolve a fault at addr so that the access can be retried. Throws the signal or ENOMEM. */
-export function handleFault(mm: Mm, addr: number, write: boolean): void {
+export function handleFault(mm: Mm, addr: number, write: boolean, force = false): void {
   const acct = mm.core.acct;
   const v = mm.findVma(addr);
   if (v === null || v.start > addr) {
     acct.count(VS.nr_sigsegv);
     throw new SegvError(SEGV_MAPERR, addr, write ? 'write' : 'read', 'no mapping at this address');
   }
-  if (write ? (v.flags & VM_WRITE) === 0 : (v.flags & (VM_READ | VM_EXEC)) === 0) {
+  const nonuniform = (v.flags & VM_NONUNIFORM) !== 0;
+  if (!nonuniform && (write ? (v.flags & VM_WRITE) === 0 : (v.flags & (VM_READ | VM_EXEC)) === 0)) {
     acct.count(VS.nr_sigsegv);
     throw new SegvError(SEGV_ACCERR, addr, write ? 'write' : 'read',
       `the mapping at 0x${v.start.toString(16)} does not allow ${write ? 'writes' : 'reads'}`);
@@ -49,23 +61,40 @@ export function handleFault(mm: Mm, addr: number, write: boolean): void {
   if (w === PT_ENOMEM) throw oomSignal(mm, addr, 'a page table');
   const lo = mm.pteLo(w);
   const hi = mm.pteHi(w);
-  switch (pteKind(lo, hi)) {
+  const kind = pteKind(lo, hi);
+  let pp: PageProt = PP_NONE;
+  if (nonuniform) {
+    pp = kind === 'present' ? ppOfPresent(lo) : kind === 'file' ? fileProt(mm.core.arch, lo) as PageProt : vmaPageProt(v.flags);
+    if (!force && !ppAllows(pp, write)) {
+      acct.count(VS.nr_sigsegv);
+      throw new SegvError(SEGV_ACCERR, addr, write ? 'write' : 'read', `the page at 0x${(vpn * mm.pageSize).toString(16)} is ` +
+        `${PP_TEXT[pp]} (a per-page protection in the nonuniform mapping at 0x${v.start.toString(16)}) and does not allow ` +
+        `${write ? 'writes' : 'reads'}`);
+    }
+  }
+  // The low PTE flags a page comes in with: its own protection in a nonuniform VMA, else vm_page_prot.
+  const bits = nonuniform ? ppPresentBits(pp) : mm.protBits(v, (v.flags & VM_SHARED) !== 0);
+  switch (kind) {
     case 'none':
-      if (v.inode !== null) doNoPage(mm, v, addr, w, write, v.linearPgoff(vpn * mm.pageSize, mm.pageSize), false);
+      if (v.inode !== null) doNoPage(mm, v, addr, w, write, v.linearPgoff(vpn * mm.pageSize, mm.pageSize), false, bits);
       else doAnonymousPage(mm, v, addr, w, write);
       return;
     case 'file': {
       // do_file_page: a nonlinear VMA's PTE says which page belongs here.
       const pgoff = (v.flags & VM_NONLINEAR) !== 0 ? mm.filePteOffset(w) : v.linearPgoff(vpn * mm.pageSize, mm.pageSize);
       acct.count(VS.nr_file_pte_faults);
-      doNoPage(mm, v, addr, w, write, pgoff, true);
+      doNoPage(mm, v, addr, w, write, pgoff, true, bits);
       return;
     }
     case 'swap':
       doSwapPage(mm, v, addr, w, write, swapOffset(mm.core.arch, lo, hi));
       return;
     case 'present':
-      if (write && (lo & PTE_RW) === 0) doWpPage(mm, v, addr, w, lo, hi);
+      if (nonuniform) {
+        // The PTE allows this access (checked above): a stale translation; keep its protection.
+        mm.setPte(w, (lo | (pp === PP_NONE ? 0 : PTE_ACCESSED) | (write ? PTE_DIRTY : 0)) >>> 0, hi);
+        acct.charge(EV.minorFault);
+      } else if (write && (lo & PTE_RW) === 0) doWpPage(mm, v, addr, w, lo, hi);
       else {
         // change_protection left a PROTNONE PTE the VMA now allows, or a spurious fault.
         mm.setPte(w, (lo & ~0xfff) | mm.protBits(v, (lo & PTE_RW) !== 0 || write) | PTE_ACCESSED | (lo & PTE_DIRTY), hi);
@@ -75,12 +104,22 @@ export function handleFault(mm: Mm, addr: number, write: boolean): void {
   }
 }
 
+/** How a SIGSEGV message names a page protection. */
+const PP_TEXT: Readonly<Record<PageProt, string>> = { 0: 'PROT_NONE', 1: 'read-only', 3: 'read-write' };
+
+/** make_pages_present's fault for one page of a nonuniform VMA: in with its own protection, whatever it is. */
+export function faultInForce(mm: Mm, addr: number): void {
+  const w = mm.ptePtrExisting(Math.floor(addr / mm.pageSize));
+  if (w >= 0 && pteKind(mm.pteLo(w), mm.pteHi(w)) === 'present') return;
+  handleFault(mm, addr, false, true);
+}
+
 function oomSignal(mm: Mm, addr: number, what: string): KernelError {
   return mm.core.oom('page fault', `${what} for 0x${addr.toString(16)}`);
 }
 
-/** do_no_page / do_nonlinear_fault: map page `pgoff` of the VMA's file at addr. */
-function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff: number, fromFilePte: boolean): void {
+/** do_no_page / do_nonlinear_fault: map page `pgoff` of the VMA's file at addr, with low PTE flags `bits`. */
+function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff: number, fromFilePte: boolean, bits: number): void {
   const core = mm.core;
   const acct = core.acct;
   const inode = v.inode;
@@ -115,7 +154,7 @@ function doNoPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, pgoff
     copyToAnon(mm, v, addr, w, f);
     return;
   }
-  mm.mapPage(w, f, v, mm.protBits(v, (v.flags & VM_SHARED) !== 0) | PTE_ACCESSED | (write ? PTE_DIRTY : 0));
+  mm.mapPage(w, f, v, bits | PTE_ACCESSED | (write ? PTE_DIRTY : 0));
 }
 
 function doAnonymousPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean): void {
@@ -204,15 +243,20 @@ function doSwapPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, slo
 
 /**
  * Populate [start, start + npages) of VMA v with file pages pgoff.. (install_page), or
- * with file PTEs for pages not in memory when nonblock (install_file_pte). The caller
- * has checked EOF. Throws ENOMEM on a failed allocation or read, leaving what was done
- * (no rollback, as 2.6).
+ * with file PTEs for pages not in memory when nonblock (install_file_pte), each with
+ * protection pp (the VMA's, or remap_file_pages' own with MAP_NOINHERIT). The caller has
+ * checked EOF. Throws ENOMEM on a failed allocation or read, leaving what was done (no
+ * rollback, as 2.6).
  */
-export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: number, nonblock: boolean): void {
+export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: number, nonblock: boolean,
+  pp: PageProt = vmaPageProt(v.flags)): void {
   const core = mm.core;
   const ps = mm.pageSize;
   const inode = v.inode;
   kassert(inode !== null, 'populate on an anonymous VMA');
+  const nonuniform = (v.flags & VM_NONUNIFORM) !== 0;
+  kassert(nonuniform || pp === vmaPageProt(v.flags), 'a page protection other than the VMA\'s in a uniform VMA');
+  const bits = nonuniform ? ppPresentBits(pp) : mm.protBits(v, (v.flags & VM_SHARED) !== 0);
   for (let i = 0; i < npages; i++) {
     const addr = start + i * ps;
     const vpn = addr / ps;
@@ -222,9 +266,10 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
     let f = findPage(inode, p);
     if (f < 0) {
       if (nonblock) {
-        // Not cached and we may not read it now: a nonlinear VMA records the offset in a
-        // file PTE; in a linear one the fault path finds the page by position anyway.
-        if ((v.flags & VM_NONLINEAR) !== 0) mm.setFilePte(w, vpn, p, v);
+        // Not cached and we may not read it now: a nonlinear VMA records the offset (and,
+        // with perPageProt, the protection) in a file PTE; in a linear one the fault path
+        // finds the page by position anyway.
+        if ((v.flags & VM_NONLINEAR) !== 0) mm.setFilePte(w, vpn, p, v, pp);
         continue;
       }
       try {
@@ -234,8 +279,16 @@ export function populate(mm: Mm, v: Vma, start: number, npages: number, pgoff: n
       }
     }
     const lo = mm.pteLo(w);
-    if ((lo & PTE_PRESENT) !== 0 && pfnOf(core.arch, lo, mm.pteHi(w)) === f) continue; // already there
+    const there = nonuniform ? pteKind(lo, mm.pteHi(w)) === 'present' : (lo & PTE_PRESENT) !== 0;
+    if (there && pfnOf(core.arch, lo, mm.pteHi(w)) === f) {
+      if (!nonuniform || ppOfPresent(lo) === pp) continue; // already there
+      // The same page with another protection: rewrite it in place (change_pte_range), and
+      // flush, as a downgrade must (the other CPUs' entries too).
+      mm.setPte(w, ((lo & ~0xfff) | bits | (lo & (PTE_ACCESSED | PTE_DIRTY))) >>> 0, mm.pteHi(w));
+      mm.flushTlbPage(vpn);
+      continue;
+    }
     mm.zapOne(w, vpn, v);
-    mm.mapPage(w, f, v, mm.protBits(v, (v.flags & VM_SHARED) !== 0));
+    mm.mapPage(w, f, v, bits);
   }
 }

@@ -6,10 +6,12 @@
  * each module states its own invariants.
  */
 
-export { handleFault, populate } from './fault.js';
+export { faultInForce, handleFault, populate } from './fault.js';
 export { Mm } from './mm.js';
 export { PT_ENOMEM, PT_NONE, PageTables } from './pagetable.js';
 export { FLUSH_CEILING_PAGES, TLB_DIRTY, TLB_WRITABLE, Tlb } from './tlb.js';
 export { MMAP_GAP_BYTES, MMAP_MIN_ADDR, getUnmappedArea, noteUnmapped } from './unmapped-area.js';
-export { VM_MAY_ALL, Vma, protToVmFlags } from './vma.js';
+export {
+  VM_MAY_ALL, Vma, protToPageProt, protToVmFlags, savedPageProt, vmaMayHave, vmaPageProt,
+} from './vma.js';
 export { VmaTree, VmaTreeNode, type VmaPrevResult } from './vma-tree.js';

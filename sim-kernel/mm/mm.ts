@@ -13,6 +13,11 @@
  *      (2.6), and a present PTE maps a used frame whose mapcount counts it.
  *   4. rssFile + rssAnon = present PTEs; mmapCache is null or in the tree.
  *   5. A valid TLB entry matches a present PTE with at least the cached permissions.
+ *   6. VM_NONUNIFORM (pages of one VMA differ in protection) exists only with
+ *      config.perPageProt, and only on a VM_SHARED VM_NONLINEAR VMA.
+ *   7. In a uniform VMA a present PTE is writable only if the VMA is, and (perPageProt)
+ *      a file PTE keeps the VMA's page protection; in a VM_NONUNIFORM VMA every present
+ *      and file PTE has a protection the VMA may have (VM_MAY*).
  * Transitions: insertVma/removeVma (link/unlink, map_count), splitVma (split_vma),
  *   vmaMerge (vma_merge, the 8 cases of mm/mmap.c), zapRange (zap_page_range with or
  *   without keeping nonlinear offsets as file PTEs), mapPage (install a present PTE).
@@ -20,10 +25,10 @@
 
 import { EV, VS } from '../accounting.js';
 import {
-  PTE_ACCESSED, PTE_DIRTY, PTE_FILE, PTE_PRESENT, PTE_PROTNONE, PTE_RW, PTE_USER,
-  fileHi, fileLo, filePgoff, pfnOf, presentHi, presentLo, pteKind, swapOffset,
+  type PageProt, PTE_ACCESSED, PTE_DIRTY, PTE_FILE, PTE_PRESENT, PTE_PROTNONE, PTE_RW, PTE_USER,
+  fileHi, fileLo, filePgoff, fileProt, pfnOf, ppOfPresent, presentHi, presentLo, pteKind, swapOffset,
 } from '../arch.js';
-import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_READ, VM_WRITE } from '../constants.js';
+import { VM_EXEC, VM_LOCKED, VM_NONLINEAR, VM_NONUNIFORM, VM_READ, VM_SHARED, VM_WRITE } from '../constants.js';
 import type { Core } from '../core.js';
 import { kassert } from '../errors.js';
 import { markDirty } from '../fs/pagecache.js';
@@ -34,7 +39,7 @@ import { PageTables, PT_ENOMEM, PT_NONE } from './pagetable.js';
 import { Tlb } from './tlb.js';
 import { VmaTree } from './vma-tree.js';
 import { MMAP_GAP_BYTES } from './unmapped-area.js';
-import { Vma } from './vma.js';
+import { Vma, savedPageProt, vmaMayHave, vmaPageProt } from './vma.js';
 
 export class Mm {
   readonly id: number;
@@ -358,9 +363,12 @@ export class Mm {
       // Truncation of a nonlinear VMA checks each page's index (zap_details.first_index).
       if (minPgoff > 0 && nonlinear && ((mem.flags[f] as number) & PG_PAGECACHE) !== 0 && pgoff < minPgoff) return;
       const linear = v.linearPgoff(vpn * ps, ps);
-      const leaveFile = keepOffsets && nonlinear && ((mem.flags[f] as number) & PG_PAGECACHE) !== 0 && pgoff !== linear;
+      const pp = savedPageProt(v.flags, lo);
+      // save_nonlinear_pte: a file PTE when the offset, or (perPageProt) the protection, is not the VMA's.
+      const leaveFile = keepOffsets && nonlinear && ((mem.flags[f] as number) & PG_PAGECACHE) !== 0 &&
+        (pgoff !== linear || pp !== vmaPageProt(v.flags));
       if (leaveFile) {
-        this.setPte(w, fileLo(arch, pgoff), fileHi(arch, pgoff));
+        this.setPte(w, fileLo(arch, pgoff, pp), fileHi(arch, pgoff));
         this.core.acct.count(VS.nr_file_ptes_written);
       } else {
         this.setPte(w, 0, 0);
@@ -373,11 +381,11 @@ export class Mm {
     return changed;
   }
 
-  /** File PTE word for a pgoff (nonlinear populate with MAP_NONBLOCK). */
-  setFilePte(w: number, vpn: number, pgoff: number, v: Vma): void {
+  /** File PTE word for a pgoff, and the page's protection pp (nonlinear populate with MAP_NONBLOCK). */
+  setFilePte(w: number, vpn: number, pgoff: number, v: Vma, pp: PageProt = vmaPageProt(v.flags)): void {
     this.zapOne(w, vpn, v);
     const arch = this.core.arch;
-    this.setPte(w, fileLo(arch, pgoff), fileHi(arch, pgoff));
+    this.setPte(w, fileLo(arch, pgoff, pp), fileHi(arch, pgoff));
     this.core.acct.count(VS.nr_file_ptes_written);
   }
 
@@ -438,6 +446,10 @@ export class Mm {
         const nl = (v.flags & VM_NONLINEAR) !== 0;
         kassert(v.inode.iMmap.has(v) !== nl && v.inode.iMmapNonlinear.has(v) === nl, 'VMA on the wrong i_mmap list');
       }
+      if ((v.flags & VM_NONUNIFORM) !== 0) {
+        kassert(this.core.config.perPageProt && (v.flags & (VM_SHARED | VM_NONLINEAR)) === (VM_SHARED | VM_NONLINEAR),
+          () => `VM_NONUNIFORM VMA at 0x${v.start.toString(16)} (flags 0x${v.flags.toString(16)}) without perPageProt, VM_SHARED or VM_NONLINEAR`);
+      }
     }
     this.pt.forEachPte(0, Number.MAX_SAFE_INTEGER, (vpn, w) => {
       const lo = this.pteLo(w);
@@ -447,12 +459,20 @@ export class Mm {
       const v = this.tree.findVma(addr);
       kassert(v !== null && v.start <= addr, () => `PTE at 0x${addr.toString(16)} outside every VMA`);
       const kind = pteKind(lo, hi);
-      if (kind === 'file') kassert((v.flags & VM_NONLINEAR) !== 0 && (lo & PTE_FILE) !== 0, 'file PTE in a linear VMA');
+      const nonuniform = (v.flags & VM_NONUNIFORM) !== 0;
+      if (kind === 'file') {
+        kassert((v.flags & VM_NONLINEAR) !== 0 && (lo & PTE_FILE) !== 0, 'file PTE in a linear VMA');
+        const pp = fileProt(arch, lo);
+        kassert(pp === -1 || (nonuniform ? vmaMayHave(v.flags, pp) : pp === vmaPageProt(v.flags)),
+          () => `file PTE at 0x${addr.toString(16)} keeps protection ${pp}, not one its VMA (flags 0x${v.flags.toString(16)}) gives`);
+      }
       if (kind === 'present') {
         present++;
         const f = pfnOf(arch, lo, hi);
         kassert(f < mem.frameCount && mem.flags[f] !== 0 && (mem.mapcount[f] as number) > 0,
           () => `PTE at 0x${addr.toString(16)} maps frame ${f} that is free or unmapped`);
+        kassert(nonuniform ? vmaMayHave(v.flags, ppOfPresent(lo)) : (lo & PTE_RW) === 0 || (v.flags & VM_WRITE) !== 0,
+          () => `PTE at 0x${addr.toString(16)} (lo 0x${lo.toString(16)}) grants more than its VMA (flags 0x${v.flags.toString(16)})`);
       }
     });
     kassert(present === this.rssFile + this.rssAnon, () => `present PTEs ${present} != rss ${this.rssFile}+${this.rssAnon}`);

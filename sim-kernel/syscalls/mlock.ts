@@ -10,7 +10,7 @@
  * EINVAL for bad mlockall flags; mmap(MAP_LOCKED) past the limit is EAGAIN.
  */
 
-import { PTE_PRESENT, pfnOf } from '../arch.js';
+import { PTE_PRESENT, PTE_PROTNONE, pfnOf } from '../arch.js';
 import { MCL_CURRENT, MCL_FUTURE, VM_LOCKED } from '../constants.js';
 import { KernelError } from '../errors.js';
 import { mlockPage, munlockPage } from '../mem/page-alloc.js';
@@ -104,11 +104,12 @@ function mlockFixup(proc: Process, vma: Vma, prev: Vma | null, start: number, en
   return v;
 }
 
+/** Each page mapped in [start, end), PROT_NONE ones included (pte_present: they hold a page too). */
 function forEachPresentFrame(mm: Mm, start: number, end: number, fn: (f: number) => void): void {
   const ps = mm.pageSize;
   mm.pt.forEachPte(start / ps, end / ps, (_vpn, w) => {
     const lo = mm.pteLo(w);
-    if ((lo & PTE_PRESENT) !== 0) fn(pfnOf(mm.core.arch, lo, mm.pteHi(w)));
+    if ((lo & (PTE_PRESENT | PTE_PROTNONE)) !== 0) fn(pfnOf(mm.core.arch, lo, mm.pteHi(w)));
   });
 }
 

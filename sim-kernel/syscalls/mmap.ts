@@ -1,7 +1,8 @@
 /**
- * The memory-mapping system calls: mmap, munmap, mprotect, msync; and the file-size
- * paths that must reach into mappings (truncate) or the page cache (write, sync).
- * remap_file_pages lives in fremap.ts and maps through mmapRegion here.
+ * The memory-mapping system calls: mmap, munmap, msync; and the file-size paths that
+ * must reach into mappings (truncate) or the page cache (write, sync). remap_file_pages
+ * lives in fremap.ts and maps through mmapRegion here; mprotect in mprotect.ts, which
+ * shares fixupFlags (here) with mlock and madvise.
  *
  * Each function follows its Linux function's order of checks so the errno is the one
  * Linux gives (mm/mmap.c do_mmap_pgoff / do_munmap, mm/mprotect.c sys_mprotect,
@@ -13,11 +14,11 @@
 import * as fs from 'node:fs';
 
 import { EV } from '../accounting.js';
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, pfnOf, pteKind } from '../arch.js';
+import { PTE_DIRTY, PTE_PRESENT, PTE_PROTNONE, pfnOf } from '../arch.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_TYPE,
   MS_ASYNC, MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_READ, PROT_WRITE, VM_LOCKED, VM_MAYSHARE,
-  VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
+  VM_MAYWRITE, VM_NONUNIFORM, VM_READ, VM_SHARED, VM_WRITE, VM_EXEC,
 } from '../constants.js';
 import type { Core } from '../core.js';
 import { KernelError, hostError } from '../errors.js';
@@ -27,7 +28,7 @@ import {
 import type { Inode, OpenFile } from '../fs/vfs.js';
 import { allocFrame } from '../mem/page-alloc.js';
 import { PG_PAGECACHE } from '../mem/physmem.js';
-import { populate } from '../mm/fault.js';
+import { faultInForce, populate } from '../mm/fault.js';
 import type { Mm } from '../mm/mm.js';
 import { getUnmappedArea, noteUnmapped } from '../mm/unmapped-area.js';
 import { Vma, VM_MAY_ALL, protToVmFlags } from '../mm/vma.js';
@@ -172,17 +173,20 @@ function populateRange(proc: Process, v: Vma, start: number, end: number, flags:
 
 /**
  * make_pages_present: fault [start, end) in, for writing where the mapping is private and
- * writable; false when it stopped short (a page past EOF).
+ * writable; false when it stopped short (a page past EOF). In a VM_NONUNIFORM VMA each
+ * page comes in with its own protection, PROT_NONE included, as get_user_pages finds it.
  */
 export function makePagesPresent(proc: Process, start: number, end: number): boolean {
   const ps = proc.pageSize;
   for (let a = start; a < end; a += ps) {
     const v = proc.mm.findVma(a);
     if (v === null || v.start > a) continue;
-    if ((v.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) continue;
+    const nonuniform = (v.flags & VM_NONUNIFORM) !== 0;
+    if (!nonuniform && (v.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) continue;
     const write = (v.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
     try {
-      proc.translate(a, write);
+      if (nonuniform) faultInForce(proc.mm, a);
+      else proc.translate(a, write);
     } catch (err) {
       if ((err as { code?: string }).code === 'SIGBUS') return false; // past EOF: stop, as get_user_pages does
       throw err;
@@ -254,47 +258,7 @@ export function exitMmap(mm: Mm): void {
   mm.core.mms.delete(mm.id);
 }
 
-// ------------------------------------------------------------------ mprotect
-
-export function doMprotect(mm: Mm, start: number, length: number, prot: number): void {
-  const ps = mm.pageSize;
-  if (!Number.isSafeInteger(start) || start % ps !== 0) throw einval('mprotect', `address ${start} is not page-aligned`);
-  if (!Number.isSafeInteger(length) || length < 0) throw new KernelError('ENOMEM', 'mprotect', `length ${length} wraps`);
-  if (length === 0) return;
-  const end = start + Math.ceil(length / ps) * ps;
-  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) throw einval('mprotect', `prot ${hex(prot)} has unknown bits`);
-  const found = mm.tree.findVmaPrev(start);
-  let vma = found.vma;
-  let prev = found.prev;
-  if (vma === null || vma.start > start) {
-    throw new KernelError('ENOMEM', 'mprotect', `${hex(start)} is not mapped`);
-  }
-  if (start > vma.start) prev = vma;
-  const protFlags = protToVmFlags(prot);
-  for (let nstart = start; ;) {
-    const newFlags = protFlags | (vma.flags & ~(VM_READ | VM_WRITE | VM_EXEC));
-    // Each VM_MAY* bit sits 4 bits above its VM_* bit: asking for what the file does not allow.
-    if ((newFlags & ~(newFlags >> 4)) & 0xf) {
-      throw new KernelError('EACCES', 'mprotect', `the mapping at ${hex(vma.start)} cannot be given prot ${hex(prot)} ` +
-        '(a shared mapping of a file not opened for writing)');
-    }
-    const tmp = Math.min(vma.end, end);
-    prev = mprotectFixup(mm, vma, prev, nstart, tmp, newFlags);
-    nstart = tmp;
-    if (nstart < prev.end) nstart = prev.end;
-    if (nstart >= end) return;
-    const next = mm.tree.nextOf(prev);
-    if (next === null || next.start !== nstart) throw new KernelError('ENOMEM', 'mprotect', `${hex(nstart)} is not mapped`);
-    vma = next;
-  }
-}
-
-function mprotectFixup(mm: Mm, vma: Vma, prev: Vma | null, start: number, end: number, newFlags: number): Vma {
-  if (newFlags === vma.flags) return vma;
-  const v = fixupFlags(mm, vma, prev, start, end, newFlags, 'mprotect');
-  changeProtection(mm, v, start, end);
-  return v;
-}
+// ------------------------------------------------------------------ shared by mprotect, mlock, madvise
 
 /**
  * The shared half of mprotect_fixup, mlock_fixup and madvise_behavior: give [start, end)
@@ -321,23 +285,6 @@ export function fixupFlags(mm: Mm, vma: Vma, prev: Vma | null, start: number, en
   }
   v.flags = newFlags;
   return v;
-}
-
-/** change_protection: rewrite the prot bits of present PTEs; file PTEs keep their offsets. */
-function changeProtection(mm: Mm, v: Vma, start: number, end: number): void {
-  const ps = mm.pageSize;
-  let changed = false;
-  mm.pt.forEachPte(start / ps, end / ps, (_vpn, w) => {
-    const lo = mm.pteLo(w);
-    const hi = mm.pteHi(w);
-    if (pteKind(lo, hi) !== 'present') return;
-    const keep = lo & (PTE_ACCESSED | PTE_DIRTY);
-    const shared = (v.flags & VM_SHARED) !== 0;
-    const nlo = ((lo & ~0xfff) | mm.protBits(v, shared) | keep) >>> 0;
-    mm.setPte(w, nlo, hi);
-    changed = true;
-  });
-  if (changed) mm.flushTlbRange(start / ps, end / ps);
 }
 
 // ------------------------------------------------------------------ msync
@@ -379,13 +326,16 @@ function msyncInterval(mm: Mm, v: Vma, start: number, end: number, flags: number
   if ((flags & MS_SYNC) !== 0) syncInode(mm.core, v.inode, true, 'msync', v.file);
 }
 
-/** filemap_sync (2.6.11): move dirty bits from PTEs to their pages, flushing the TLB. */
+/**
+ * filemap_sync (2.6.11): move dirty bits from PTEs to their pages, flushing the TLB. A
+ * PROT_NONE PTE counts (pte_present): a page written and then protected is still dirty.
+ */
 export function moveDirtyBits(mm: Mm, v: Vma, start: number, end: number): void {
   const ps = mm.pageSize;
   let any = false;
   mm.pt.forEachPte(start / ps, end / ps, (_vpn, w) => {
     const lo = mm.pteLo(w);
-    if ((lo & PTE_PRESENT) === 0 || (lo & PTE_DIRTY) === 0) return;
+    if ((lo & (PTE_PRESENT | PTE_PROTNONE)) === 0 || (lo & PTE_DIRTY) === 0) return;
     const hi = mm.pteHi(w);
     mm.setPte(w, (lo & ~PTE_DIRTY) >>> 0, hi);
     markDirty(mm.core, pfnOf(mm.core.arch, lo, hi));
@@ -451,6 +401,7 @@ export function truncateInode(core: Core, inode: Inode, length: number, doHost: 
   if (doHost && inode.kind === 'host') {
     if (core.faults.dead) throw new KernelError('EIO', 'ftruncate', `${inode.path}: the device is gone (power cut)`);
     try {
+      core.disk.beforeTruncate(inode, length);
       fs.ftruncateSync(inode.hostFd, length);
     } catch (err) {
       throw hostError(err, 'ftruncate', inode.path);
