@@ -6,19 +6,18 @@
  * Errors: a failed call throws KernelError (code = errno name, errno = number) with
  * the errno Linux 2.6 gives; a bad access throws SegvError / BusError.
  * File-level calls live here; the memory-mapping calls in syscalls/ (mmap.ts, fremap.ts,
- * mlock.ts, madvise.ts), which this class delegates to so each file stays one concept.
+ * mlock.ts, madvise.ts) and the larger file calls (sync-file-range.ts, fadvise.ts), which
+ * this class delegates to so each file stays one concept.
  */
 
 import * as fs from 'node:fs';
 
 import { EV, VS } from './accounting.js';
 import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_RW, pfnOf } from './arch.js';
-import {
-  O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE, POSIX_FADV_NORMAL, S_IFREG,
-} from './constants.js';
+import { O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, S_IFREG } from './constants.js';
 import type { Core } from './core.js';
 import { KernelError, SEGV_MAPERR, SegvError, hostError, kassert } from './errors.js';
-import { findPage, getPage, invalidatePages, markDirty, maybeReleaseInode } from './fs/pagecache.js';
+import { findPage, getPage, markDirty, maybeReleaseInode } from './fs/pagecache.js';
 import { type Inode, InodeTable, OpenFile, type StatResult } from './fs/vfs.js';
 import { freeFrame, markAccessed } from './mem/page-alloc.js';
 import { PG_PAGECACHE } from './mem/physmem.js';
@@ -26,6 +25,7 @@ import { handleFault } from './mm/fault.js';
 import { Mm } from './mm/mm.js';
 import { PT_NONE } from './mm/pagetable.js';
 import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
+import { doFadvise } from './syscalls/fadvise.js';
 import { doRemapFilePages } from './syscalls/fremap.js';
 import { doMadvise, doMincore } from './syscalls/madvise.js';
 import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
@@ -200,28 +200,10 @@ export class Process {
     mmapOps.truncateInode(this.core, f.inode, length, true);
   }
 
-  /**
-   * posix_fadvise(2). POSIX_FADV_DONTNEED drops the clean, unmapped cached pages wholly
-   * inside [offset, offset + len) — len 0: to the end of the file; partial pages at
-   * either end are kept, as Linux does — of a host file (tmpfs ignores it, as Linux's
-   * noop backing device does). The other advice is accepted and changes nothing here.
-   */
+  /** posix_fadvise(2): POSIX_FADV_DONTNEED drops a host file's clean, unmapped cached pages of the range (syscalls/fadvise.ts). */
   posix_fadvise(fd: number, offset: number, len: number, advice: number): void {
     this.#enter();
-    const f = this.file(fd, 'posix_fadvise');
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0) {
-      throw new KernelError('EINVAL', 'posix_fadvise', `offset ${offset} or len ${len} is negative or not an integer`);
-    }
-    if (!Number.isInteger(advice) || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) {
-      throw new KernelError('EINVAL', 'posix_fadvise', `advice ${advice} is not one of POSIX_FADV_NORMAL..POSIX_FADV_NOREUSE`);
-    }
-    if (advice !== POSIX_FADV_DONTNEED || f.inode.kind !== 'host') return;
-    const ps = this.#pageSize;
-    const end = len === 0 ? Number.MAX_SAFE_INTEGER : offset + len;
-    // First and last full page (mm/fadvise.c); len 0 or a range past EOF reaches the last page.
-    const from = Math.ceil(offset / ps);
-    const to = end >= f.inode.size ? Math.ceil(f.inode.size / ps) : Math.floor(end / ps);
-    if (to > from) invalidatePages(this.core, f.inode, from, to);
+    doFadvise(this.core, this.file(fd, 'posix_fadvise'), offset, len, advice);
   }
 
   fstat(fd: number): StatResult {
