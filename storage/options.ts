@@ -81,14 +81,15 @@ export const REPLAY_BUDGET_MS_RANGE = { min: 10, max: 3_600_000 } as const;
  * WAL bytes a reopen after a crash redoes per millisecond, the rate replayBudgetMs is
  * turned into a WAL size with: 64 MiB/s, so the default 2 s budget is a 128 MiB WAL.
  * Measured with bench/storage/replay-main.ts on the 2-core reference machine (redo and
- * the recovery checkpoint, a clean open's time taken out; other jobs at load ~3): the
- * slowest log per byte, TPC-B-like scale 10 with checkpoints off (256 MiB of ~70-byte
- * deltas, 3.7 M records: a record's fix and checksums cost more than its bytes),
- * replayed at 86 MB/s (82 MiB/s); a log of mostly page images (the first 96 MiB after a
- * checkpoint) at 93 MB/s; TPC-C-like 1 warehouse logs at 115-142 MB/s. 64 MiB/s is
- * four fifths of the slowest, room for a busier or slower machine. (A clean open's own
- * cost — the pool's window and shadow frames, ~0.8 s for a 60,000-page pool — comes on
- * top, crash or not.)
+ * the recovery checkpoint; a clean open's time taken out): the slowest log per byte is
+ * TPC-B-like scale 10 with checkpoints off (256 MiB of ~70-byte deltas, 3.7 M records: a
+ * record's fix and checksums cost more than its bytes), replayed at 86 MB/s (82 MiB/s)
+ * with other jobs at load ~3 and 58 MB/s (median of 7) at load 4–6; TPC-C-like
+ * 1 warehouse logs at 93–142 MB/s. 64 MiB/s is four fifths of the quiet figure: the
+ * default's largest WAL (128 MiB, one transaction short of its checkpoint) replayed in
+ * 1.8–2.2 s (TPC-B-like) and 0.9–1.3 s (TPC-C-like) at load 4–6 (`--wal-mib 0`). A clean
+ * open's own cost — the pool's window and shadow frames, ~1 s for a 60,000-page pool —
+ * comes on top, crash or not.
  */
 export const REPLAY_BYTES_PER_MS = (64 * MiB) / 1000;
 
