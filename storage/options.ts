@@ -84,7 +84,7 @@ export const REPLAY_BUDGET_MS_RANGE = { min: 10, max: 3_600_000 } as const;
  * the recovery checkpoint; a clean open's time taken out): the slowest log per byte is
  * TPC-B-like scale 10 with checkpoints off (256 MiB of ~70-byte deltas, 3.7 M records: a
  * record's fix and checksums cost more than its bytes), replayed at 86 MB/s (82 MiB/s)
- * with other jobs at load ~3 and 58 MB/s (median of 7) at load 4–6; TPC-C-like
+ * with other jobs at load ~3 and 57 MB/s (median of six runs) at load 4–7; TPC-C-like
  * 1 warehouse logs at 93–142 MB/s. 64 MiB/s is four fifths of the quiet figure: the
  * default's largest WAL (128 MiB, one transaction short of its checkpoint) replayed in
  * 1.8–2.2 s (TPC-B-like) and 0.9–1.3 s (TPC-C-like) at load 4–6 (`--wal-mib 0`). A clean
