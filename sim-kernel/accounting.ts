@@ -47,6 +47,7 @@ export const VMSTAT_NAMES = [
   'nr_io_reads',
   'nr_io_writes',
   'nr_fsyncs',
+  'nr_sync_file_range',
   'mmap_cache_hits',
   'mmap_cache_misses',
   'nr_vma_merges',

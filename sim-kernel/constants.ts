@@ -58,6 +58,11 @@ export const O_NOFOLLOW = 0o400000;
 export const O_CLOEXEC = 0o2000000;
 export const O_SYNC = 0o4010000;
 
+// <linux/fs.h> sync_file_range flags (2.6.17)
+export const SYNC_FILE_RANGE_WAIT_BEFORE = 1;
+export const SYNC_FILE_RANGE_WRITE = 2;
+export const SYNC_FILE_RANGE_WAIT_AFTER = 4;
+
 // vm_flags (include/linux/mm.h, 2.6)
 export const VM_READ = 0x00000001;
 export const VM_WRITE = 0x00000002;

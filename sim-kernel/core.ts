@@ -26,6 +26,7 @@ import { type Arch, type Geometry, geometry, getArch } from './arch.js';
 import type { KernelConfig } from './config.js';
 import { SWAP_CLUSTER_MAX } from './constants.js';
 import { KernelError, kassert } from './errors.js';
+import { VolatileDiskCache } from './fs/disk-cache.js';
 import { InodeTable } from './fs/vfs.js';
 import { FaultInjector } from './inject/io-faults.js';
 import {
@@ -50,6 +51,8 @@ export class Core {
   readonly vfs = new InodeTable();
   readonly lru: Lru;
   readonly faults: FaultInjector;
+  /** The disk's volatile write cache (fs/disk-cache.ts; recording only when config.volatileDiskCache). */
+  readonly disk: VolatileDiskCache;
   /** The swap device, or null when swapBytes is 0. */
   readonly swap: SwapDevice | null;
   /** Live address spaces by id (anonymous pages name theirs in PhysMem.owner). */
@@ -80,6 +83,7 @@ export class Core {
     this.ptUsed = new Int32Array(this.mem.frameCount);
     this.lru = new Lru(this.mem.frameCount);
     this.faults = new FaultInjector(config.faults, this.prng.fork(0xfa17));
+    this.disk = new VolatileDiskCache(config.volatileDiskCache);
     this.swap = config.swapBytes > 0 ? new SwapDevice(config.swapBytes, config.pageSize, config.swapPath) : null;
     this.#nextPdflushNs = config.dirtyWritebackIntervalNs;
   }

@@ -10,8 +10,8 @@
  * Inside, by Linux's own layout: the machine and its processes here (kernel.ts,
  * process.ts, core.ts); mm/ the address space (VMAs, page tables, TLB, faults);
  * syscalls/ the mapping system calls (mmap, remap_file_pages, mlock, madvise); mem/
- * physical memory (frames, LRU, reclaim, swap); fs/ files and the page cache; inject/
- * I/O fault injection.
+ * physical memory (frames, LRU, reclaim, swap); fs/ files, the page cache and the disk's
+ * volatile write cache (power cuts); inject/ I/O fault injection.
  */
 
 export * from './constants.js';
@@ -29,4 +29,5 @@ export { type PteInfo, formatPtes, type MeminfoFields } from './views.js';
 export { getArch, type Arch, type PteKind } from './arch.js';
 export { mulberry32, Prng } from './prng.js';
 export { VMSTAT_NAMES } from './accounting.js';
+export { type PowerCutReport, SECTOR_BYTES } from './fs/disk-cache.js';
 export { type FaultConfig, type IoKind, type IoOutcome } from './inject/index.js';

@@ -3,17 +3,24 @@
  *
  * Deterministic: the same config, seed and calls give the same state, counters and
  * simulated time. `new Kernel(config)` takes a partial config (defaults in config.ts).
- * When the Kernel is dropped without sync(), dirty page-cache pages are lost, exactly
- * as on a power failure: only what was written back (fsync, msync(MS_SYNC), write-back)
- * is in the host files.
+ * Two ways to die (fs/disk-cache.ts says why they differ):
+ *   - shutdown() without sync is a process crash: the simulated kernel lives in the
+ *     program, so its dirty page-cache pages are lost; everything it wrote back to the
+ *     host files (write-back, sync_file_range, fsync) is kept, as the host's page cache
+ *     keeps what a killed program wrote.
+ *   - powerCut() is a power failure: the page cache is lost too, and with
+ *     `volatileDiskCache` each host write since its file's last fsync is kept, lost or
+ *     torn by a seeded draw.
  */
 
 import { type KernelConfig, type KernelConfigInput, resolveKernelConfig } from './config.js';
 import { Core } from './core.js';
+import { type PowerCutReport } from './fs/disk-cache.js';
 import { syncAll } from './fs/pagecache.js';
 import { installReclaim } from './mem/reclaim.js';
 import type { Mm } from './mm/mm.js';
 import { Process } from './process.js';
+import { Prng } from './prng.js';
 import * as views from './views.js';
 
 export class Kernel {
@@ -122,6 +129,33 @@ export class Kernel {
     if (options.sync === true) this.sync();
     this.#core.closeHostFiles();
     this.#shutdown = true;
+  }
+
+  /**
+   * The power fails: processes die, the page cache is lost, and every host write not yet
+   * covered by an fsync of its file is kept, lost or torn at sector granularity, drawn
+   * from `seed` (default: the kernel's PRNG) — only with config.volatileDiskCache; without
+   * it every host write is kept, as from a disk with no volatile cache. Host files close.
+   */
+  powerCut(seed?: number): PowerCutReport {
+    if (this.#shutdown) throw new Error('powerCut: the machine is already shut down');
+    for (const p of this.#procs) {
+      if (!p.exited) p.exit();
+    }
+    const prng = seed === undefined ? this.#core.prng.fork(0xc0ffee) : new Prng(seed >>> 0);
+    let report: PowerCutReport;
+    try {
+      report = this.#core.disk.cut(prng);
+    } finally {
+      this.#core.closeHostFiles();
+      this.#shutdown = true;
+    }
+    return report;
+  }
+
+  /** Host writes not yet covered by an fsync, bytes (0 unless config.volatileDiskCache). */
+  get unsyncedBytes(): number {
+    return this.#core.disk.pendingBytes;
   }
 
   checkInvariants(): void {

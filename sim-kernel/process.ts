@@ -28,6 +28,7 @@ import { doRemapFilePages } from './syscalls/fremap.js';
 import { doMadvise, doMincore } from './syscalls/madvise.js';
 import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
 import * as mmapOps from './syscalls/mmap.js';
+import { checkSyncFileRangeArgs, doSyncFileRange } from './syscalls/sync-file-range.js';
 import * as views from './views.js';
 
 /** RLIMIT_NOFILE's usual soft limit. */
@@ -172,6 +173,16 @@ export class Process {
   fdatasync(fd: number): void {
     this.#enter();
     this.#sync(this.file(fd, 'fdatasync'), true, 'fdatasync');
+  }
+
+  /**
+   * sync_file_range(2): start write-back of [offset, offset + nbytes) (nbytes 0: to EOF)
+   * to the host file, optionally waiting (syscalls/sync-file-range.ts).
+   */
+  syncFileRange(fd: number, offset: number, nbytes: number, flags: number): void {
+    this.#enter();
+    checkSyncFileRangeArgs(offset, nbytes, flags);
+    doSyncFileRange(this.core, this.file(fd, 'sync_file_range'), offset, nbytes, flags);
   }
 
   #sync(file: OpenFile, data: boolean, syscall: string): void {

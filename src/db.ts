@@ -3,11 +3,18 @@
  * (one Kernel and one process, unless you pass your own kernel) and opens the database
  * directory on it; closing the database shuts the machine down.
  *
- * The machine lives in this Node process: if the process dies, whatever sat in the
- * simulated page cache is lost exactly as on a power failure. `sync: 'full'` (the
- * default) fdatasyncs the WAL at every commit, so every acknowledged commit survives a
- * kill; 'normal' stays consistent but may lose the last commits; 'off' may lose more and
- * is not crash-consistent (a power cut can leave a page torn beyond repair: REMAPDB_CORRUPT).
+ * Durability, as SQLite's `synchronous` in WAL mode (README "Durability"). Every commit
+ * reaches the host file before it returns, at every level, so a killed program (an
+ * uncaught exception, an OOM kill, a deploy restart) loses no acknowledged commit:
+ *
+ *   sync      | process crash        | power loss or OS crash                  | fdatasync of the WAL
+ *   'full'    | nothing lost         | nothing acknowledged lost               | at every commit
+ *   'normal'  | nothing lost         | consistent; the last commits may roll   | before the pool writes a page
+ *             |                      | back (since the last WAL sync)          | back, at checkpoints, at close
+ *   'off'     | nothing lost         | may be inconsistent (REMAPDB_CORRUPT)   | at checkpoints only
+ *
+ * 'normal' and 'off' pay a pwrite and a sync_file_range per commit (the hand-off to the
+ * host file, no device flush); 'full' a pwrite and an fdatasync.
  */
 
 import * as fs from 'node:fs';
@@ -54,6 +61,11 @@ function recordedPageSize(dir: string): number | undefined {
 
 /**
  * Open (or create) the database in directory `dir`.
+ *
+ * `sync` (default 'full'): every level survives a crash of this process with every
+ * acknowledged commit; against a power loss 'full' keeps every acknowledged commit,
+ * 'normal' stays consistent but may roll back the last commits, 'off' may be left
+ * inconsistent (the table in this module's header).
  *
  * @example
  * import { open } from 'remapdb';

@@ -400,12 +400,12 @@ export class Database implements TableHost {
   }
 
   /**
-   * Testing and simulation: the machine loses power now. Nothing more is written through
-   * the simulated kernel (its page cache is lost with it); the lock and meta.sqlite are
-   * released so the directory can be reopened — on a new machine — to run recovery.
-   * `powerOff` is called instead of onClose (default: shut the kernel down without sync).
+   * Testing and simulation: the machine dies now (default: Kernel.powerCut — a power cut;
+   * pass `() => kernel.shutdown({ sync: false })` for a process crash). Nothing more is
+   * written; the lock and meta.sqlite are released so the directory can be reopened — on a
+   * new machine — to run recovery. `powerOff` is called instead of onClose.
    */
-  simulatePowerFailure(powerOff: () => void = () => this.kernel.shutdown({ sync: false })): void {
+  simulatePowerFailure(powerOff: () => void = () => this.kernel.powerCut()): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sticky.recorded === null) this.#sticky.record(new Error('power failure'));

@@ -14,7 +14,11 @@ export interface StorageOptions {
   create?: boolean;
   /** Page size at creation: 4096 (default), 8192 or 16384; must equal the kernel's page size. */
   pageSize?: number;
-  /** WAL durability, as SQLite's synchronous in WAL mode (default 'full'). */
+  /**
+   * WAL durability, as SQLite's synchronous in WAL mode (default 'full'). A process crash
+   * loses no acknowledged commit at any level; after a power loss 'full' loses none,
+   * 'normal' may roll back the last ones (consistent), 'off' may be inconsistent.
+   */
   sync?: SyncMode;
   strategy?: StrategyName;
   policy?: PolicyName;

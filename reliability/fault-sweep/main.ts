@@ -1,10 +1,13 @@
 /**
  * The full fault sweep, SQLite's way: every I/O of the workload fails in turn — each
  * read, write, fsync, swap read and swap write, with each outcome that applies — for each
- * buffer-pool strategy, at sync 'full' (every acknowledged transaction survives; the one
- * in flight is absent or whole) and 'normal' (a consistent prefix, at least up to the
- * last checkpoint). The workload and the checks: workload.ts; the loop:
- * lib.ts. test/reliability/fault-sweep.test.ts runs a strided subset of it.
+ * buffer-pool strategy, at sync 'full' and 'normal'. After the error the machine ends in
+ * a process crash or a power cut (alternating, run.ts endingOf): after a kill every
+ * acknowledged transaction survives at both levels (the one in flight absent or whole);
+ * after a power cut — unsynced host writes kept, lost or torn — 'full' keeps them all
+ * and 'normal' a consistent prefix, at least up to the last checkpoint. The workload and
+ * the checks: workload.ts; the loop: lib.ts. test/reliability/fault-sweep.test.ts runs a
+ * strided subset of it.
  *
  *   npx tsx reliability/fault-sweep/main.ts                     # everything, stride 1
  *   npx tsx reliability/fault-sweep/main.ts --sync full --strategies pread --kinds read,swapRead --stride 4

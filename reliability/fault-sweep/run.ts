@@ -1,8 +1,9 @@
 /**
  * One run of the fault sweep (workload.ts has the workload): play it on a copy of
  * the base with one fault armed, stop at the first error, check the handle (coded error,
- * sticky refusal, whole pool and machine), abandon the machine; then reopen the
- * directory on a fault-free machine and check what survived (verifyRecovery).
+ * sticky refusal, whole pool and machine), end the machine — a process crash or a power
+ * cut (FaultCase.ending) —; then reopen the directory on a fault-free machine and check
+ * what survived (verifyRecovery).
  */
 
 import { Kernel } from '../../sim-kernel/index.js';
@@ -20,6 +21,17 @@ export interface FaultCase {
   outcome: FaultOutcome;
   /** 1-based: the n-th I/O of `kind` from the machine's start fails. */
   n: number;
+  /**
+   * How the machine ends after the error (default endingOf(n)): 'kill', a process crash —
+   * every acknowledged step must survive, at every sync level; 'power', a power cut
+   * through the disk's volatile cache — unsynced host writes kept, lost or torn.
+   */
+  ending?: 'kill' | 'power';
+}
+
+/** The ending of the n-th case: kills and power cuts alternate, so every kind × outcome meets both. */
+export function endingOf(f: FaultCase): 'kill' | 'power' {
+  return f.ending ?? (f.n % 2 === 0 ? 'power' : 'kill');
 }
 
 export interface RunResult {
@@ -102,9 +114,12 @@ export function runWorkload(dir: string, w: Workload, strategy: Strategy, sync: 
       }
     }
   } finally {
-    if (db !== null && !db.closed) db.simulatePowerFailure();
-    kernel.shutdown({ sync: false });
+    if (db !== null && !db.closed) db.simulatePowerFailure(() => undefined);
+    if (fault !== null && endingOf(fault) === 'power') kernel.powerCut((w.seed ^ Math.imul(fault.n, 0x9e3779b1)) >>> 0);
+    else kernel.shutdown({ sync: false });
   }
+  // A process crash keeps every acknowledged step, whatever the sync level.
+  if (fault === null || endingOf(fault) === 'kill') r.durable = r.acked.length - 1;
   const f = kernel.core.faults;
   r.seen = { ...f.seen };
   r.injected = f.injected.EIO + f.injected.ENOSPC + f.injected.torn + f.injected.short;

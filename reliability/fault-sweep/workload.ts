@@ -159,7 +159,8 @@ export function probeValue(): Value {
 }
 
 export function kernelConfig(seed: number, strategy: Strategy): KernelConfigInput {
-  return { ramBytes: RAM_KIB[strategy] * 1024, swapBytes: SWAP_BYTES, seed: seed >>> 0 };
+  // volatileDiskCache: a power cut keeps, drops or tears each host write no fsync covered (run.ts endingOf).
+  return { ramBytes: RAM_KIB[strategy] * 1024, swapBytes: SWAP_BYTES, seed: seed >>> 0, volatileDiskCache: true };
 }
 
 export function openOptions(kernel: Kernel, strategy: Strategy, sync: SyncMode): OpenOptions {

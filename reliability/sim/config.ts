@@ -22,7 +22,7 @@ import { STRATEGIES, type StrategyName } from '../../bench/workloads/stores.js';
 
 export const SIM_STRATEGIES: readonly StrategyName[] = STRATEGIES;
 export const SIM_PERSONALITIES: readonly PersonalityName[] = PERSONALITY_NAMES;
-/** 'off' is drawn too: it promises nothing after a power cut, so it gets its own check (verify.ts). */
+/** 'off' is drawn too: it promises nothing after a power cut, so it gets its own check there (run.ts); a kill it must survive. */
 export const SIM_SYNCS: readonly SyncMode[] = ['full', 'normal', 'off'];
 
 const PAGE_BYTES = 4096;
@@ -105,7 +105,8 @@ export function chooseFaultRates(rng: Rng): Partial<FaultConfig> {
 
 /** A machine of the seed's shape; `faults` only for the machines the workload runs on. */
 export function kernelConfig(c: SimConfig, seed: number, faults: Partial<FaultConfig> = {}): KernelConfigInput {
-  return { personality: c.personality, ramBytes: c.ramBytes, swapBytes: c.swapBytes, seed: seed >>> 0, faults };
+  // volatileDiskCache: a power cut drops, keeps or tears every host write no fsync covered.
+  return { personality: c.personality, ramBytes: c.ramBytes, swapBytes: c.swapBytes, seed: seed >>> 0, faults, volatileDiskCache: true };
 }
 
 export function hasRates(f: Partial<FaultConfig>): boolean {

@@ -37,11 +37,12 @@ export { configOf, DEFAULT_STEPS, replayCommand, runSeed, type SeedReport, type 
 
 /** The per-seed counts a summary adds up. */
 const COUNT_KEYS = [
-  'steps', 'commits', 'rollbacks', 'txnTooLarge', 'checkpoints', 'crashes', 'failures', 'cleanReopens', 'failedOpens', 'machines',
+  'steps', 'commits', 'rollbacks', 'txnTooLarge', 'checkpoints', 'crashes', 'kills', 'failures', 'cleanReopens', 'failedOpens', 'machines',
   'inFlightPresent', 'lostCommits', 'offLost',
 ] as const;
 
 export interface SimSummary extends Pick<SeedReport, (typeof COUNT_KEYS)[number] | 'armed' | 'errorCodes' | 'redone' | 'wallMs'> {
+  diskCut: Record<string, number>;
   seeds: number;
   failed: number;
   injected: Record<string, number>;
@@ -57,8 +58,8 @@ function add(into: Record<string, number>, from: Readonly<Record<string, number>
 /** Totals over seed reports. */
 export function summarize(reports: readonly SeedReport[], wallMs: number): SimSummary {
   const s: SimSummary = {
-    seeds: reports.length, failed: 0, steps: 0, commits: 0, rollbacks: 0, txnTooLarge: 0, checkpoints: 0, crashes: 0, failures: 0,
-    cleanReopens: 0, failedOpens: 0, machines: 0, inFlightPresent: 0, lostCommits: 0, offLost: 0, injected: {}, armed: {}, io: {},
+    seeds: reports.length, failed: 0, steps: 0, commits: 0, rollbacks: 0, txnTooLarge: 0, checkpoints: 0, crashes: 0, kills: 0, failures: 0,
+    cleanReopens: 0, failedOpens: 0, machines: 0, inFlightPresent: 0, lostCommits: 0, offLost: 0, diskCut: {}, injected: {}, armed: {}, io: {},
     errorCodes: {}, byConfig: {}, reopen: { count: 0, meanMs: 0, maxMs: 0 }, redone: 0, wallMs,
   };
   let reopenMs = 0;
@@ -66,6 +67,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): SimSu
     if (!r.ok) s.failed++;
     for (const k of COUNT_KEYS) s[k] += r[k];
     add(s.injected, r.injected);
+    add(s.diskCut, r.diskCut);
     add(s.armed, r.armed);
     add(s.io, r.io);
     add(s.errorCodes, r.errorCodes);
@@ -94,9 +96,11 @@ export function formatSummary(s: SimSummary): string {
       `${s.inFlightPresent} in-flight found committed)`],
     ['rollbacks', `${s.rollbacks} explicit/savepoint, ${s.txnTooLarge} REMAPDB_TXN_TOO_LARGE`],
     ['checkpoints', `${s.checkpoints} (manual + automatic, seen succeed)`],
-    ['recoveries verified', `${s.crashes + s.failures + s.cleanReopens + s.failedOpens}: ${s.crashes} power cuts, ` +
+    ['recoveries verified', `${s.crashes + s.kills + s.failures + s.cleanReopens + s.failedOpens}: ${s.crashes} power cuts, ` +
+      `${s.kills} process crashes (every acknowledged commit kept at every sync level), ` +
       `${s.failures} REMAPDB_FAILED, ${s.cleanReopens} clean closes, ${s.failedOpens} opens failed under faults`],
     ["sync 'off' lost", `${s.offLost} databases left in no allowed state by a crash or failure (allowed: 'off' promises nothing then)`],
+    ['unsynced host writes at power cuts', pairs(s.diskCut)],
     ['machines', String(s.machines)],
     ['faults injected', pairs(s.injected)],
     ['plans armed', pairs(s.armed)],

@@ -31,8 +31,9 @@ export interface SeedReport {
   rollbacks: number;
   txnTooLarge: number;
   checkpoints: number;
-  /** Recoveries verified after a power cut, after a REMAPDB_FAILED, after a clean close; failed opens under faults. */
+  /** Recoveries verified after a power cut, a process crash (kill), a REMAPDB_FAILED, a clean close; failed opens under faults. */
   crashes: number;
+  kills: number;
   failures: number;
   cleanReopens: number;
   failedOpens: number;
@@ -43,6 +44,8 @@ export interface SeedReport {
   lostCommits: number;
   /** sync 'off' databases a crash or failure left in no allowed state (allowed for 'off'; created anew). */
   offLost: number;
+  /** Unsynced host writes power cuts kept, lost and tore (sim-kernel fs/disk-cache.ts), truncates kept/undone. */
+  diskCut: { kept: number; lost: number; torn: number; truncatesKept: number; truncatesLost: number };
   /** Faults injected, by outcome, summed over the machines; power cuts that fired. */
   injected: { EIO: number; ENOSPC: number; torn: number; short: number; powerCuts: number };
   /** Plans armed by steps: failNth by I/O kind and outcome, powerCutAt by kind. */
@@ -62,7 +65,7 @@ export interface SeedReport {
 export function newReport(seed: number, config: SimConfig): SeedReport {
   return {
     seed, config, ok: true, failure: null, steps: 0, commits: 0, rollbacks: 0, txnTooLarge: 0, checkpoints: 0,
-    crashes: 0, failures: 0, cleanReopens: 0, failedOpens: 0, machines: 0, inFlightPresent: 0, lostCommits: 0, offLost: 0,
+    crashes: 0, kills: 0, diskCut: { kept: 0, lost: 0, torn: 0, truncatesKept: 0, truncatesLost: 0 }, failures: 0, cleanReopens: 0, failedOpens: 0, machines: 0, inFlightPresent: 0, lostCommits: 0, offLost: 0,
     injected: { EIO: 0, ENOSPC: 0, torn: 0, short: 0, powerCuts: 0 }, armed: {},
     io: { read: 0, write: 0, fsync: 0, swapRead: 0, swapWrite: 0 }, errorCodes: {}, reopen: { count: 0, totalMs: 0, maxMs: 0 },
     redone: 0, wallMs: 0,

@@ -3,7 +3,9 @@
  *
  * A run is a sequence of machines ("epochs"). Each epoch runs the workload on one
  * simulated machine until it ends: the power is cut (an armed powerCutAt fires, or a step
- * pulls the plug between operations), an injected fault leaves the database failed
+ * pulls the plug between operations; the disk's volatile cache then keeps, drops or tears
+ * each unsynced host write), the program is killed (a process crash: the simulated kernel
+ * dies, the host files keep what it wrote to them), an injected fault leaves the database failed
  * (REMAPDB_FAILED: it is then closed or abandoned), or a step closes it cleanly. The
  * directory is then reopened on a NEW machine without faults and verified
  * (verify.ts); the next epoch continues on that database, or — when it draws fault
@@ -25,7 +27,7 @@ import * as path from 'node:path';
 
 import type { FaultConfig } from '../../sim-kernel/index.js';
 import { Kernel } from '../../sim-kernel/index.js';
-import { type Database, DB_CODES } from '../../storage/index.js';
+import { type Database, DB_CODES, type SyncMode } from '../../storage/index.js';
 import { WAL_HEADER_BYTES } from '../../storage/index.js';
 import { Rng } from '../../bench/workloads/rng.js';
 import { chooseConfig, chooseFaultRates, describeConfig, hasRates, kernelConfig, type SimConfig } from './config.js';
@@ -55,7 +57,9 @@ export interface SimOptions {
   keepCrashImage?: boolean;
 }
 
-type Outcome = 'ok' | 'crash' | 'failed' | 'clean';
+type Outcome = 'ok' | 'crash' | 'kill' | 'failed' | 'clean';
+/** How a machine ends: orderly shutdown with sync, a process crash, a power cut. */
+type Ending = 'sync' | 'kill' | 'power';
 
 /** The configuration seed `seed` runs (its first draws), without running it. */
 export function configOf(seed: number): SimConfig {
@@ -147,24 +151,41 @@ class SeedRun {
     return k;
   }
 
-  /** Shut the machine down (idempotent) and add its fault counters to the report. */
-  #retire(sync: boolean): void {
+  /** End the machine (idempotent) and add its fault counters (and a power cut's draws) to the report. */
+  #retire(how: Ending): void {
     const k = this.#kernel;
     if (k === null) return;
     this.#kernel = null;
     this.#hog = null;
-    k.shutdown({ sync });
+    if (how === 'power') {
+      const cut = k.powerCut(this.rng.u32());
+      const d = this.report.diskCut;
+      d.kept += cut.kept;
+      d.lost += cut.lost;
+      d.torn += cut.torn;
+      d.truncatesKept += cut.truncatesKept;
+      d.truncatesLost += cut.truncatesLost;
+      this.#trace?.(`power cut: unsynced host writes ${JSON.stringify(cut)}`);
+    } else {
+      k.shutdown({ sync: how === 'sync' });
+    }
     countMachine(this.report, k);
+  }
+
+  /** The database dies with its machine: `how` a kill or a power cut. */
+  #crash(db: Database, how: 'kill' | 'power'): void {
+    db.simulatePowerFailure(() => undefined);
+    this.#retire(how);
   }
 
   #abandonAll(): void {
     const w = this.#work;
     this.#work = null;
     try {
-      if (w !== null && !w.db.closed) w.db.simulatePowerFailure();
+      if (w !== null && !w.db.closed) w.db.simulatePowerFailure(() => undefined);
     } catch { /* reported already */ }
     try {
-      this.#retire(false);
+      this.#retire('kill');
     } catch { /* reported already */ }
   }
 
@@ -172,7 +193,7 @@ class SeedRun {
   #close(db: Database, markDurable: boolean): void {
     db.close();
     if (markDurable) this.#model.markDurable();
-    this.#retire(true);
+    this.#retire('sync');
   }
 
   // ---------------------------------------------------------------- epochs
@@ -210,7 +231,7 @@ class SeedRun {
       this.#step++;
       this.#judgeError(err, 'open on a faulty machine');
       this.report.failedOpens++;
-      this.#retire(false);
+      this.#retire('power');
       this.#reopenAndVerify('an open that failed under injected faults', this.cfg.sync === 'off');
       return;
     }
@@ -224,7 +245,7 @@ class SeedRun {
       try {
         w.db.close();
         this.#model.markDurable();
-        this.#retire(true);
+        this.#retire('sync');
         this.report.cleanReopens++;
         what = 'a clean close';
       } catch (err) {
@@ -237,8 +258,7 @@ class SeedRun {
       this.report.failures++;
       if (this.rng.float() < 0.5) {
         what = 'REMAPDB_FAILED, then a power cut';
-        w.db.simulatePowerFailure();
-        this.#retire(false);
+        this.#crash(w.db, 'power');
       } else {
         const sync = this.rng.float() < 0.5;
         what = `REMAPDB_FAILED, then close() and shutdown (sync ${String(sync)})`;
@@ -247,13 +267,19 @@ class SeedRun {
         } catch (err) {
           this.#judgeError(err, 'close of a failed database');
         }
-        this.#retire(sync);
+        this.#retire(sync ? 'sync' : 'kill');
       }
     } else if (outcome === 'crash') {
       this.report.crashes++;
       what = 'a power cut';
-      w.db.simulatePowerFailure();
-      this.#retire(false);
+      this.#crash(w.db, 'power');
+    } else if (outcome === 'kill') {
+      // A process crash loses nothing acknowledged at any sync level: judged as 'full'.
+      this.report.kills++;
+      what = 'a process crash (kill)';
+      this.#crash(w.db, 'kill');
+      this.#reopenAndVerify(what, false, 'full');
+      return;
     }
     this.#reopenAndVerify(what, this.cfg.sync === 'off' && outcome !== 'clean');
   }
@@ -264,7 +290,7 @@ class SeedRun {
    * (it installs pages before their log records are written, README "Durability"): a
    * database that does not recover to an allowed state is counted and created anew.
    */
-  #reopenAndVerify(what: string, lenient = false): void {
+  #reopenAndVerify(what: string, lenient = false, judgeAs: SyncMode = this.cfg.sync): void {
     const inFlight = this.#inFlight;
     this.#inFlight = null;
     this.#errorsInARow = 0;
@@ -296,7 +322,7 @@ class SeedRun {
     this.#fresh = true;
     let v: Verified;
     try {
-      v = verifyRecovered(w, this.#model, inFlight, this.cfg, what);
+      v = verifyRecovered(w, this.#model, inFlight, judgeAs, what);
     } catch (err) {
       if (!lenient || !(err instanceof SimFailure)) throw err;
       this.#offLost(err.message);
@@ -315,9 +341,9 @@ class SeedRun {
     const w = this.#work;
     if (w !== null) {
       this.#takeWork();
-      w.db.simulatePowerFailure();
+      w.db.simulatePowerFailure(() => undefined);
     }
-    this.#retire(false);
+    this.#retire('power');
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.dir);
     this.#model = new SimModel(new KvState());
@@ -364,7 +390,7 @@ class SeedRun {
         op = 'arm a power cut';
         op = armPowerCut(rng, k, this.report.armed);
       } else if (r < 92) {
-        return 'crash';
+        return rng.int(0, 1) === 0 ? 'kill' : 'crash';
       } else if (r < 94) {
         return 'clean';
       } else if (r < 97) {

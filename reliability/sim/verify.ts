@@ -7,7 +7,7 @@
 
 import { open } from '../../src/index.js';
 import type { Kernel } from '../../sim-kernel/index.js';
-import type { Database } from '../../storage/index.js';
+import type { Database, SyncMode } from '../../storage/index.js';
 import type { SimConfig } from './config.js';
 import type { Commit, KvState, SimModel } from './model.js';
 import { readState, SimFailure, type SimWorkload } from './ops.js';
@@ -31,7 +31,7 @@ export interface Verified {
  * recovered state. `inFlight`: the commit being made when the machine died or the
  * database failed (it may or may not be there).
  */
-export function verifyRecovered(w: SimWorkload, model: SimModel, inFlight: Commit | null, c: SimConfig, what: string): Verified {
+export function verifyRecovered(w: SimWorkload, model: SimModel, inFlight: Commit | null, sync: SyncMode, what: string): Verified {
   const db = w.db;
   let got: KvState;
   try {
@@ -42,10 +42,10 @@ export function verifyRecovered(w: SimWorkload, model: SimModel, inFlight: Commi
       `${(err as Error).stack ?? String(err)}`);
   }
   const pending = model.pending;
-  const prefix = model.match(got, inFlight, c.sync);
+  const prefix = model.match(got, inFlight, sync);
   if (prefix < 0) {
-    throw new SimFailure(`after ${what}, the recovered database is no state sync '${c.sync}' allows: ` +
-      `${model.explain(got, inFlight, c.sync)}`);
+    throw new SimFailure(`after ${what}, the recovered database is no state sync '${sync}' allows there: ` +
+      `${model.explain(got, inFlight, sync)}`);
   }
   try {
     db.checkInvariants();

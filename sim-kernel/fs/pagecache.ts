@@ -165,8 +165,11 @@ export function markDirty(core: Core, f: number): void {
  * Write one dirty page back (real I/O for host files; tmpfs pages stay in RAM and are
  * only cleaned). Returns false and records the error on the inode if the write failed;
  * the page stays dirty (as Linux 2.6 keeps it, with AS_EIO set on the mapping).
+ * `submitOnly`: the caller does not wait for the device (sync_file_range without
+ * WAIT_AFTER): charged the submission (ioSubmit), not the device time (ioWrite).
+ * With the volatile disk cache on, the write is recorded as unsynced (disk-cache.ts).
  */
-export function writebackPage(core: Core, inode: Inode, pgoff: number, f: number): boolean {
+export function writebackPage(core: Core, inode: Inode, pgoff: number, f: number, submitOnly = false): boolean {
   const mem = core.mem;
   if (inode.kind === 'host') {
     const ps = core.pageSize;
@@ -182,22 +185,25 @@ export function writebackPage(core: Core, inode: Inode, pgoff: number, f: number
         inode.recordWritebackError(outcome);
         return false;
       }
+      const rec = core.disk.beforeWrite(inode, pos, len);
+      let done = 0;
       try {
         if (outcome === 'torn') {
           // The device stored only a prefix of the page, then failed.
-          fs.writeSync(inode.hostFd, mem.bytes, f * ps, core.faults.tornLength(len), pos);
+          done = fs.writeSync(inode.hostFd, mem.bytes, f * ps, core.faults.tornLength(len), pos);
           inode.recordWritebackError('EIO');
           return false;
         }
-        let done = 0;
         if (outcome === 'short') done += fs.writeSync(inode.hostFd, mem.bytes, f * ps, len >>> 1, pos);
         while (done < len) done += fs.writeSync(inode.hostFd, mem.bytes, f * ps + done, len - done, pos + done);
       } catch (err) {
         const code = (err as { code?: string }).code;
         inode.recordWritebackError(code === 'ENOSPC' || code === 'EDQUOT' ? 'ENOSPC' : 'EIO');
         return false;
+      } finally {
+        core.disk.afterWrite(rec, mem.bytes, f * ps, done);
       }
-      core.acct.charge(EV.ioWrite);
+      core.acct.charge(submitOnly ? EV.ioSubmit : EV.ioWrite);
       core.acct.count(VS.nr_io_writes);
       core.acct.count(VS.pgpgout);
     }
@@ -231,6 +237,7 @@ export function syncHost(core: Core, inode: Inode, data: boolean): ErrnoName | n
     const code = (err as { code?: string }).code;
     return code !== undefined && code in ERRNO ? (code as ErrnoName) : 'EIO';
   }
+  core.disk.synced(inode);
   core.acct.charge(EV.fsync);
   core.acct.count(VS.nr_fsyncs);
   return null;

@@ -98,12 +98,13 @@ export class FaultInjector {
   decide(kind: IoKind, bytes: number): IoOutcome {
     const n = ++this.seen[kind];
     if (this.#dead) return 'EIO';
-    if (this.#powerCutAt === `${kind}:${n}`) {
+    // Keys are built only when a plan is armed: every commit's WAL write passes here.
+    if (this.#powerCutAt !== null && this.#powerCutAt === `${kind}:${n}`) {
       this.#dead = true;
       this.#powerCutAt = null;
       return this.#count(kind === 'write' && this.#powerCutTorn ? 'torn' : 'EIO');
     }
-    const planned = this.#plan.get(`${kind}:${n}`);
+    const planned = this.#plan.size === 0 ? undefined : this.#plan.get(`${kind}:${n}`);
     if (planned !== undefined) {
       this.#plan.delete(`${kind}:${n}`);
       return this.#count(planned);

@@ -2,7 +2,8 @@
  * syscalls/: the memory-mapping system calls, each following its Linux function's
  * order of checks so the errno is the one Linux gives: mmap/munmap/mprotect/msync
  * (mm/mmap.c, mm/mprotect.c, mm/msync.c), remap_file_pages (mm/fremap.c), mlock
- * (mm/mlock.c), madvise/mincore (mm/madvise.c, mm/mincore.c). Process (../process.ts)
+ * (mm/mlock.c), madvise/mincore (mm/madvise.c, mm/mincore.c), and sync_file_range
+ * (fs/sync.c), the write-back hand-off beside them. Process (../process.ts)
  * exposes them by their Linux names. Owns no state: they work on an Mm and the Core.
  */
 
@@ -13,3 +14,4 @@ export {
   doMmap, doMprotect, doMsync, doMunmap, exitMmap, fixupFlags, makePagesPresent, mmapRegion,
   moveDirtyBits, syncInode, truncateInode, unmapVma, writeThroughCache,
 } from './mmap.js';
+export { checkSyncFileRangeArgs, doSyncFileRange } from './sync-file-range.js';

@@ -451,6 +451,7 @@ export function truncateInode(core: Core, inode: Inode, length: number, doHost: 
   if (doHost && inode.kind === 'host') {
     if (core.faults.dead) throw new KernelError('EIO', 'ftruncate', `${inode.path}: the device is gone (power cut)`);
     try {
+      core.disk.beforeTruncate(inode, length);
       fs.ftruncateSync(inode.hostFd, length);
     } catch (err) {
       throw hostError(err, 'ftruncate', inode.path);

@@ -93,6 +93,7 @@ const kernelSection = strictSection({
   readaheadPages: intIn(0, 1024),
   memlockLimitBytes: intIn(-1, 2 ** 52),
   capIpcLock: z.boolean({ error: 'true or false' }),
+  volatileDiskCache: z.boolean({ error: 'true or false' }),
   faults: strictSection(faultsShape),
   costs: strictSection(costsShape),
 }).superRefine((k, ctx) => {

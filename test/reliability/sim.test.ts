@@ -43,7 +43,7 @@ function coverageSeeds(): number[] {
 function runAndReport(t: Test, seed: number, steps = STEPS): SeedReport {
   const r = runSeed(seed, { steps });
   t.comment(`seed ${seed}: ${describeConfig(r.config)}: ${r.steps} steps, ${r.commits} commits, ` +
-    `${r.crashes} power cuts + ${r.failures} failures + ${r.cleanReopens} clean closes recovered, ` +
+    `${r.crashes} power cuts + ${r.kills} kills + ${r.failures} failures + ${r.cleanReopens} clean closes recovered, ` +
     `${(r.wallMs / 1000).toFixed(2)} s (replay: ${replayCommand(seed, steps)})`);
   return r;
 }
@@ -58,14 +58,22 @@ t.test('coverage seeds: every strategy × personality × sync full/normal, and o
   const seeds = coverageSeeds();
   t.comment(`seeds ${seeds.join(', ')}`);
   let crashes = 0;
+  let kills = 0;
   let injected = 0;
+  const cut = { kept: 0, lost: 0, torn: 0 };
   for (const seed of seeds) {
     const r = runAndReport(t, seed);
     assertPasses(t, r);
     crashes += r.crashes + r.failures;
+    kills += r.kills;
     injected += r.injected.EIO + r.injected.ENOSPC + r.injected.torn + r.injected.powerCuts;
+    cut.kept += r.diskCut.kept;
+    cut.lost += r.diskCut.lost;
+    cut.torn += r.diskCut.torn;
   }
   t.ok(crashes >= seeds.length, `${crashes} crashes and failures recovered over ${seeds.length} seeds`);
+  t.ok(kills > 0, `${kills} process crashes recovered with every acknowledged commit`);
+  t.ok(cut.kept > 0 && cut.lost > 0 && cut.torn > 0, `power cuts kept, lost and tore unsynced host writes: ${JSON.stringify(cut)}`);
   t.ok(injected > 0, `${injected} faults injected`);
 });
 
