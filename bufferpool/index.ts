@@ -8,8 +8,8 @@
  * class, the vocabularies (STRATEGY_NAMES, POLICY_NAMES), the public types and errors
  * (BufferPoolError with POOL_ERROR_CODES; BufferPoolAssertionError for bugs). Inside:
  * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), pool-stats.ts (counters,
- * stats, snapshot), page-map.ts, file-extent.ts, assert.ts, types.ts, strategies/,
- * policies/. Other layers import this file only.
+ * stats, snapshot), pool-invariants.ts (checkInvariants' walk), page-map.ts, file-extent.ts,
+ * assert.ts, types.ts, strategies/, policies/. Other layers import this file only.
  */
 
 import type { Kernel, Process } from '../sim-kernel/index.js';

@@ -12,6 +12,8 @@
  * A dirty page must never reach the data file before the log is durable up to its LSN;
  * on MAP_SHARED mappings the kernel may write a page back at any time, so every change
  * goes through engine-owned shadow copies, installed only once logged (shadows.ts: why, how).
+ * The one exception is redo at open (changeInPlace): it writes only what the log already
+ * holds durably, the state an install leaves, so it may skip the copy.
  *
  * ## Invariants (checkInvariants)
  *   1. map(pageId) = slot ⇔ pageOf[slot] = pageId ≥ 0; free slots hold -1 and are on the free stack once.
@@ -25,6 +27,7 @@
  *   resident --fix-->               fixed      pins++ (exclusive: Shadows.makeWork; else a kernel pin if pinsOnFix)
  *   fixed    --unfix (last pin)-->  resident   pins-- → Shadows.unpinned (drop a clean copy, free retired, install)
  *   resident --markLsn / logDurable / flush--> dirty      Shadows.maybeInstall (pending copy → page, dirty = 1)
+ *   fixed    --changeInPlace (redo)-->           dirty      Shadows.changeInPlace (no copy; the log is durable past it)
  *   dirty    --flush-->             resident   #sealForWrite → strategy.writeBack → strategy.sync
  *   resident --evict-->             empty      #evict (unpinned, no shadow; a dirty page is sealed and handed to strategy.evict)
  * A failed write-back or sync makes the pool refuse further changes (sticky error, #fail).
@@ -38,6 +41,7 @@ import type { Kernel, Process } from '../sim-kernel/index.js';
 import { assert, assertionFailed } from './assert.js';
 import { FileExtent } from './file-extent.js';
 import { PageMap } from './page-map.js';
+import { checkPoolInvariants } from './pool-invariants.js';
 import { createPolicy, type ReplacementPolicy } from './policies/index.js';
 import { C_CREATED, C_EVICTIONS, C_FIXES, C_HITS, C_MISSES, C_WRITEBACKS, newCounters, PoolStats } from './pool-stats.js';
 import { Shadows } from './shadows.js';
@@ -208,6 +212,12 @@ export class BufferPool {
     const slot = this.#slotOf(token);
     const off = this.#shadows.offsetOf(slot);
     return off >= 0 ? off : this.#strategy.resolveFixed(slot);
+  }
+
+  /** Redo at open only: the fixed page is changed in place to what the log holds durably at `lsn` (Shadows.changeInPlace); its offset. */
+  changeInPlace(token: number, lsn: number): number {
+    this.#check(true);
+    return this.#shadows.changeInPlace(this.#slotOf(token), lsn);
   }
 
   /** Release a fix; `dirtied` says the caller changed the bytes (exclusive fixes only). */
@@ -468,33 +478,9 @@ export class BufferPool {
 
   /** Invariants 1–5 of the header, walking every slot and shadow (tests call it after each step; `debug` after each eviction batch and flush). */
   checkInvariants(): void {
-    const fail = (msg: string): never => assertionFailed(`BufferPool invariant: ${msg}`);
-    this.#map.checkInvariants();
-    this.#policy.checkInvariants();
-    const sh = this.#shadows;
-    const onFree = new Uint8Array(this.slotCount);
-    for (let i = 0; i < this.#freeTop; i++) {
-      const s = this.#free[i] as number;
-      if (onFree[s] === 1) fail(`slot ${s} twice on the free stack`);
-      onFree[s] = 1;
-    }
-    let resident = 0;
-    for (let s = 0; s < this.slotCount; s++) {
-      const p = this.#pageOf[s] as number;
-      if (p < 0) {
-        if (onFree[s] !== 1) fail(`empty slot ${s} not on the free stack`);
-        if (this.#pins[s] !== 0 || sh.has(s) || this.#dirty[s] !== 0) fail(`empty slot ${s} has state`);
-        continue;
-      }
-      resident++;
-      if (onFree[s] === 1) fail(`slot ${s} holding page ${p} is on the free stack`);
-      if (this.#map.get(p) !== s) fail(`page ${p} maps to slot ${this.#map.get(p)}, not ${s}`);
-      if (!((this.#pins[s] as number) >= (this.#kernelPins[s] as number) && (this.#kernelPins[s] as number) >= 0)) {
-        fail(`slot ${s}: pins ${this.#pins[s]} kernel pins ${this.#kernelPins[s]}`);
-      }
-      sh.checkSlot(s);
-    }
-    if (resident !== this.#map.size) fail(`${resident} resident slots, map holds ${this.#map.size}`);
-    sh.checkInvariants();
+    checkPoolInvariants({
+      slotCount: this.slotCount, map: this.#map, policy: this.#policy, shadows: this.#shadows, free: this.#free, freeTop: this.#freeTop,
+      pageOf: this.#pageOf, pins: this.#pins, kernelPins: this.#kernelPins, dirty: this.#dirty,
+    });
   }
 }

@@ -49,6 +49,7 @@
  *   working         --rollback-->            none / pending     discard
  *   pending         --log durable, unfixed-->installed          maybeInstall (copied into the slot; slot dirty, lsn set)
  *   retired         --last unfix-->          freed              unpinned → #freeRetired
+ *   none (fixed)    --redo's change-->       none, slot dirty   changeInPlace (the log holds it durably already)
  * Out of shadows: takeShadow installs what the log covers (installAll), then forces the
  * log (forceLogAndInstall), then fails with REMAPDB_POOL_EXHAUSTED.
  */
@@ -230,6 +231,29 @@ export class Shadows {
     h.dirty[slot] = 1;
     (h.counters[C_INSTALLS] as number)++;
     return true;
+  }
+
+  /**
+   * Redo (storage/redo.ts): the fixed slot's page is about to be changed in place, without
+   * a copy, to a content the log holds durably up to `lsn` — a change the WAL rule allows
+   * in place, as an install does. The page must have no copy (its copies would hide the
+   * change, invariant 4). Returns the page's byte offset; the slot is dirty at lsn.
+   */
+  changeInPlace(slot: number, lsn: number): number {
+    const h = this.#host;
+    if (this.has(slot)) assertionFailed(`change in place of page ${h.pageOf[slot]}, which has a shadow copy`);
+    const durable = h.wal.durableLsn();
+    assert(lsn <= durable, () => `change in place of page ${h.pageOf[slot]} at LSN ${lsn}, the log durable only up to ${durable}`);
+    let dst: number;
+    try {
+      dst = h.strategy.resolve(slot, true);
+    } catch (err) {
+      throw h.kernelError(err, `changing page ${h.pageOf[slot]}`);
+    }
+    if (h.strategy.pinsOnFix) h.strategy.release(slot);
+    h.dirty[slot] = 1;
+    if (lsn > (h.lsn[slot] as number)) h.lsn[slot] = lsn;
+    return dst;
   }
 
   installAll(): number {

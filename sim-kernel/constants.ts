@@ -46,6 +46,14 @@ export const MADV_SEQUENTIAL = 2;
 export const MADV_WILLNEED = 3;
 export const MADV_DONTNEED = 4;
 
+// <linux/fadvise.h> (x86_64 and the generic ABI)
+export const POSIX_FADV_NORMAL = 0;
+export const POSIX_FADV_RANDOM = 1;
+export const POSIX_FADV_SEQUENTIAL = 2;
+export const POSIX_FADV_WILLNEED = 3;
+export const POSIX_FADV_DONTNEED = 4;
+export const POSIX_FADV_NOREUSE = 5;
+
 // <asm-generic/fcntl.h>
 export const O_ACCMODE = 0o3;
 export const O_RDONLY = 0o0;

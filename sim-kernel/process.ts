@@ -6,7 +6,8 @@
  * Errors: a failed call throws KernelError (code = errno name, errno = number) with
  * the errno Linux 2.6 gives; a bad access throws SegvError / BusError.
  * File-level calls live here; the memory-mapping calls in syscalls/ (mmap.ts, fremap.ts,
- * mlock.ts, madvise.ts), which this class delegates to so each file stays one concept.
+ * mlock.ts, madvise.ts) and the larger file calls (sync-file-range.ts, fadvise.ts), which
+ * this class delegates to so each file stays one concept.
  */
 
 import * as fs from 'node:fs';
@@ -24,6 +25,7 @@ import { handleFault } from './mm/fault.js';
 import { Mm } from './mm/mm.js';
 import { PT_NONE } from './mm/pagetable.js';
 import { TLB_DIRTY, TLB_WRITABLE } from './mm/tlb.js';
+import { doFadvise } from './syscalls/fadvise.js';
 import { doRemapFilePages } from './syscalls/fremap.js';
 import { doMadvise, doMincore } from './syscalls/madvise.js';
 import { doMlock, doMlockall, doMunlockall } from './syscalls/mlock.js';
@@ -196,6 +198,12 @@ export class Process {
     if (!f.canWrite) throw new KernelError('EINVAL', 'ftruncate', `fd ${fd} is not open for writing`);
     if (!Number.isSafeInteger(length) || length < 0) throw new KernelError('EINVAL', 'ftruncate', `length ${length} is negative or not an integer`);
     mmapOps.truncateInode(this.core, f.inode, length, true);
+  }
+
+  /** posix_fadvise(2): POSIX_FADV_DONTNEED drops a host file's clean, unmapped cached pages of the range (syscalls/fadvise.ts). */
+  posix_fadvise(fd: number, offset: number, len: number, advice: number): void {
+    this.#enter();
+    doFadvise(this.core, this.file(fd, 'posix_fadvise'), offset, len, advice);
   }
 
   fstat(fd: number): StatResult {

@@ -1,6 +1,6 @@
 /**
  * storage: the embeddable engine — the page file and its lock (file/), the B+tree (btree/),
- * the WAL (wal/), opening and redo over both (recovery.ts), pager and transactions
+ * the WAL (wal/), opening (recovery.ts) and redo over both (redo.ts), pager and transactions
  * (pager.ts, freelist.ts, transaction.ts), tables
  * and indexes (table.ts, index-table.ts), the catalog mirror (catalog.ts,
  * catalog-snapshots.ts) and the Database that ties them together (database.ts,

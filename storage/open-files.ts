@@ -9,7 +9,7 @@
  *
  * Invariants:
  *   1. A page loaded through the pool is verified only once the pager exists (the end of
- *      recovery: redo verifies the pages it patches itself, recovery.ts) and only if it
+ *      recovery: redo verifies the pages it patches itself, redo.ts) and only if it
  *      was sealed by a checkpoint (Pager.mustBeSealed).
  *   2. A format 1 file's pages pass with either the unsalted or the salted checksum until
  *      its upgrade has resealed them (OpenedFiles.upgraded); pages are always sealed salted.
@@ -26,7 +26,8 @@ import {
 } from './file/index.js';
 import type { ResolvedOptions } from './options.js';
 import { Pager } from './pager.js';
-import { readPageFileSuperblock, redo } from './recovery.js';
+import { readPageFileSuperblock } from './recovery.js';
+import { redo } from './redo.js';
 import { Wal } from './wal/index.js';
 
 export interface OpenedFiles {

@@ -32,9 +32,18 @@ export interface StorageOptions {
    * WAL size in bytes that triggers an automatic checkpoint after a commit (0 = never).
    * Default: twice the pool's bytes, at least 64 MiB and at most 1 GiB — a page's first
    * change after a checkpoint is logged whole (wal.ts), so an interval shorter than the
-   * images of the pages a workload keeps changing would log nearly every change whole.
+   * images of the pages a workload keeps changing would log nearly every change whole —
+   * but no more than replayBudgetMs allows. A value given here wins over both.
    */
   checkpointBytes?: number;
+  /**
+   * Replay budget: about how many milliseconds a reopen after a crash may spend redoing
+   * the WAL (default 2000; 0 = no budget). It caps the default checkpointBytes at the
+   * WAL that replays in that time (replayBudgetBytes), as PostgreSQL's max_wal_size
+   * bounds its crash recovery; an explicit checkpointBytes is not capped. An integer
+   * from 10 to 3,600,000, or 0.
+   */
+  replayBudgetMs?: number;
   /** Verify page checksums when pages come in from the file (default true). */
   verifyChecksums?: boolean;
   /** Seed of the salts the WAL draws at each reset (default 1). */
@@ -66,9 +75,40 @@ export function defaultShadowPages(poolPages: number): number {
   return Math.max(1024, Math.floor(poolPages / 4));
 }
 
-/** The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB, 1 GiB]. */
-export function defaultCheckpointBytes(poolPages: number, pageSize: number): number {
-  return Math.min(1024 * 1024 * 1024, Math.max(64 * 1024 * 1024, 2 * poolPages * pageSize));
+const MiB = 1024 * 1024;
+
+/** The default replayBudgetMs (StorageOptions): a reopen after a crash replays about 2 s of WAL (issue 16). */
+export const DEFAULT_REPLAY_BUDGET_MS = 2000;
+/** replayBudgetMs allowed besides 0: below 10 ms a checkpoint would follow nearly every commit; an hour is past any WAL size. */
+export const REPLAY_BUDGET_MS_RANGE = { min: 10, max: 3_600_000 } as const;
+
+/**
+ * WAL bytes a reopen after a crash redoes per millisecond, the rate replayBudgetMs is
+ * turned into a WAL size with: 64 MiB/s, so the default 2 s budget is a 128 MiB WAL.
+ * Measured with bench/storage/replay-main.ts on the 2-core reference machine (redo and
+ * the recovery checkpoint, a clean open's time taken out; other jobs at load ~3): the
+ * slowest log per byte, TPC-B-like scale 10 with checkpoints off (256 MiB of ~70-byte
+ * deltas, 3.7 M records: a record's fix and checksums cost more than its bytes),
+ * replayed at 86 MB/s (82 MiB/s); a log of mostly page images (the first 96 MiB after a
+ * checkpoint) at 93 MB/s; TPC-C-like 1 warehouse logs at 115-142 MB/s. 64 MiB/s is
+ * four fifths of the slowest, room for a busier or slower machine. (A clean open's own
+ * cost — the pool's window and shadow frames, ~0.8 s for a 60,000-page pool — comes on
+ * top, crash or not.)
+ */
+export const REPLAY_BYTES_PER_MS = (64 * MiB) / 1000;
+
+/** The WAL a reopen after a crash replays in about `replayBudgetMs` ms (REPLAY_BYTES_PER_MS), bytes. */
+export function replayBudgetBytes(replayBudgetMs: number): number {
+  return Math.floor(replayBudgetMs * REPLAY_BYTES_PER_MS);
+}
+
+/**
+ * The default checkpointBytes (StorageOptions): 2 × the pool's bytes, within [64 MiB,
+ * 1 GiB], and no more than the replay budget's WAL (replayBudgetBytes; 0: no budget).
+ */
+export function defaultCheckpointBytes(poolPages: number, pageSize: number, replayBudgetMs = DEFAULT_REPLAY_BUDGET_MS): number {
+  const poolRule = Math.min(1024 * MiB, Math.max(64 * MiB, 2 * poolPages * pageSize));
+  return replayBudgetMs > 0 ? Math.min(poolRule, replayBudgetBytes(replayBudgetMs)) : poolRule;
 }
 
 /**
@@ -102,7 +142,12 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
   if (pageSize !== kernelPageSize) {
     bad('pageSize', pageSize, `the kernel's page size ${kernelPageSize} (database pages are mapped 1:1 onto kernel pages)`);
   }
-  const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize);
+  const replayBudgetMs = o.replayBudgetMs ?? DEFAULT_REPLAY_BUDGET_MS;
+  const { min, max } = REPLAY_BUDGET_MS_RANGE;
+  if (!Number.isInteger(replayBudgetMs) || (replayBudgetMs !== 0 && (replayBudgetMs < min || replayBudgetMs > max))) {
+    bad('replayBudgetMs', replayBudgetMs, `0 (no replay budget) or an integer from ${min} to ${max} (ms of WAL replay at a reopen after a crash)`);
+  }
+  const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize, replayBudgetMs);
   if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
   return {
     create: o.create ?? true,
@@ -114,6 +159,7 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
     shadowPages,
     mlock: o.mlock ?? true,
     checkpointBytes,
+    replayBudgetMs,
     verifyChecksums: o.verifyChecksums ?? true,
     seed: o.seed ?? 1,
     checkDeclaredWrites: o.checkDeclaredWrites ?? false,

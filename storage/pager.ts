@@ -295,7 +295,7 @@ export class Pager implements PageIO {
           // A page's first change after a checkpoint is logged whole (so is a page the file
           // gained in this transaction: it has no earlier image): redo then never needs the
           // file's copy of a page it changes — a torn or damaged copy is replaced, not
-          // patched — and every copy it does read must pass its checksum (recovery.ts).
+          // patched — and every copy it does read must pass its checksum (redo.ts).
           const rc = this.#rangeCount[i] as number;
           // Checked whatever the record: a page logged whole now is diffed by its ranges later.
           if (this.#checkDeclared && rc !== WHOLE && pageId < this.#committed.pageCount) this.#checkRanges(i, off);

@@ -1,6 +1,6 @@
 /**
- * Opening a page file: find or create it, read its superblock, and redo the WAL.
- * It sits above file/ and wal/ (it uses both), below the Database that calls it.
+ * Opening a page file: find or create it, and read its superblock (the redo of the WAL
+ * that follows is redo.ts). It sits above file/ and wal/, below the Database that calls it.
  *
  *   openPageFile  the page file, created when missing (create option) — or created again
  *                 when a creation was cut short: the WAL is created only after the new
@@ -9,23 +9,17 @@
  *   readPageFileSuperblock  the validated superblock (file/format.ts), errors naming the file.
  *   resealPageChecksums  the page-file half of upgrading a format 1 file (Database
  *                 checkpoint.ts upgradePageFile sets the version after it).
- *   redo          every committed transaction whose commit LSN is past the superblock's
- *                 checkpoint LSN, applied through the buffer pool (each page installed at
- *                 its commit LSN: the log is durable there); returns the superblock fields
- *                 as redone (page 0 is logged like any page).
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { BufferPool } from '../bufferpool/index.js';
 import { O_CREAT, O_EXCL, O_RDWR, type Process } from '../sim-kernel/index.js';
 import { crc32c } from './file/crc32c.js';
 import { DB_CODES, DbError, dbError } from './errors.js';
 import {
-  FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, SB, type Superblock, writeSuperblock,
+  FORMAT_VERSION, LEGACY_CHECKSUM_SEED, pageChecksum, readSuperblock, type Superblock, writeSuperblock,
 } from './file/format.js';
-import { Wal, WAL_HEADER_BYTES } from './wal/wal.js';
 
 export const DATA_FILE = 'data.rdb';
 export const WAL_FILE = 'wal.rdb';
@@ -91,86 +85,6 @@ export function readPageFileSuperblock(proc: Process, fd: number, dataPath: stri
     }
     throw err;
   }
-}
-
-export interface Redone {
-  superblock: { pageCount: number; freeHead: number; freeCount: number };
-  recovered: { transactions: number; records: number; tornTailBytes: number };
-}
-
-/**
- * Redo committed transactions past the checkpoint through the pool. The log must fit the
- * page file: it starts at the checkpoint LSN (reset after each checkpoint), or before it
- * when a crash came between a checkpoint's superblock write and the reset — then the
- * checkpoint LSN is the end of a commit in it, and the log reaches at least that far.
- * Anything else is a page file and a WAL that do not belong together (a page file restored
- * from an older copy, a damaged checkpoint LSN): redo would apply changes to pages that
- * lack the ones before them, so it is refused with REMAPDB_WAL_CORRUPT before any change.
- *
- * Torn and damaged pages. Since format 2 a page's first record after a checkpoint is its
- * full image (pager.ts), so redo starts every page it changes from the log, whatever the
- * file holds (a torn write, damage, the kernel's unsealed write-back of a mapped page).
- * A page whose first record is a delta must be as the checkpoint left it, so its file copy
- * is verified first (`verify`): damage there ends in REMAPDB_CORRUPT naming the page, where
- * applying the delta and the recovery checkpoint's reseal would pass it off as sound.
- * Format 1 logs (`verify` null: a file being upgraded) relied on deltas over whatever the
- * file held, which repairs a torn page but cannot tell it from a damaged one.
- */
-export function redo(pool: BufferPool, wal: Wal, sb: Superblock, verify: ((pageId: number, bytes: Uint8Array, off: number) => void) | null): Redone {
-  const ps = pool.pageSize;
-  const base = wal.baseLsn;
-  const cp = sb.checkpointLsn;
-  const logEnd = base + Math.max(0, wal.sizeBytes - WAL_HEADER_BYTES);
-  if (base > cp || logEnd < cp) throw logMismatch(wal, sb, base > cp ? 'the log starts after the checkpoint' : 'the log ends before it');
-  let records = 0;
-  let sawCheckpoint = base === cp;
-  /** 1: the page has had a record in this redo (its image no longer comes from the file). */
-  let seen = new Uint8Array(Math.max(64, sb.pageCount));
-  const r = wal.recover((pageId, kind, payload, off, len, commitLsn) => {
-    if (commitLsn === cp) sawCheckpoint = true;
-    if (commitLsn <= cp) return;
-    if (!sawCheckpoint) throw logMismatch(wal, sb, 'no commit in the log ends at the checkpoint');
-    records++;
-    while (pool.pageCount <= pageId) pool.allocate();
-    if (pageId >= seen.length) {
-      const grown = new Uint8Array(Math.max(pageId + 1, seen.length * 2));
-      grown.set(seen);
-      seen = grown;
-    }
-    const t = pool.fix(pageId, 'exclusive');
-    const at = pool.offset(t);
-    try {
-      if (seen[pageId] === 0 && kind !== 'full' && verify !== null) {
-        try {
-          verify(pageId, pool.bytes, at);
-        } catch (err) {
-          throw new DbError(DB_CODES.CORRUPT, `the WAL changes page ${pageId} (a delta at LSN ${commitLsn}), but the page ` +
-            `file's copy it applies to is damaged: ${(err as Error).message}`, { details: { page: pageId }, cause: err });
-        }
-      }
-      Wal.applyRecord(kind, payload, off, len, pool.bytes, at, ps);
-    } catch (err) {
-      pool.unfix(t, false);
-      throw err;
-    }
-    seen[pageId] = 1;
-    pool.unfix(t, true);
-    pool.markLsn(pageId, commitLsn);
-  });
-  const recovered = { transactions: records === 0 ? 0 : r.transactions, records, tornTailBytes: r.tornTailBytes };
-  if (records === 0) return { superblock: { pageCount: sb.pageCount, freeHead: sb.freeListHead, freeCount: sb.freeCount }, recovered };
-  const t = pool.fix(0, 'shared');
-  const dv = new DataView(pool.bytes.buffer, pool.bytes.byteOffset + pool.offset(t), 64);
-  const superblock = { pageCount: get64(dv, SB.PAGE_COUNT), freeHead: get64(dv, SB.FREE_HEAD), freeCount: get64(dv, SB.FREE_COUNT) };
-  pool.unfix(t, false);
-  pool.setPageCount(superblock.pageCount);
-  return { superblock, recovered };
-}
-
-function logMismatch(wal: Wal, sb: Superblock, why: string): Error {
-  return dbError(DB_CODES.WAL_CORRUPT, `the WAL ${wal.path} (base LSN ${wal.baseLsn}, ${wal.sizeBytes} bytes) does not fit the page ` +
-    `file's checkpoint LSN ${sb.checkpointLsn}: ${why} (a page file restored from another copy, or a damaged superblock); ` +
-    'move the WAL away to open the page file as it is (changes only in the WAL are lost)', { baseLsn: wal.baseLsn, checkpointLsn: sb.checkpointLsn });
 }
 
 /**

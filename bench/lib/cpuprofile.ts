@@ -1,7 +1,9 @@
 /**
  * Summarise a V8 .cpuprofile (from node --cpu-prof): self time and total (inclusive)
  * time per function, top N of each. Usage:
- *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> [N]
+ *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> [N] [FUNCTION]
+ * With FUNCTION, only the samples taken inside a call of a function of that name count
+ * (e.g. `redo`: the crash-recovery replay of a run that also built the log).
  */
 
 import * as fs from 'node:fs';
@@ -30,18 +32,26 @@ function label(n: Node): string {
 function main(): void {
   const file = process.argv[2];
   const top = Number(process.argv[3] ?? 25);
+  const focus = process.argv[4];
   if (file === undefined) {
-    process.stderr.write('usage: bench/lib/cpuprofile.ts <file.cpuprofile> [N]\n');
+    process.stderr.write('usage: bench/lib/cpuprofile.ts <file.cpuprofile> [N] [FUNCTION]\n');
     process.exit(2);
   }
   const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const total = prof.samples.length;
+  const inFocus = (sid: number): boolean => {
+    for (let cur: number | undefined = sid; cur !== undefined; cur = parent.get(cur)) {
+      if (byId.get(cur)?.callFrame.functionName === focus) return true;
+    }
+    return false;
+  };
+  const samples = focus === undefined ? prof.samples : prof.samples.filter(inFocus);
+  const total = samples.length;
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
-  for (const sid of prof.samples) {
+  for (const sid of samples) {
     const n = byId.get(sid);
     if (n === undefined) continue;
     self.set(label(n), (self.get(label(n)) ?? 0) + 1);

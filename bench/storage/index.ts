@@ -1,13 +1,15 @@
 /**
  * The storage suite: remapdb end to end through its public API (src/db.ts open()) beside
  * SQLite (better-sqlite3) and LMDB (lmdb-js) — load, point lookups, single-row update
- * transactions per sync mode (report.ts; each engine and phase in its own process).
+ * transactions per sync mode (report.ts; each engine and phase in its own process); and the
+ * reopen after a crash, per MiB of WAL replayed (replay.ts).
  */
 
 import { packageVersion } from '../lib/env.js';
 import type { Suite } from '../lib/harness.js';
 import { SEED, workload } from './common.js';
 import { LMDB_MAP_BYTES, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, SQLITE_CACHE_BYTES } from './engine.js';
+import { replayReport } from './replay.js';
 import { enginesReport } from './report.js';
 
 export const storageSuite: Suite = {
@@ -23,5 +25,5 @@ export const storageSuite: Suite = {
       'data directories': 'under os.tmpdir(), removed afterwards',
     };
   },
-  benches: [enginesReport],
+  benches: [enginesReport, replayReport],
 };

@@ -12,7 +12,8 @@
  *   3. inode.dirty holds exactly the cached pgoffs whose frame has PG_DIRTY.
  * Transitions: getPage (find_get_page or read in: absent → cached, clean);
  *   markDirty (set_page_dirty: clean → dirty); writebackPage (dirty → clean, or stays
- *   dirty with the error recorded); removeFromCache / truncatePages (cached → free).
+ *   dirty with the error recorded); removeFromCache / truncatePages / invalidatePages
+ *   (cached → free).
  */
 
 import * as fs from 'node:fs';
@@ -260,6 +261,26 @@ export function truncatePages(core: Core, inode: Inode, fromPgoff: number): void
     core.mem.flags[f] = (core.mem.flags[f] as number) & ~PG_DIRTY;
     removeFromCache(core, f);
   }
+}
+
+/**
+ * posix_fadvise(POSIX_FADV_DONTNEED) of pages [from, to) (mm/fadvise.c →
+ * invalidate_mapping_pages): drop the cached pages that are clean and that nothing maps,
+ * pins or locks. Dirty pages stay (Linux starts their write-back first and drops only
+ * what is clean by then; here they stay until written). Returns the pages dropped.
+ */
+export function invalidatePages(core: Core, inode: Inode, from: number, to: number): number {
+  const mem = core.mem;
+  let dropped = 0;
+  for (let pgoff = from; pgoff < to; pgoff++) {
+    const f = inode.pages.get(pgoff);
+    if (f === undefined) continue;
+    if (((mem.flags[f] as number) & PG_DIRTY) !== 0 || mem.mapcount[f] !== 0 || mem.pin[f] !== 0 || mem.mlock[f] !== 0) continue;
+    removeFromCache(core, f);
+    core.acct.charge(EV.reclaimPage);
+    dropped++;
+  }
+  return dropped;
 }
 
 /** Drop an inode nobody references any more (unlinked tmpfs file, all closed and unmapped). */

@@ -1,6 +1,6 @@
 /**
  * storage/file: the page file — its on-disk format (format.ts: superblock and page header
- * OFFSET/SIZE tables, checksums and sealing; opening and redo are storage/recovery.ts), the
+ * OFFSET/SIZE tables, checksums and sealing; opening and redo are storage/recovery.ts and redo.ts), the
  * directory lock (lock.ts), CRC32C (crc32c.ts), the page access contract the trees use
  * (page-io.ts) and byte-buffer helpers (bytes.ts).
  */

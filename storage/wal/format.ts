@@ -16,7 +16,7 @@
  *   damaged one: a flipped bit in a byte no delta touches came back resealed as sound
  *   (found by the corrupt-input fuzzer). With the image first, redo never needs the
  *   file's copy of a page it changes, and can verify the checksum of every copy it does
- *   read (recovery.ts) — PostgreSQL's full_page_writes, for a different reason. The
+ *   read (redo.ts) — PostgreSQL's full_page_writes, for a different reason. The
  *   price is one page image per page changed per checkpoint interval (README: its cost
  *   on TPC-B and TPC-C). A later record is an FPI too when the delta would not be smaller.
  * - Deltas rather than SQLite's page-images-only WAL: a TPC-B transaction changes ~4

@@ -6,3 +6,4 @@
 
 export { SYNC_MODES, type SyncMode, Wal, WAL_HEADER_BYTES } from './wal.js';
 export type { ApplyFn, RecordKind, RecoveryStats, WalOptions, WalStats } from './wal.js';
+export { applyCheckedRecord } from './recover.js';

@@ -186,6 +186,15 @@ export function checkDelta(payload: Uint8Array, off: number, len: number, pageSi
  */
 export function applyDelta(payload: Uint8Array, off: number, len: number, page: Uint8Array, pageOff: number, pageSize: number): boolean {
   if (!checkDelta(payload, off, len, pageSize)) return false;
+  applyCheckedDelta(payload, off, len, page, pageOff);
+  return true;
+}
+
+/**
+ * applyDelta of a delta that has passed checkDelta already (recovery checks each once as
+ * it reads the log: recover.ts R1).
+ */
+export function applyCheckedDelta(payload: Uint8Array, off: number, len: number, page: Uint8Array, pageOff: number): void {
   const end = off + len;
   let p = off;
   while (p < end) {
@@ -196,5 +205,4 @@ export function applyDelta(payload: Uint8Array, off: number, len: number, page: 
     for (let k = 0; k < n; k++) page[dst + k] = payload[p + k] as number;
     p += n;
   }
-  return true;
 }

@@ -9,6 +9,8 @@
  *   - a logged change reaches the file only once durableLsn() >= its LSN;
  *   - no-steal: a change never logged never reaches the file, even after flush() and close();
  *   - a crash (the Kernel dropped without sync) after flush() keeps every flushed committed page;
+ *   - redo's change in place (changeInPlace): allowed only up to the durable LSN and on a
+ *     page without a shadow copy, and written back like an installed change;
  *   - shadow exhaustion: with shadowSlots 4 and four logged-but-not-durable changes, a
  *     fifth change makes the pool call flushLog and proceed; with four unlogged changes
  *     the fifth exclusive fix fails with REMAPDB_POOL_EXHAUSTED.
@@ -262,6 +264,38 @@ for (const v of VARIANTS) {
         pool.flush();
         checkAll(env);
         for (let i = 0; i < 5; i++) t.equal(hex(hostPage(env.file, i)), hex(LOGGED(i)), `page ${i} reaches the file after flush()`);
+      });
+
+      t.test("redo's change in place: only what the log holds durably, only on a page without a copy, written by flush", async (t) => {
+        const env = boot(t, v, personality, { shadowSlots: 4 });
+        const { pool, wal, file } = env;
+        setupBase(env);
+        const redo = (id: number, value: number, lsn: number): void => {
+          const tok = pool.fix(id, 'shared');
+          try {
+            const off = pool.changeInPlace(tok, lsn);
+            pool.bytes.fill(value, off, off + PS);
+          } finally {
+            pool.unfix(tok, false);
+          }
+        };
+        wal.durable = 7;
+        const copies = pool.stats().shadowCopies;
+        for (const id of [2, 6, 11]) redo(id, LOGGED(id), 7);
+        checkAll(env);
+        t.equal(pool.stats().shadowCopies, copies, 'no shadow copy was made');
+        for (const id of [2, 6, 11]) t.equal(readByte(pool, id), LOGGED(id), `a reader sees page ${id}'s redone content`);
+        t.match(caught(() => redo(3, LOGGED(3), 8)), { name: 'BufferPoolAssertionError', message: /LSN 8, the log durable only up to 7/ },
+          'a change the log does not hold durably is a bug');
+        writePage(pool, 4, UNLOGGED(4));
+        t.match(caught(() => redo(4, LOGGED(4), 7)), { name: 'BufferPoolAssertionError', message: /page 4, which has a shadow copy/ },
+          'a page with a working copy is a bug');
+        pool.discard(4);
+        t.equal(readByte(pool, 3), BASE(3), 'the refused change left page 3 as it was');
+        checkAll(env);
+        pool.flush();
+        for (const id of [2, 6, 11]) t.equal(hex(hostPage(file, id)), hex(LOGGED(id)), `flush wrote page ${id}`);
+        t.same(wal.flushes, [], 'the log was not asked for more');
       });
 
       t.test('shadow exhaustion with unlogged changes: REMAPDB_POOL_EXHAUSTED', async (t) => {

@@ -458,12 +458,13 @@ t.test('metadata timestamps come from the `now` option (storage runs on simulate
   db.close();
 });
 
-t.test('the default checkpoint interval holds twice the pool, within 64 MiB..1 GiB', async (t) => {
+t.test('the default checkpoint interval holds twice the pool, within 64 MiB..1 GiB, and within the replay budget', async (t) => {
   t.equal(defaultCheckpointBytes(4096, 4096), 64 * 1024 * 1024, 'the default pool: 64 MiB');
-  t.equal(defaultCheckpointBytes(60_000, 4096), 2 * 60_000 * 4096, 'a 234 MiB pool: 469 MiB');
-  t.equal(defaultCheckpointBytes(1_000_000, 16384), 1024 * 1024 * 1024, 'capped at 1 GiB');
-  const db = openDb(t, tempDir(t), { poolPages: 20_000 });
-  t.equal(db.options.checkpointBytes, 2 * 20_000 * 4096, 'applied when the option is not given');
+  t.equal(defaultCheckpointBytes(60_000, 4096, 0), 2 * 60_000 * 4096, 'a 234 MiB pool, no replay budget: 469 MiB');
+  t.equal(defaultCheckpointBytes(1_000_000, 16384, 0), 1024 * 1024 * 1024, 'capped at 1 GiB');
+  t.equal(defaultCheckpointBytes(60_000, 4096), 128 * 1024 * 1024, 'the default replay budget (2 s) caps it at 128 MiB');
+  const db = openDb(t, tempDir(t), { poolPages: 12_000 });
+  t.equal(db.options.checkpointBytes, 2 * 12_000 * 4096, 'applied when the option is not given');
   db.close();
 });
 

@@ -18,7 +18,7 @@ import {
   FORMAT_VERSION, get64, LEGACY_CHECKSUM_SEED, PAGE_HEADER_BYTES, PAGE_TYPE, pageChecksum, pageChecksumSeed, readSuperblock, sealPage,
   superblockCopies, verifyPage, writeSuperblock,
 } from '../../storage/file/format.js';
-import { redo } from '../../storage/recovery.js';
+import { redo } from '../../storage/redo.js';
 import { Wal, WAL_RECORD } from '../../storage/wal/wal.js';
 import { machine } from '../bufferpool/helpers.js';
 import { codeOf, format1Fixture, tempDir } from './helpers/index.js';

@@ -402,6 +402,43 @@ t.test('abort drops staged records; empty commits log nothing', async (t) => {
   wal.close();
 });
 
+t.test('recovery across read-window refills: transactions straddling windows, one larger than a window, a torn tail', async (t) => {
+  const seed = seedFromEnv(4242);
+  t.comment(`seed ${seed} (replay: REMAPDB_SEED=${seed})`);
+  const rng = new Prng(seed);
+  const e = env(t);
+  let wal = open(e, 'normal');
+  const model: Txn[] = [];
+  // ~5 KiB a transaction: a few hundred KiB of them straddle the 256 KiB read windows.
+  for (let i = 0; i < 120; i++) model.push(commitRandom(rng, wal, model.length + 1, 6));
+  // 90 page images, ~370 KiB: larger than a window, so recovery stages it.
+  const big: Rec[] = [];
+  for (let i = 0; i < 90; i++) {
+    const after = randomPage(rng);
+    wal.addFullPage(5000 + i, after, 0);
+    big.push({ pageId: 5000 + i, kind: 'full', before: new Uint8Array(PS), after });
+  }
+  model.push({ id: model.length + 1, recs: big, lsn: wal.commit(model.length + 1) });
+  const bigEnd = WAL_HEADER_BYTES + (model.at(-1) as Txn).lsn - BASE;
+  for (let i = 0; i < 60; i++) model.push(commitRandom(rng, wal, model.length + 1, 6));
+  wal.close();
+  t.ok(fs.statSync(e.file).size > 4 * 256 * 1024, 'the log spans several read windows', { bytes: fs.statSync(e.file).size });
+  wal = open(e, 'normal');
+  expectPrefix(t, recover(wal), model, model.length, 'every transaction, in order, exactly');
+  wal.close();
+  const small = open(e, 'normal', { maxTxnBytes: 64 * 1024 });
+  t.match(caught(() => small.recover(() => undefined)),
+    { code: DB_CODES.WAL_CORRUPT, message: /exceeds maxTxnBytes 65536: reopen with the maxTxnBytes it was written with/ },
+    'reopened with a smaller maxTxnBytes, the large transaction is refused by name');
+  small.close();
+  // Torn inside the large transaction: everything before it, nothing of it.
+  const bytes = readFile(e);
+  writeFile(e, bytes.subarray(0, bigEnd - 200 * 1024));
+  wal = open(e, 'normal');
+  t.equal(expectPrefix(t, recover(wal), model, 120, 'torn inside the large transaction'), 120, 'everything before it, nothing of it');
+  wal.close();
+});
+
 t.test('buffer growth and the transaction size limit', async (t) => {
   const rng = new Prng(12);
   const e = env(t);
