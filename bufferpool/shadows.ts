@@ -244,20 +244,20 @@ export class Shadows {
     if (this.has(slot)) assertionFailed(`change in place of page ${h.pageOf[slot]}, which has a shadow copy`);
     const durable = h.wal.durableLsn();
     assert(lsn <= durable, () => `change in place of page ${h.pageOf[slot]} at LSN ${lsn}, the log durable only up to ${durable}`);
-    // With pinsOnFix the fix holds a read pin. A write pin may break copy-on-write and land
-    // on another frame (a private frame shared with the swap cache: the pread strategy after
-    // a swap-in), so the write pin is taken first and then the read pin let go, on whichever
-    // frame it was: the fix's unfix releases the write pin. (Releasing the write pin instead
-    // left the read pin on the old frame and the unfix unpinning the new one twice: found
-    // by the fault sweep, pread, write EIO then reopen.)
-    const readOff = h.strategy.pinsOnFix ? h.strategy.resolveFixed(slot) : -1;
+    // A pinning strategy's shared fix holds a read pin. A write pin taken beside it may
+    // break COW and move the page (a pinned page is copied on write, as get_user_pages
+    // does), leaving the fix's pin on the old frame and the change in an unpinned one
+    // (found by the fault sweep: pread write #35 EIO, then redo). So the read pin goes
+    // first and the write pin stays as the fix's pin, released by its unfix.
+    const pins = h.strategy.pinsOnFix;
+    if (pins) h.strategy.release(slot);
     let dst: number;
     try {
       dst = h.strategy.resolve(slot, true);
     } catch (err) {
+      if (pins) h.strategy.resolve(slot, false); // the fix's pin back, for its unfix
       throw h.kernelError(err, `changing page ${h.pageOf[slot]}`);
     }
-    if (readOff >= 0) this.#proc.unpinPage(readOff / h.pageSize, false);
     h.dirty[slot] = 1;
     if (lsn > (h.lsn[slot] as number)) h.lsn[slot] = lsn;
     return dst;

@@ -16,8 +16,8 @@
 
 export { open, type OpenOptions } from './db.js';
 export {
-  Database, type DatabaseStats, DB_CODES, DbError, Index, type KeyInput, type KeyType, MAX_VALUE_BYTES, maxKeyBytes,
-  type RangeOptions, type Row, type StorageOptions, type SyncMode, SYNC_MODES, Table, type ValueEncoding,
+  Database, type DatabaseStats, DB_CODES, DbError, defaultCheckpointBytes, defaultShadowPages, Index, type KeyInput, type KeyType,
+  MAX_VALUE_BYTES, maxKeyBytes, type RangeOptions, type Row, type StorageOptions, type SyncMode, SYNC_MODES, Table, type ValueEncoding,
 } from '../storage/index.js';
 export * as simKernel from '../sim-kernel/index.js';
 export { AssertionFailure, Kernel, type KernelConfig, type KernelConfigInput, KernelError } from '../sim-kernel/index.js';

@@ -66,7 +66,7 @@ export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
 export { SCHEMA_ROOT_PAGE, SYNC_MODES };
 export type { DatabaseStats, FormatUpgrade, IntegrityCheck, StorageOptions };
-export { defaultCheckpointBytes } from './options.js';
+export { defaultCheckpointBytes, defaultShadowPages } from './options.js';
 
 /**
  * An open database directory. Use `open()` from the package root to get one.

@@ -17,8 +17,8 @@ export { type SyncMode, Wal, WAL_HEADER_BYTES } from './wal/wal.js';
 export { Index } from './index-table.js';
 export { type RangeOptions, type Row, Table } from './table.js';
 export {
-  DATA_FILE, Database, type DatabaseStats, type FormatUpgrade, type IntegrityCheck, META_FILE, type StorageOptions, SYNC_MODES,
-  WAL_FILE,
+  DATA_FILE, Database, type DatabaseStats, defaultCheckpointBytes, defaultShadowPages, type FormatUpgrade, type IntegrityCheck, META_FILE,
+  type StorageOptions, SYNC_MODES, WAL_FILE,
 } from './database.js';
 export * from './introspect.js';
 export { readSnapshots, type Snapshot } from './catalog-snapshots.js';

@@ -70,6 +70,11 @@ export interface StorageOptions {
 /** Every option with its default filled in (resolveOptions). */
 export type ResolvedOptions = Required<StorageOptions>;
 
+/** The default shadowPages (StorageOptions): a quarter of the pool, at least 1024. */
+export function defaultShadowPages(poolPages: number): number {
+  return Math.max(1024, Math.floor(poolPages / 4));
+}
+
 const MiB = 1024 * 1024;
 
 /** The default replayBudgetMs (StorageOptions): a reopen after a crash replays about 2 s of WAL (issue 16). */
@@ -129,7 +134,7 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
   };
   const poolPages = o.poolPages ?? 4096;
   if (!Number.isInteger(poolPages) || poolPages < 16) bad('poolPages', poolPages, 'an integer >= 16');
-  const shadowPages = o.shadowPages ?? Math.max(1024, Math.floor(poolPages / 4));
+  const shadowPages = o.shadowPages ?? defaultShadowPages(poolPages);
   if (!Number.isInteger(shadowPages) || shadowPages < 8) bad('shadowPages', shadowPages, 'an integer >= 8');
   const sync = o.sync ?? 'full';
   if (!SYNC_MODES.includes(sync)) bad('sync', sync, SYNC_MODES.join(' | '));

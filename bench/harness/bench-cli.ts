@@ -13,6 +13,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../../src/index.js';
 import { defaultSocketPath } from '../../src/index.js';
 import { ARCH_NAMES, PERSONALITY_NAMES } from '../../sim-kernel/index.js';
+import { type SqliteCheckpoint, SQLITE_CHECKPOINTS } from '../lib/peers.js';
 import {
   type Arch, ENGINE_KINDS, type EngineKind, type Personality, STRATEGIES, type StrategyName, SYNC_MODES, type SyncMode,
 } from '../workloads/stores.js';
@@ -70,12 +71,14 @@ export function addBenchOptions<T>(y: Argv<T>) {
     .option('engines', { type: 'string', default: ENGINE_KINDS.join(','), requiresArg: true, describe: `engines to run: ${ENGINE_KINDS.join(', ')}` })
     .option('strategies', { type: 'string', default: STRATEGIES.join(','), requiresArg: true, describe: `remapdb buffer-pool strategies: ${STRATEGIES.join(', ')}` })
     .option('pool-pages', { type: 'string', default: '16384', requiresArg: true,
-      describe: 'remapdb pool slots (4 KiB pages), comma list (64..4194303); SQLite gets a cache of the same bytes' })
+      describe: 'remapdb pool slots (4 KiB pages), comma list (64..4194303); SQLite gets a cache of the pool + the page cache remapdb can use' })
+    .option('sqlite-checkpoint', { type: 'string', default: SQLITE_CHECKPOINTS.join(','), requiresArg: true,
+      describe: "SQLite cells: wal_autocheckpoint at its default (1000 pages) and/or matched to remapdb's checkpointBytes: default, matched" })
     .option('personality', { type: 'string', default: 'linux-2.6', requiresArg: true, describe: 'kernel personalities: linux-2.6, linux-4.0' })
     .option('arch', { type: 'string', default: 'x86_64', requiresArg: true, describe: 'architectures: x86_64, i386, i386-pae' })
     .option('mlock', { type: 'boolean', default: true, describe: "mlock remapdb's pool (--no-mlock: let it swap)" })
     .option('ram-mib', { type: 'number', default: 0, requiresArg: true, describe: 'simulated RAM for remapdb in MiB (0: sized from the pool)' })
-    .option('sync', { type: 'string', default: 'off', requiresArg: true, describe: 'durability for every engine: off, normal, full (comma list: one run each)' })
+    .option('sync', { type: 'string', default: 'off', requiresArg: true, describe: 'durability level for every engine: off, normal, full (comma list: one run each; bench/lib/peers.ts maps each level)' })
     .option('warehouses', { type: 'number', requiresArg: true, describe: 'TPC-C scale, 1..1000 (default 1)' })
     .option('scale', { type: 'number', requiresArg: true, describe: 'TPC-B scale, 1..10000 (default 10)' })
     .option('records', { type: 'number', requiresArg: true, describe: 'YCSB record count (default 1,000,000)' })
@@ -85,7 +88,7 @@ export function addBenchOptions<T>(y: Argv<T>) {
     .option('count', { type: 'number', default: 0, requiresArg: true, describe: 'measured transactions per cell (instead of --duration)' })
     .option('warmup', { type: 'number', default: 5, requiresArg: true, describe: 'warm-up seconds per cell, not counted' })
     .option('seed', { type: 'number', requiresArg: true, describe: 'run seed (default: random, printed)' })
-    .option('baseline', { type: 'string', default: '', requiresArg: true, describe: 'cell id or label the ratios are against (default SQLite)' })
+    .option('baseline', { type: 'string', default: '', requiresArg: true, describe: 'cell id or label the ratios are against (default SQLite ckpt matched)' })
     .option('work-dir', { type: 'string', default: DEFAULT_WORK_DIR, requiresArg: true, describe: 'images and cell copies' })
     .option('fresh-load', { type: 'boolean', default: false, describe: 'load the images again' })
     .option('keep', { type: 'boolean', default: false, describe: "keep each cell's database after the run (for remapdb inspect)" })
@@ -97,7 +100,7 @@ export function addBenchOptions<T>(y: Argv<T>) {
 
 /** The parsed options addBenchOptions() declares. */
 export interface BenchArgs {
-  engines: string; strategies: string; 'pool-pages': string; personality: string; arch: string; mlock: boolean; 'ram-mib': number;
+  engines: string; strategies: string; 'pool-pages': string; 'sqlite-checkpoint': string; personality: string; arch: string; mlock: boolean; 'ram-mib': number;
   sync: string; warehouses?: number | undefined; scale?: number | undefined; records?: number | undefined; param: string[];
   terminals?: number | undefined; duration: number; count: number; warmup: number; seed?: number | undefined; baseline: string;
   'work-dir': string; 'fresh-load': boolean; keep: boolean; results: string; progress: number; 'inspect-socket'?: string | undefined;
@@ -119,6 +122,7 @@ export function planBench(workloadList: string, a: BenchArgs): BenchPlan {
   const personalities = oneOf<Personality>('personality', PERSONALITY_NAMES, a.personality);
   const archs = oneOf<Arch>('arch', ARCH_NAMES, a.arch);
   const syncs = oneOf<SyncMode>('sync', SYNC_MODES, a.sync);
+  const sqliteCheckpoints = oneOf<SqliteCheckpoint>('sqlite-checkpoint', SQLITE_CHECKPOINTS, a['sqlite-checkpoint']);
   const poolPages = ints('pool-pages', a['pool-pages'], 64, 2 ** 22 - 1);
   inRange('ram-mib', a['ram-mib'], 0, 1 << 20, false);
   inRange('warehouses', a.warehouses, 1, 1000, true);
@@ -142,7 +146,7 @@ export function planBench(workloadList: string, a: BenchArgs): BenchPlan {
     const terminals = a.terminals ?? (name === 'tpcc' ? Number(p.warehouses ?? 1) : 1);
     for (const sync of syncs) {
       runs.push({
-        workload: { name, params: p }, seed, sync, engines, strategies, poolPages, personalities, archs, mlock: a.mlock,
+        workload: { name, params: p }, seed, sync, engines, strategies, poolPages, personalities, archs, mlock: a.mlock, sqliteCheckpoints,
         ramBytes: Math.round(a['ram-mib'] * 1024 * 1024), baseline: a.baseline, workDir: a['work-dir'], freshLoad: a['fresh-load'], keep: a.keep,
         limits: { terminals, warmupSeconds: a.warmup, durationSeconds: a.count > 0 ? 0 : a.duration, transactions: a.count, progressSeconds: a.progress },
         ...(a['inspect-socket'] !== undefined && a['inspect-socket'] !== '' ? { inspectSocket: a['inspect-socket'] } : {}),

@@ -182,6 +182,8 @@ export async function runCell(job: RunJob): Promise<CellResult> {
       },
     });
     const after = probe(store);
+    // Again after the run: LMDB's line then counts its 'normal' syncs (peers.ts LmdbFlusher).
+    result.describe = describeStore(store);
     const gcStats = gcs.stop()?.statistics ?? [];
     // cost is in microseconds.
     result.gc = { count: gcStats.length, pauseMs: gcStats.reduce((a, e) => a + e.cost, 0) / 1000 };

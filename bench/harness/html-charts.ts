@@ -13,6 +13,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 
+import { type SqliteCheckpoint, sqliteCheckpointLabel } from '../lib/peers.js';
 import type { CellResult, RunResult, Sample } from './types.js';
 
 export interface ChartDef {
@@ -30,7 +31,8 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** One colour per engine configuration on every chart, so a strategy is recognisable across charts. */
 const SERIES_COLOURS: readonly [string, string][] = [
-  ['remapdb nonlinear', '#1f77b4'], ['remapdb multi-mmap', '#ff7f0e'], ['remapdb pread', '#2ca02c'], ['SQLite', '#9467bd'], ['LMDB', '#8c564b'],
+  ['remapdb nonlinear', '#1f77b4'], ['remapdb multi-mmap', '#ff7f0e'], ['remapdb pread', '#2ca02c'], [sqliteCheckpointLabel('default'), '#9467bd'],
+  [sqliteCheckpointLabel('matched'), '#e377c2'], ['LMDB', '#8c564b'],
 ];
 const STRATEGY_COLOURS: readonly [string, string][] = SERIES_COLOURS.slice(0, 3).map(([s, c]) => [s.replace('remapdb ', ''), c]);
 const PERCENTILES: readonly [string, 'p50Us' | 'p90Us' | 'p99Us' | 'p999Us', string][] = [
@@ -85,7 +87,8 @@ export function runKeys(runs: readonly RunResult[]): string[] {
 export function seriesOf(c: CellResult): string {
   switch (c.engine.kind) {
     case 'remapdb': return `remapdb ${c.engine.strategy}`;
-    case 'sqlite': return 'SQLite';
+    // Runs recorded before the matched cell existed have no sqliteCheckpoint: they ran SQLite's default.
+    case 'sqlite': return sqliteCheckpointLabel((c.engine.sqliteCheckpoint as SqliteCheckpoint | undefined) ?? 'default');
     case 'lmdb': return 'LMDB';
   }
 }

@@ -13,7 +13,7 @@ import type { TableSpec } from '../lib/harness.js';
 import { allCharts, runKeys, type ChartDef } from './html-charts.js';
 import { decodeHistogram, newHistogram } from './histogram.js';
 import { compareRuns, headline } from './report.js';
-import type { CellResult, ImageManifest, RunResult } from './types.js';
+import { type CellResult, durabilityCaption, type ImageManifest, type RunResult } from './types.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -126,7 +126,7 @@ function headlineTable(run: RunResult): string {
     for (const x of c.checks.filter((k) => !k.ok)) notes.push(`${c.label}: check ${x.id} failed: ${x.detail}`);
   }
   const figure = tpcc ? 'NOPM (committed New-Orders per minute)' : 'tx/s';
-  notes.unshift(`ratios compare ${figure}; p99 is over all transaction types`);
+  notes.unshift(`ratios compare ${figure}; p99 is over all transaction types`, ...durabilityCaption(run));
   return tableHtml(cols, rows, new Set(cols.map((_, i) => i).slice(1)), 'headline') +
     `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
 }

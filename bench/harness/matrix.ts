@@ -1,8 +1,9 @@
 /**
  * A run of the matrix in one invocation: remapdb's buffer-pool strategies × pool sizes ×
- * kernel personalities × architectures, plus the peers (SQLite with a page cache of
- * each pool size, LMDB once — it has no cache of its own), all at one durability, each
- * cell in its own process from the same loaded image.
+ * kernel personalities × architectures, plus the peers (SQLite beside each pool size, at
+ * its default checkpoint interval and at remapdb's — two cells; LMDB once, it has no
+ * cache of its own), all at one durability (bench/lib/peers.ts), each cell in its own
+ * process from the same loaded image.
  *
  * Order: the loads first (one per engine kind, reused from earlier runs when the same
  * workload, params and seed were loaded before), then the cells in matrix order. The
@@ -14,8 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { environment, packageVersions } from '../lib/env.js';
+import { durabilityNotes, sqliteCheckpointLabel } from '../lib/peers.js';
 import {
-  type Arch, DEFAULT_SPEC, type EngineKind, type EngineSpec, type Personality, type StrategyName, type SyncMode,
+  type Arch, DEFAULT_SPEC, type EngineKind, type EngineSpec, type Personality, type SqliteCheckpoint, type StrategyName, type SyncMode,
 } from '../workloads/stores.js';
 import { emptyResult, type LoadJob, type RunJob } from './cell.js';
 import { JOB_GRACE_MS, runJob } from './child.js';
@@ -36,6 +38,8 @@ export interface MatrixOptions {
   mlock: boolean;
   /** Simulated RAM for remapdb (0: sized from the pool, stores.ts ramFor). */
   ramBytes: number;
+  /** SQLite's checkpoint settings, one cell each (peers.ts): 'default' (1000 pages) and/or 'matched' (remapdb's bytes). */
+  sqliteCheckpoints: readonly SqliteCheckpoint[];
   limits: RunLimits;
   /** Cell id or label prefix the others are compared with ('' = SQLite if run, else the first cell). */
   baseline: string;
@@ -57,7 +61,8 @@ export const DEFAULT_WORK_DIR = path.join(os.tmpdir(), 'remapdb-bench');
 const shortPersonality = (p: Personality): string => p.replace('linux-', '');
 
 /** The cells of the matrix, in run order. */
-export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'poolPages' | 'personalities' | 'archs' | 'mlock' | 'ramBytes' | 'sync'>): CellSpec[] {
+export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'poolPages' | 'personalities' | 'archs' | 'mlock' | 'ramBytes' | 'sync' |
+  'sqliteCheckpoints'>): CellSpec[] {
   const cells: CellSpec[] = [];
   const base: EngineSpec = { ...DEFAULT_SPEC, sync: o.sync, mlock: o.mlock, ramBytes: o.ramBytes };
   const multiArch = o.archs.length > 1;
@@ -78,7 +83,13 @@ export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'p
       }
     }
     if (o.engines.includes('sqlite')) {
-      cells.push({ id: `sqlite-${pool}`, label: `SQLite${o.poolPages.length > 1 ? ` ${pool}p` : ''}`, engine: { ...base, kind: 'sqlite', poolPages: pool } });
+      for (const ckpt of o.sqliteCheckpoints) {
+        // 'sqlite-<pool>' stays the default setting's id, as in runs recorded before the matched cell existed.
+        cells.push({
+          id: ckpt === 'default' ? `sqlite-${pool}` : `sqlite-${ckpt}-${pool}`, label: `${sqliteCheckpointLabel(ckpt)}${o.poolPages.length > 1 ? ` ${pool}p` : ''}`,
+          engine: { ...base, kind: 'sqlite', poolPages: pool, sqliteCheckpoint: ckpt },
+        });
+      }
     }
   }
   if (o.engines.includes('lmdb')) {
@@ -87,7 +98,11 @@ export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'p
   return cells;
 }
 
-/** The baseline cell: the one named (id or label, exact or prefix), else SQLite, else the first. */
+/**
+ * The baseline cell: the one named (id or label, exact or prefix), else SQLite with the
+ * matched checkpoint interval (the peer at remapdb's durability and checkpointing), else
+ * any SQLite, else the first.
+ */
 export function pickBaseline(cells: readonly CellSpec[], name: string): CellSpec {
   if (cells.length === 0) throw new RangeError('the matrix has no cells: name at least one engine');
   if (name !== '') {
@@ -97,7 +112,8 @@ export function pickBaseline(cells: readonly CellSpec[], name: string): CellSpec
     if (hit === undefined) throw new RangeError(`baseline "${name}" is not a cell of this run; cells: ${cells.map((c) => c.id).join(', ')}`);
     return hit;
   }
-  return cells.find((c) => c.engine.kind === 'sqlite') ?? (cells[0] as CellSpec);
+  return cells.find((c) => c.engine.kind === 'sqlite' && c.engine.sqliteCheckpoint === 'matched') ??
+    cells.find((c) => c.engine.kind === 'sqlite') ?? (cells[0] as CellSpec);
 }
 
 /** Load (or reuse) the image of every engine kind the cells use. */
@@ -157,8 +173,10 @@ export async function runMatrix(o: MatrixOptions, cells: readonly CellSpec[] = e
       `${r.nopm !== null ? `, NOPM ${Math.round(r.nopm)}` : ''}, ${r.rolledBack} rolled back, ${r.errors} errors, ${r.checks.length} checks passed`}`);
     results.push(r);
   }
+  const kinds = [...new Set(cells.map((c) => c.engine.kind))];
   return {
     runId: null, startedAt, finishedAt: new Date().toISOString(), workload, seed: o.seed, sync: o.sync, limits: o.limits, baseline: baseline.id,
     environment: environment(), versions: packageVersions(), images, cells: results,
+    durability: durabilityNotes([o.sync], kinds, cells.map((c) => c.engine.poolPages)),
   };
 }

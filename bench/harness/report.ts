@@ -7,7 +7,7 @@
 
 import { bytes, duration, int, ratio, renderTable, si } from '../lib/format.js';
 import type { TableSpec } from '../lib/harness.js';
-import type { CellResult, RunResult } from './types.js';
+import { type CellResult, durabilityCaption, type RunResult } from './types.js';
 
 const ok = (c: CellResult): boolean => c.error === null;
 
@@ -34,6 +34,7 @@ function summaryTable(run: RunResult): TableSpec {
   const columns = ['cell', 'tx/s', tpcc ? 'NOPM' : '', `vs ${base?.label ?? '?'}`, 'committed', 'rolled back', 'errors', 'checks', 'files',
     'peak RSS', 'GCs / pause'];
   const notes = [`baseline: ${base?.label ?? run.baseline}; ${tpcc ? 'NOPM = committed New-Orders per minute (Δ Σ D_NEXT_O_ID)' : 'tx/s = committed transactions per second'}`];
+  notes.push(...durabilityCaption(run));
   for (const c of run.cells) {
     if (c.error !== null) notes.push(`${c.label}: ${c.error}`);
     else if (c.errors > 0) notes.push(`${c.label}: ${c.errors} errors, e.g. ${c.errorSamples[0] ?? '?'}`);

@@ -147,4 +147,19 @@ export interface RunResult {
   versions: Record<string, string>;
   images: Record<string, ImageManifest>;
   cells: CellResult[];
+  /**
+   * What the run's durability meant for each engine, its checkpoints and caches, as
+   * captioned when it ran (bench/lib/peers.ts durabilityNotes). Absent in runs recorded
+   * before the peers were matched (then LMDB 'normal' was noMetaSync, SQLite kept its
+   * default checkpoint and a cache of the pool's bytes, remapdb's 'normal' buffered
+   * commits in user space): see durabilityCaption.
+   */
+  durability?: string[];
+}
+
+/** A run's durability captions: as recorded, or a warning that the run predates them. */
+export function durabilityCaption(run: RunResult): string[] {
+  return run.durability ?? ['Durability mapping not recorded with this run (it predates bench/lib/peers.ts): then LMDB \'normal\' was ' +
+    'noMetaSync (an fdatasync per commit), SQLite kept wal_autocheckpoint 1000 pages and cache_size = the pool, and remapdb \'normal\' ' +
+    'and \'off\' kept commits in a user-space buffer (lost on a process crash); see each cell\'s configuration.'];
 }

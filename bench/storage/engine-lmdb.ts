@@ -2,13 +2,14 @@
  * LMDB through the lmdb package (lmdb-js 3.x), every measured operation synchronous:
  * getBinary, putSync, transactionSync; keys and values are Buffers, encoding 'binary'.
  *
- * Durability (LMDB env flags, lmdb.h):
- *   full   = default: every commit writes and fdatasyncs the data, then the meta page;
- *   normal = noMetaSync (MDB_NOMETASYNC): one flush per commit, the meta page's deferred —
- *            "maintains database integrity, but a system crash may undo the last
- *            committed transaction", SQLite NORMAL's promise (but still one fdatasync per
- *            commit, where SQLite and remapdb NORMAL do none);
- *   off    = noSync (MDB_NOSYNC): no flush at commit.
+ * Durability as in the workloads (bench/lib/peers.ts, which says what each promises):
+ *   full   = default: every commit fdatasyncs the data, then writes the meta page through
+ *            an O_DSYNC descriptor;
+ *   normal = noSync, plus env.sync() after every 512 MiB of pages written (remapdb's
+ *            checkpointBytes for its 65,536-page pool; LmdbFlusher) — remapdb's and SQLite
+ *            NORMAL's cost and loss window, but a power loss between syncs may corrupt
+ *            unless the file system keeps write order;
+ *   off    = noSync: no flush at commit.
  * overlappingSync is off in every mode: lmdb-js enables it by default on Linux, and then
  * a commit returns before its flush (the flush overlaps later transactions), so 'full'
  * would not wait for the disk.
@@ -17,16 +18,18 @@
 
 import { open } from 'lmdb';
 
+import { LmdbFlusher, lmdbSyncFlags, remapdbCheckpointBytes } from '../lib/peers.js';
 import { MiB, setVersion, VALUE_BYTES, versionOf, writeKey, writeValue } from './common.js';
-import { type Engine, LMDB_MAP_BYTES as MAP_BYTES, type OpenSpec } from './engine.js';
+import { type Engine, LMDB_MAP_BYTES as MAP_BYTES, type OpenSpec, REMAPDB_POOL_PAGES } from './engine.js';
 
 const NO_OVERWRITE = { noOverwrite: true };
 
 export function openLmdb(spec: OpenSpec): Engine {
-  const flags = { noSync: spec.sync === 'off', noMetaSync: spec.sync === 'normal' };
+  const flags = lmdbSyncFlags(spec.sync);
   const db = open<Buffer, Buffer>({
-    path: spec.dir, encoding: 'binary', keyEncoding: 'binary', overlappingSync: false, mapSize: MAP_BYTES, compression: false, ...flags,
+    path: spec.dir, encoding: 'binary', keyEncoding: 'binary', mapSize: MAP_BYTES, compression: false, ...flags,
   });
+  const flusher = new LmdbFlusher(db, spec.sync, remapdbCheckpointBytes(REMAPDB_POOL_PAGES));
   const key = Buffer.alloc(8);
   const val = Buffer.alloc(VALUE_BYTES);
   let written = 0;
@@ -54,6 +57,7 @@ export function openLmdb(spec: OpenSpec): Engine {
     name: 'lmdb',
     loadBatch(from: number, to: number): void {
       db.transactionSync(loadTx(from, to));
+      flusher.committed();
     },
     get(i: number): Uint8Array | undefined {
       writeKey(key, i);
@@ -62,6 +66,7 @@ export function openLmdb(spec: OpenSpec): Engine {
     update(i: number): number {
       target = i;
       db.transactionSync(updateTx);
+      flusher.committed();
       return written;
     },
     scan(): number {
@@ -72,7 +77,11 @@ export function openLmdb(spec: OpenSpec): Engine {
     count: () => db.getCount(),
     probe: () => null,
     describe: () => `lmdb-js: open({ encoding: 'binary', keyEncoding: 'binary', overlappingSync: false, mapSize: ${MAP_BYTES / MiB} MiB` +
-      `${flags.noSync ? ', noSync: true' : ''}${flags.noMetaSync ? ', noMetaSync: true' : ''} }); getBinary / putSync / transactionSync`,
-    close: () => db.close(),
+      `${flags.noSync ? ', noSync: true' : ''}${flags.trackMetrics ? ', trackMetrics: true' : ''} }); getBinary / putSync / transactionSync` +
+      `${spec.sync === 'normal' ? `; ${flusher.describe()}` : ''}`,
+    close(): Promise<void> {
+      flusher.flush();
+      return db.close();
+    },
   };
 }

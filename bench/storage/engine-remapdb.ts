@@ -11,9 +11,10 @@
  * three engines. keyType 'int' (engine 'remapdb-int') is the supplementary cell that
  * measures the difference.
  *
- * sync: remapdb's own modes (storage/wal.ts) — 'full' writes and fdatasyncs the WAL at
- * every commit; 'normal' keeps commits in the WAL's user-space buffer and fdatasyncs on
- * flush/checkpoint (consistent, may lose the last commits); 'off' never waits.
+ * sync: remapdb's own modes (storage/wal.ts; bench/lib/peers.ts says what each promises
+ * beside the peers) — 'full' writes and fdatasyncs the WAL at every commit; 'normal'
+ * writes each commit to the file and fdatasyncs at checkpoints (consistent, may lose the
+ * last commits on a power loss); 'off' never waits for a sync.
  */
 
 import { open } from '../../src/index.js';

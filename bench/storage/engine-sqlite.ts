@@ -6,11 +6,12 @@
  * trees are. An INTEGER PRIMARY KEY (rowid) table would give SQLite an integer key the
  * others do not get.
  *
- * journal_mode = WAL; synchronous = OFF | NORMAL | FULL as the cell's sync (FULL syncs
- * the WAL at every commit; NORMAL only at checkpoints; OFF never); wal_autocheckpoint
- * default (1000 pages). cache_size = 256 MiB, remapdb's pool size, so both engines hold
- * the whole table in their own cache (SQLite's default 2 MiB would send most lookups to
- * the OS page cache through read()).
+ * Set up by bench/lib/peers.ts configureSqlite, as in the workloads: journal_mode = WAL;
+ * synchronous = OFF | NORMAL | FULL as the cell's sync; wal_autocheckpoint at SQLite's
+ * default (engine 'sqlite') or at remapdb's checkpointBytes for its 65,536-page pool
+ * (512 MiB; engine 'sqlite-matched'); cache_size = SQLITE_CACHE_BYTES (engine.ts), so
+ * SQLite holds the whole table in its own cache (its default 2 MiB would send most
+ * lookups to the OS page cache through read()).
  */
 
 import * as fs from 'node:fs';
@@ -18,17 +19,16 @@ import * as path from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import { configureSqlite, type SqliteCheckpoint } from '../lib/peers.js';
 import { setVersion, VALUE_BYTES, versionOf, writeKey, writeValue } from './common.js';
-import { type Engine, type OpenSpec, SQLITE_CACHE_KIB } from './engine.js';
+import { type Engine, type OpenSpec, REMAPDB_POOL_PAGES, SQLITE_CACHE_BYTES } from './engine.js';
 
 const FILE = 'kv.sqlite';
 
-export function openSqlite(spec: OpenSpec): Engine {
+export function openSqlite(spec: OpenSpec, checkpoint: SqliteCheckpoint): Engine {
   if (spec.create) fs.mkdirSync(spec.dir, { recursive: true });
   const db = new Database(path.join(spec.dir, FILE), { fileMustExist: !spec.create });
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${spec.sync.toUpperCase()}`);
-  db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const config = configureSqlite(db, { sync: spec.sync, checkpoint, poolPages: REMAPDB_POOL_PAGES, cacheBytes: SQLITE_CACHE_BYTES });
   if (spec.create) db.exec('CREATE TABLE kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID');
   const insert = db.prepare<[Buffer, Buffer]>('INSERT INTO kv (k, v) VALUES (?, ?)');
   const select = db.prepare<[Buffer]>('SELECT v FROM kv WHERE k = ?').pluck();
@@ -56,7 +56,7 @@ export function openSqlite(spec: OpenSpec): Engine {
     return v;
   });
   return {
-    name: 'sqlite',
+    name: checkpoint === 'default' ? 'sqlite' : 'sqlite-matched',
     loadBatch: load,
     get(i: number): Uint8Array | undefined {
       writeKey(key, i);
@@ -66,8 +66,8 @@ export function openSqlite(spec: OpenSpec): Engine {
     scan: () => scanAll.get() as number,
     count: () => countAll.get() as number,
     probe: () => null,
-    describe: () => `SQLite ${String(db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3): journal_mode=WAL, ` +
-      `synchronous=${spec.sync.toUpperCase()}, cache_size=-${SQLITE_CACHE_KIB}; (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID`,
+    describe: () => `SQLite ${String(db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3): ${config}; ` +
+      '(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID',
     close(): Promise<void> {
       db.close();
       return Promise.resolve();

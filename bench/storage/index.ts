@@ -8,7 +8,7 @@
 import { packageVersion } from '../lib/env.js';
 import type { Suite } from '../lib/harness.js';
 import { SEED, workload } from './common.js';
-import { LMDB_MAP_BYTES, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, SQLITE_CACHE_KIB } from './engine.js';
+import { LMDB_MAP_BYTES, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, SQLITE_CACHE_BYTES } from './engine.js';
 import { replayReport } from './replay.js';
 import { enginesReport } from './report.js';
 
@@ -21,7 +21,7 @@ export const storageSuite: Suite = {
       workload: `${w.rows.toLocaleString('en-US')} rows (8-byte big-endian keys, 100-byte values), load in ${w.batchRows.toLocaleString('en-US')}-row ` +
         `transactions${w.quick ? ' (--quick)' : ''}; seed ${SEED} (REMAPDB_BENCH_SEED replays another)`,
       engines: `remapdb (this checkout): nonlinear, poolPages ${REMAPDB_POOL_PAGES}, ${REMAPDB_RAM_BYTES / 1024 ** 2} MiB simulated RAM; ` +
-        `better-sqlite3 ${packageVersion('better-sqlite3')}: WAL, cache ${SQLITE_CACHE_KIB / 1024} MiB; lmdb ${packageVersion('lmdb')}: mapSize ${LMDB_MAP_BYTES / 1024 ** 2} MiB`,
+        `better-sqlite3 ${packageVersion('better-sqlite3')}: WAL, cache ${SQLITE_CACHE_BYTES / 1024 ** 2} MiB, checkpoint default and matched; lmdb ${packageVersion('lmdb')}: mapSize ${LMDB_MAP_BYTES / 1024 ** 2} MiB`,
       'data directories': 'under os.tmpdir(), removed afterwards',
     };
   },

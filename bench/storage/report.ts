@@ -1,6 +1,7 @@
 /**
- * The `engines` report: remapdb, SQLite and LMDB side by side on one workload (issue 5's
- * benchmark section), each engine in its own processes (cell.ts, cell-main.ts).
+ * The `engines` report: remapdb, SQLite (at its default checkpoint interval and at
+ * remapdb's) and LMDB side by side on one workload (issue 5's benchmark section), each
+ * engine in its own processes (cell.ts, cell-main.ts).
  *   1. load `rows` rows (8-byte big-endian keys, 100-byte values) in ascending key
  *      order, `batchRows` per transaction, sync full — rows/s and seconds;
  *   2. point lookups on the loaded table: uniform keys, and scrambled zipfian(0.99)
@@ -41,7 +42,7 @@ function runChild(specs: CellSpec[]): CellResult[] {
   return specs.map((s, i) => done[i] ?? failedCell(s, done.some((d) => d.error !== null) ? 'skipped: an earlier cell of this engine failed' : why));
 }
 
-/** Engines with a load cell: the three compared, and the supplementary remapdb with key ['int'] (no update cells). */
+/** Engines with a load cell: those compared, and the supplementary remapdb with key ['int'] (no update cells). */
 const LOAD_ENGINES: readonly EngineName[] = [...ENGINES, 'remapdb-int'];
 
 /** The cells, grouped by the process each group runs in. */
@@ -88,7 +89,8 @@ export const enginesReport: ReportBench = {
   id: 'engines',
   title: 'remapdb vs SQLite vs LMDB: load 1M rows, point lookups (uniform, zipfian), single-row update tx/s per sync mode',
   config: '8-byte big-endian keys, 100-byte values; load in 10K-row transactions (sync full); remapdb nonlinear, 65,536-page pool, ' +
-    '1 GiB simulated RAM; SQLite WAL, WITHOUT ROWID, 256 MiB cache; LMDB binary, overlappingSync off; one process per engine and phase; ' +
+    '1 GiB simulated RAM; SQLite WAL, WITHOUT ROWID, 960 MiB cache, wal_autocheckpoint default and matched to remapdb\'s 512 MiB; ' +
+    'LMDB binary, overlappingSync off; durability per bench/lib/peers.ts; one process per engine and phase; ' +
     'supplementary: remapdb with key [\'int\']',
   run(log): ReportOutput {
     const w = workload();

@@ -5,17 +5,11 @@
  * one directory; workloads (tpcc/, tpcb/, ycsb/) implement their data access for each
  * kind.
  *
- * Durability, named as SQLite's synchronous in WAL mode (the mapping of bench/storage):
- *  - remapdb: its own modes (storage/wal.ts): full = WAL written and fdatasynced at every
- *    commit; normal = synced at checkpoints and WAL-buffer flushes; off = never waits.
- *  - SQLite: journal_mode=WAL, synchronous=OFF|NORMAL|FULL.
- *  - LMDB: full = default (sync data and meta at commit); normal = noMetaSync (one
- *    flush per commit, "a system crash may undo the last committed transaction");
- *    off = noSync. overlappingSync off, so a 'full' commit waits for its flush.
- *
- * Cache budget: SQLite's cache_size is remapdb's pool (poolPages × page size), so both
- * keep the same number of bytes in their own cache; LMDB maps its file and uses the OS
- * page cache (it has no cache of its own).
+ * How each `--sync` level maps onto SQLite and LMDB, what each then promises against a
+ * process crash and a power loss, SQLite's two checkpoint settings ('ckpt default',
+ * 'ckpt matched' to remapdb's checkpointBytes) and the cache each engine gets (SQLite:
+ * remapdb's pool + the simulated page cache remapdb can use) are defined once, with the
+ * reasons, in bench/lib/peers.ts; this file applies them.
  */
 
 import * as fs from 'node:fs';
@@ -24,12 +18,14 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { open as openLmdbEnv, type RootDatabase } from 'lmdb';
 
-import { open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
+import { defaultShadowPages, open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
+import {
+  configureSqlite, ENGINE_KINDS, type EngineKind, LmdbFlusher, lmdbSyncFlags, PAGE_BYTES, remapdbCheckpointBytes, type SqliteCheckpoint,
+  sqliteCacheBytes,
+} from '../lib/peers.js';
 
-export type EngineKind = 'remapdb' | 'sqlite' | 'lmdb';
-export const ENGINE_KINDS: readonly EngineKind[] = ['remapdb', 'sqlite', 'lmdb'];
-export type { StrategyName, SyncMode };
+export { ENGINE_KINDS, type EngineKind, type SqliteCheckpoint, type StrategyName, type SyncMode };
 /** The durability modes, weakest first: the order benchmark tables show them in. */
 export const SYNC_MODES: readonly SyncMode[] = ['off', 'normal', 'full'];
 export const STRATEGIES: readonly StrategyName[] = STRATEGY_NAMES;
@@ -37,12 +33,11 @@ export type Personality = 'linux-2.6' | 'linux-4.0';
 export type Arch = 'x86_64' | 'i386' | 'i386-pae';
 
 const MiB = 1024 * 1024;
-const PAGE_BYTES = 4096;
 
 export interface EngineSpec {
   kind: EngineKind;
   sync: SyncMode;
-  /** remapdb: buffer-pool slots; SQLite: cache_size of the same bytes. */
+  /** remapdb: buffer-pool slots; SQLite: the pool its cache and matched checkpoint interval stand beside (peers.ts). */
   poolPages: number;
   /** remapdb only. */
   strategy: StrategyName;
@@ -50,15 +45,20 @@ export interface EngineSpec {
   arch: Arch;
   /** remapdb only: mlock the pool window (nonlinear) or frames. */
   mlock: boolean;
-  /** remapdb only: simulated RAM; 0 = sized from the pool (ramFor). */
+  /** remapdb: simulated RAM; 0 = sized from the pool (ramFor). SQLite: sizes its cache (sqliteCacheBytes). */
   ramBytes: number;
+  /**
+   * SQLite only: wal_autocheckpoint at SQLite's default or matched to remapdb's
+   * checkpointBytes. Absent in runs recorded before the setting existed (= 'default').
+   */
+  sqliteCheckpoint: SqliteCheckpoint;
   /** LMDB only: the map size (the largest the database may grow to). */
   lmdbMapBytes: number;
 }
 
 export const DEFAULT_SPEC: EngineSpec = {
   kind: 'remapdb', sync: 'off', poolPages: 16384, strategy: 'nonlinear', personality: 'linux-2.6', arch: 'x86_64',
-  mlock: true, ramBytes: 0, lmdbMapBytes: 4096 * MiB,
+  mlock: true, ramBytes: 0, sqliteCheckpoint: 'default', lmdbMapBytes: 4096 * MiB,
 };
 
 /**
@@ -69,15 +69,24 @@ export const DEFAULT_SPEC: EngineSpec = {
  * part, so misses reach the file.
  */
 export function ramFor(poolPages: number): number {
-  const pages = poolPages + Math.max(1024, poolPages / 4) + poolPages + 8192;
+  const pages = poolPages + defaultShadowPages(poolPages) + poolPages + 8192;
   const bytes = Math.ceil((pages * PAGE_BYTES) / (16 * MiB)) * 16 * MiB;
   return Math.min(Math.max(bytes, 64 * MiB), 2 ** 32 - PAGE_BYTES);
 }
 
+/** The simulated RAM a remapdb cell of `spec` runs on (and SQLite's cache is sized from). */
+export function remapdbRamBytes(spec: EngineSpec): number {
+  return spec.ramBytes > 0 ? spec.ramBytes : ramFor(spec.poolPages);
+}
+
 export type Store =
   | { readonly kind: 'remapdb'; readonly spec: EngineSpec; readonly dir: string; readonly db: Database }
-  | { readonly kind: 'sqlite'; readonly spec: EngineSpec; readonly dir: string; readonly db: BetterSqlite3.Database }
-  | { readonly kind: 'lmdb'; readonly spec: EngineSpec; readonly dir: string; readonly env: RootDatabase<Buffer, Buffer> };
+  | { readonly kind: 'sqlite'; readonly spec: EngineSpec; readonly dir: string; readonly db: BetterSqlite3.Database; readonly config: string }
+  | {
+    readonly kind: 'lmdb'; readonly spec: EngineSpec; readonly dir: string; readonly env: RootDatabase<Buffer, Buffer>;
+    /** Call after every commit: LMDB's 'normal' syncs by bytes written (peers.ts). */
+    readonly flusher: LmdbFlusher;
+  };
 
 /** SQLite's file inside a store directory. */
 export const SQLITE_FILE = 'db.sqlite';
@@ -94,23 +103,23 @@ export function openStore(dir: string, spec: EngineSpec, create: boolean): Store
         create, sync: spec.sync, strategy: spec.strategy, poolPages: spec.poolPages, mlock: spec.mlock,
         // The engine's debugging check of declared write ranges (storage/pager.ts): the workload tests turn it on.
         checkDeclaredWrites: process.env.REMAPDB_CHECK_WRITES === '1',
-        kernel: { personality: spec.personality, arch: spec.arch, ramBytes: spec.ramBytes > 0 ? spec.ramBytes : ramFor(spec.poolPages) },
+        kernel: { personality: spec.personality, arch: spec.arch, ramBytes: remapdbRamBytes(spec) },
       });
       return { kind: 'remapdb', spec, dir, db };
     }
     case 'sqlite': {
       const db = new BetterSqlite3(path.join(dir, SQLITE_FILE), { fileMustExist: !create });
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${spec.sync.toUpperCase()}`);
-      db.pragma(`cache_size = -${(spec.poolPages * PAGE_BYTES) / 1024}`);
-      return { kind: 'sqlite', spec, dir, db };
+      const config = configureSqlite(db, {
+        sync: spec.sync, checkpoint: spec.sqliteCheckpoint, poolPages: spec.poolPages, cacheBytes: sqliteCacheBytes(spec.poolPages, remapdbRamBytes(spec)),
+      });
+      return { kind: 'sqlite', spec, dir, db, config };
     }
     case 'lmdb': {
       const env = openLmdbEnv<Buffer, Buffer>({
-        path: dir, encoding: 'binary', keyEncoding: 'binary', compression: false, overlappingSync: false,
-        mapSize: spec.lmdbMapBytes, maxDbs: LMDB_MAX_DBS, noSync: spec.sync === 'off', noMetaSync: spec.sync === 'normal',
+        path: dir, encoding: 'binary', keyEncoding: 'binary', compression: false, mapSize: spec.lmdbMapBytes, maxDbs: LMDB_MAX_DBS,
+        ...lmdbSyncFlags(spec.sync),
       });
-      return { kind: 'lmdb', spec, dir, env };
+      return { kind: 'lmdb', spec, dir, env, flusher: new LmdbFlusher(env, spec.sync, remapdbCheckpointBytes(spec.poolPages)) };
     }
   }
 }
@@ -120,7 +129,10 @@ export async function closeStore(store: Store): Promise<void> {
   switch (store.kind) {
     case 'remapdb': store.db.close(); return;
     case 'sqlite': store.db.close(); return;
-    case 'lmdb': await store.env.close(); return;
+    case 'lmdb':
+      store.flusher.flush();
+      await store.env.close();
+      return;
   }
 }
 
@@ -134,11 +146,12 @@ export function describeStore(store: Store): string {
         `mlock ${String(s.mlock)}, sync ${st.sync}`;
     }
     case 'sqlite':
-      return `SQLite ${String(store.db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3), journal_mode=WAL, ` +
-        `synchronous=${s.sync.toUpperCase()}, cache_size=${(s.poolPages * PAGE_BYTES) / MiB} MiB`;
-    case 'lmdb':
-      return `LMDB (lmdb-js), mapSize ${s.lmdbMapBytes / MiB} MiB, ` +
-        `${s.sync === 'off' ? 'noSync' : s.sync === 'normal' ? 'noMetaSync' : 'sync at commit'}, overlappingSync off`;
+      return `SQLite ${String(store.db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3), ${store.config}`;
+    case 'lmdb': {
+      const f = lmdbSyncFlags(s.sync);
+      return `LMDB (lmdb-js), mapSize ${s.lmdbMapBytes / MiB} MiB, ${f.noSync ? 'noSync' : 'sync at commit'}, overlappingSync off` +
+        `${s.sync === 'normal' ? `, ${store.flusher.describe()}` : ''}`;
+    }
   }
 }
 

@@ -56,7 +56,7 @@ t.test('bench, runs and report at tiny scale', async (t) => {
   t.equal(r.status, 0, r.stderr);
   const run = json(r.stdout);
   const cells = run.cells as { label: string; error: string | null; committed: number; kernel: unknown }[];
-  t.same(cells.map((c) => c.label), ['remapdb nonlinear', 'remapdb pread', 'SQLite']);
+  t.same(cells.map((c) => c.label), ['remapdb nonlinear', 'remapdb pread', 'SQLite ckpt default', 'SQLite ckpt matched']);
   t.ok(cells.every((c) => c.error === null && c.committed === 300), 'every cell ran its 300 transactions');
   t.ok(cells[0]?.kernel !== null, 'remapdb cells carry kernel figures');
   t.type(run.runId, 'number');
@@ -78,6 +78,7 @@ t.test('bench, runs and report at tiny scale', async (t) => {
     [['bench', 'tpcb', '--pool-pages', '10'], /--pool-pages 10: an integer from 64/],
     [['bench', 'tpcb', '--sync', 'sometimes'], /--sync sometimes: not one of off, normal, full/],
     [['bench', 'tpcb', '--engines', 'oracle'], /--engines oracle/],
+    [['bench', 'tpcb', '--sqlite-checkpoint', 'often'], /--sqlite-checkpoint often: not one of default, matched/],
     [['bench', 'tpcb', '--duration', '0'], /--duration 0 needs --count/],
     [['bench', 'tpcb', '--warehouses', '-3'], /--warehouses -3/],
     [['bench', 'tpcb', '--frobnicate'], /frobnicate/],

@@ -28,7 +28,7 @@ export function tpcbAccess(store: Store): TpcbAccess {
   switch (store.kind) {
     case 'remapdb': return new RemapdbTpcb(store.db);
     case 'sqlite': return new SqliteTpcb(store.db);
-    case 'lmdb': return new LmdbTpcb(store.env);
+    case 'lmdb': return new LmdbTpcb(store.env, store.flusher);
   }
 }
 

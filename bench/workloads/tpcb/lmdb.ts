@@ -1,7 +1,8 @@
 /**
  * TpcbAccess over LMDB (lmdb-js): one named database per pgbench table, keys the id as a
  * 4-byte big-endian unsigned integer (byte order = id order; aid ≤ 10^8 < 2^32), values
- * the fixed records of records.ts; each transaction is one env.transactionSync. History
+ * the fixed records of records.ts; each transaction is one env.transactionSync, followed
+ * by the store's LmdbFlusher (bench/lib/peers.ts: LMDB's 'normal' syncs by bytes). History
  * rows get an 8-byte big-endian surrogate key from a counter continued from the largest
  * key (pgbench's history has none).
  *
@@ -12,6 +13,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 
+import type { LmdbFlusher } from '../../lib/peers.js';
 import type { BalanceTable, TpcbAccess } from './access.js';
 import { TABLES } from './params.js';
 import {
@@ -30,6 +32,7 @@ export function idKey(into: Buffer, id: number): Buffer {
 
 export class LmdbTpcb implements TpcbAccess {
   readonly #env: RootDatabase<Buffer, Buffer>;
+  readonly #flusher: LmdbFlusher;
   readonly #dbs: Record<BalanceTable | 'history', Db>;
   readonly #key = Buffer.alloc(4);
   readonly #hkey = Buffer.alloc(8);
@@ -37,8 +40,9 @@ export class LmdbTpcb implements TpcbAccess {
   readonly #hrec = Buffer.alloc(HISTORY_RECORD_BYTES);
   #nextHid = -1;
 
-  constructor(env: RootDatabase<Buffer, Buffer>) {
+  constructor(env: RootDatabase<Buffer, Buffer>, flusher: LmdbFlusher) {
     this.#env = env;
+    this.#flusher = flusher;
     const open = (name: string): Db => env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
     this.#dbs = {
       branches: open(TABLES.branches), tellers: open(TABLES.tellers), accounts: open(TABLES.accounts), history: open(TABLES.history),
@@ -50,7 +54,11 @@ export class LmdbTpcb implements TpcbAccess {
 
   transaction(body: () => void): () => void {
     const env = this.#env;
-    return () => env.transactionSync(body);
+    const flusher = this.#flusher;
+    return () => {
+      env.transactionSync(body);
+      flusher.committed();
+    };
   }
 
   #insert(table: BalanceTable, id: number, bid: number): void {

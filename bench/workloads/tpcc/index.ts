@@ -77,7 +77,7 @@ export function tpccOps(store: Store): TpccOps {
   switch (store.kind) {
     case 'remapdb': return new RemapdbTpcc(store.db);
     case 'sqlite': return new SqliteTpcc(store.db);
-    case 'lmdb': return new LmdbTpcc(store.env);
+    case 'lmdb': return new LmdbTpcc(store.env, store.flusher);
   }
 }
 

@@ -4,7 +4,8 @@
  * (customer_name: (w, d, last, first, c) → empty; orders_cust: (w, d, c, o) → empty),
  * written in the same transaction as their rows. One env.transactionSync per TPC-C
  * transaction: lmdb-js aborts the LMDB transaction when the callback throws (write.js
- * transactionSync: env.abortTxn() on error), which the rollback test verifies.
+ * transactionSync: env.abortTxn() on error), which the rollback test verifies. After each
+ * commit the store's LmdbFlusher runs (bench/lib/peers.ts: LMDB's 'normal' syncs by bytes).
  *
  * Byte formats are in lmdb-codec.ts. Reads inside transactionSync see its writes (lmdb-js
  * reads through the open write transaction). A row read for update keeps a private copy
@@ -14,6 +15,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 
+import type { LmdbFlusher } from '../../lib/peers.js';
 import { NAME_KEY_BYTES, Reader, Writer } from './lmdb-codec.js';
 import type { TpccCounts, TpccOps } from './ops.js';
 import type {
@@ -38,6 +40,7 @@ const OL_DELIVERY = 8;
 
 export class LmdbTpcc implements TpccOps {
   readonly #env: RootDatabase<Buffer, Buffer>;
+  readonly #flusher: LmdbFlusher;
   readonly #db: Record<TableName, Db>;
   readonly #k = new Writer(64);
   readonly #k2 = new Writer(64);
@@ -46,15 +49,18 @@ export class LmdbTpcc implements TpccOps {
   readonly #marks = new StockLevelMarks();
   static readonly EMPTY = Buffer.alloc(0);
 
-  constructor(env: RootDatabase<Buffer, Buffer>) {
+  constructor(env: RootDatabase<Buffer, Buffer>, flusher: LmdbFlusher) {
     this.#env = env;
+    this.#flusher = flusher;
     const dbs: Partial<Record<TableName, Db>> = {};
     for (const name of TABLES) dbs[name] = env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
     this.#db = dbs as Record<TableName, Db>;
   }
 
   tx<R>(fn: () => R): R {
-    return this.#env.transactionSync(fn);
+    const r = this.#env.transactionSync(fn);
+    this.#flusher.committed();
+    return r;
   }
 
   createSchema(): void {

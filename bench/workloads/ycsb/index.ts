@@ -32,7 +32,7 @@ export function ycsbAccess(store: Store, p: YcsbParams): YcsbAccess {
   switch (store.kind) {
     case 'remapdb': return new RemapdbYcsb(store.db, p.fieldLength);
     case 'sqlite': return new SqliteYcsb(store.db, p.fieldCount, p.fieldLength);
-    case 'lmdb': return new LmdbYcsb(store.env, p.fieldCount, p.fieldLength);
+    case 'lmdb': return new LmdbYcsb(store.env, store.flusher, p.fieldCount, p.fieldLength);
   }
 }
 

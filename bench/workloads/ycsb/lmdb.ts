@@ -1,7 +1,8 @@
 /**
  * YcsbAccess over LMDB (lmdb-js): a named database usertable, keys the key string's
  * ASCII bytes (bytewise order), values the fields concatenated (fieldCount ×
- * fieldLength bytes); writes in env.transactionSync, reads with getBinary outside.
+ * fieldLength bytes); writes in env.transactionSync (then the store's LmdbFlusher,
+ * bench/lib/peers.ts), reads with getBinary outside.
  *
  * An update reads the record, changes one field and writes it back, as YCSB's LMDB
  * binding does. Keys go through one scratch Buffer per key length (keys are "user" +
@@ -10,6 +11,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 
+import type { LmdbFlusher } from '../../lib/peers.js';
 import { type ScanVisitor, USERTABLE, type YcsbAccess } from './access.js';
 import type { RecordData } from './values.js';
 
@@ -17,13 +19,15 @@ const NO_OVERWRITE = { noOverwrite: true };
 
 export class LmdbYcsb implements YcsbAccess {
   readonly #env: RootDatabase<Buffer, Buffer>;
+  readonly #flusher: LmdbFlusher;
   readonly #db: Database<Buffer, Buffer>;
   readonly #fieldLength: number;
   readonly #rec: Buffer;
   readonly #keyBufs: Buffer[] = [];
 
-  constructor(env: RootDatabase<Buffer, Buffer>, fieldCount: number, fieldLength: number) {
+  constructor(env: RootDatabase<Buffer, Buffer>, flusher: LmdbFlusher, fieldCount: number, fieldLength: number) {
     this.#env = env;
+    this.#flusher = flusher;
     this.#db = env.openDB<Buffer, Buffer>({ name: USERTABLE, encoding: 'binary', keyEncoding: 'binary' });
     this.#fieldLength = fieldLength;
     this.#rec = Buffer.alloc(fieldCount * fieldLength);
@@ -43,7 +47,11 @@ export class LmdbYcsb implements YcsbAccess {
 
   transaction(body: () => void): () => void {
     const env = this.#env;
-    return () => env.transactionSync(body);
+    const flusher = this.#flusher;
+    return () => {
+      env.transactionSync(body);
+      flusher.committed();
+    };
   }
 
   insert(key: string, record: Uint8Array): void {

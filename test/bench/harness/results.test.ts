@@ -14,25 +14,30 @@ import { DEFAULT_SPEC } from '../../../bench/workloads/stores.js';
 const MATRIX = {
   engines: ['remapdb', 'sqlite', 'lmdb'] as const, strategies: ['nonlinear', 'multi-mmap', 'pread'] as const, poolPages: [1024, 4096],
   personalities: ['linux-2.6', 'linux-4.0'] as const, archs: ['x86_64'] as const, mlock: true, ramBytes: 0, sync: 'normal' as const,
+  sqliteCheckpoints: ['default', 'matched'] as const,
 };
 
-t.test('the matrix: strategies × pools × personalities, SQLite per pool, LMDB once', (t) => {
+t.test('the matrix: strategies × pools × personalities, SQLite per pool at both checkpoint settings, LMDB once', (t) => {
   const cells = expandCells(MATRIX);
-  t.equal(cells.length, 2 * (3 * 2 + 1) + 1);
+  t.equal(cells.length, 2 * (3 * 2 + 2) + 1);
   t.equal(new Set(cells.map((c) => c.id)).size, cells.length, 'ids are unique');
   t.ok(cells.every((c) => c.engine.sync === 'normal'), 'one durability for every engine');
-  t.same(cells.filter((c) => c.engine.kind === 'sqlite').map((c) => c.engine.poolPages), [1024, 4096]);
+  t.same(cells.filter((c) => c.engine.kind === 'sqlite').map((c) => [c.engine.poolPages, c.engine.sqliteCheckpoint]),
+    [[1024, 'default'], [1024, 'matched'], [4096, 'default'], [4096, 'matched']]);
   t.same(cells.filter((c) => c.engine.kind === 'lmdb').length, 1);
   t.equal(cells[0]?.id, 'remapdb-nonlinear-1024-2.6-x86_64');
   t.equal(cells[0]?.label, 'remapdb nonlinear 1024p 2.6');
   const one = expandCells({ ...MATRIX, poolPages: [4096], personalities: ['linux-2.6'] });
-  t.same(one.map((c) => c.label), ['remapdb nonlinear', 'remapdb multi-mmap', 'remapdb pread', 'SQLite', 'LMDB']);
+  t.same(one.map((c) => c.label), ['remapdb nonlinear', 'remapdb multi-mmap', 'remapdb pread', 'SQLite ckpt default', 'SQLite ckpt matched', 'LMDB']);
+  t.same(one.filter((c) => c.engine.kind === 'sqlite').map((c) => c.id), ['sqlite-4096', 'sqlite-matched-4096'], 'the default keeps its old id');
+  t.same(expandCells({ ...MATRIX, sqliteCheckpoints: ['default'] }).filter((c) => c.engine.kind === 'sqlite').length, 2, 'one setting: one cell per pool');
   t.end();
 });
 
-t.test('the baseline: named by id or label prefix, else SQLite, else the first cell', (t) => {
+t.test('the baseline: named by id or label prefix, else SQLite with the matched checkpoint, else any SQLite, else the first cell', (t) => {
   const cells = expandCells({ ...MATRIX, poolPages: [4096], personalities: ['linux-2.6'] });
-  t.equal(pickBaseline(cells, '').id, 'sqlite-4096');
+  t.equal(pickBaseline(cells, '').id, 'sqlite-matched-4096');
+  t.equal(pickBaseline(cells.filter((c) => c.id !== 'sqlite-matched-4096'), '').id, 'sqlite-4096');
   t.equal(pickBaseline(cells, 'lmdb').id, 'lmdb');
   t.equal(pickBaseline(cells, 'remapdb pread').id, 'remapdb-pread-4096-2.6-x86_64');
   t.equal(pickBaseline(cells.filter((c) => c.engine.kind !== 'sqlite'), '').id, 'remapdb-nonlinear-4096-2.6-x86_64');
