@@ -20,6 +20,7 @@
  */
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { open, type StorageOptions } from '../../src/index.js';
@@ -212,7 +213,7 @@ export const replayReport: ReportBench = {
   title: 'crash recovery: reopen time per MiB of WAL (TPC-B-like scale 10, TPC-C-like 1 warehouse)',
   config: 'sync normal, nonlinear, 60,000-page pool; WAL of 256 MiB with checkpoints off, then the default checkpoint options',
   run(log): ReportOutput {
-    const workDir = fs.mkdtempSync(path.join(process.env['TMPDIR'] ?? '/tmp', 'remapdb-bench-replay-'));
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-bench-replay-'));
     try {
       const base = { poolPages: 60_000, seed: 20261126, workDir };
       const results = [
