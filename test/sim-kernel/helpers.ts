@@ -235,3 +235,16 @@ export function createFile(
 // ---------------------------------------------------------------- randomness
 
 export { mulberry32 } from '../../sim-kernel/prng.js';
+
+/** Distinct scattered file offsets for the window, never a page's own linear offset. */
+export function scatteredOffsets(prng: { int(lo: number, hi: number): number }, n: number, filePages: number): number[] {
+  const used = new Set<number>();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let o: number;
+    do o = prng.int(0, filePages - 1); while (used.has(o) || o === i);
+    used.add(o);
+    out.push(o);
+  }
+  return out;
+}

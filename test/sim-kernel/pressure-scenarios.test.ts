@@ -27,7 +27,7 @@ import {
 } from '../../sim-kernel/index.js';
 
 import {
-  ANON, bootWith, caught, createFile, type FileKind, firstDiff, patternFile, patternPage, PS, RW, vmaCount, writeHostFile,
+  ANON, bootWith, caught, createFile, type FileKind, firstDiff, patternFile, patternPage, PS, RW, scatteredOffsets, vmaCount, writeHostFile,
 } from './helpers.js';
 
 const SEED = 0x5eed2605;
@@ -45,19 +45,6 @@ const boot = bootWith(SMALL);
 
 /** Word stored at the start of anonymous page i of a region tagged `tag`. */
 const WORD = (tag: number, i: number): number => ((tag << 22) ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
-
-/** Distinct scattered file offsets for the window, never a page's own linear offset. */
-function scatteredOffsets(prng: Prng, n: number, filePages: number): number[] {
-  const used = new Set<number>();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let o: number;
-    do o = prng.int(0, filePages - 1); while (used.has(o) || o === i);
-    used.add(o);
-    out.push(o);
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------- the seed scenario
 

@@ -27,7 +27,7 @@ import {
   PROT_NONE, PROT_READ, Prng, type Process, SEGV_ACCERR, SegvError,
 } from '../../sim-kernel/index.js';
 
-import { bootWith, caught, createFile, type FileKind, patternFile, patternPage, PERSONALITIES, PS, RW, vmaCount } from './helpers.js';
+import { bootWith, caught, createFile, type FileKind, patternFile, patternPage, PERSONALITIES, PS, RW, scatteredOffsets, vmaCount } from './helpers.js';
 
 const SEED = 0x9207ec7;
 /** 1 MiB of RAM (256 frames) and 8 MiB of swap, per-page protection on. */
@@ -41,19 +41,6 @@ type Prot = 'none' | 'r' | 'rw';
 const PROT_OF: Readonly<Record<Prot, number>> = { none: PROT_NONE, r: PROT_READ, rw: RW };
 const CYCLE: readonly Prot[] = ['none', 'r', 'rw', 'r'];
 const STAMP = (i: number): number => (0xd1d10000 + i) >>> 0;
-
-/** Distinct scattered file offsets for the window, never a page's own linear offset. */
-function scatteredOffsets(prng: Prng, n: number, filePages: number): number[] {
-  const used = new Set<number>();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let o: number;
-    do o = prng.int(0, filePages - 1); while (used.has(o) || o === i);
-    used.add(o);
-    out.push(o);
-  }
-  return out;
-}
 
 /** Whether fn raised SIGSEGV SEGV_ACCERR at addr. */
 function accErrAt(fn: () => unknown, addr: number): boolean {
