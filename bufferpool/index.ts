@@ -7,7 +7,8 @@
  * Offers openBufferPool() (validates the options, builds the strategy), the BufferPool
  * class, the vocabularies (STRATEGY_NAMES, POLICY_NAMES), the public types and errors
  * (BufferPoolError with POOL_ERROR_CODES; BufferPoolAssertionError for bugs). Inside:
- * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), pool-stats.ts (counters,
+ * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), guard.ts (guard mode and
+ * write-fault dirty tracking on per-page protection), page-hooks.ts (onLoad / beforeWriteBack), pool-stats.ts (counters,
  * stats, snapshot), pool-invariants.ts (checkInvariants' walk), page-map.ts, file-extent.ts,
  * assert.ts, types.ts, strategies/, policies/. Other layers import this file only.
  */
@@ -16,14 +17,15 @@ import type { Kernel, Process } from '../sim-kernel/index.js';
 import { POLICY_NAMES } from './policies/index.js';
 import { BufferPool, MAX_SLOTS } from './pool.js';
 import { createStrategy, STRATEGY_NAMES, type StrategyContext } from './strategies/index.js';
-import { BufferPoolError, type BufferPoolOptions, POOL_ERROR_CODES } from './types.js';
+import { BufferPoolError, type BufferPoolOptions, DIRTY_TRACKING_NAMES, POOL_ERROR_CODES } from './types.js';
 
 export { BufferPool } from './pool.js';
 export { type PolicyName, POLICY_NAMES, type ReplacementPolicy } from './policies/index.js';
 export { STRATEGY_NAMES, type StrategyName } from './strategies/index.js';
 export { BufferPoolAssertionError } from './assert.js';
+export { HANDLES, HISTORY, type MisuseKind } from './guard.js';
 export {
-  BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot, type PoolSummary,
+  BufferPoolError, type BufferPoolOptions, DIRTY_TRACKING_NAMES, type DirtyTracking, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot, type PoolSummary,
   type PteState, type SlotSnapshot, type WalHook,
 } from './types.js';
 
@@ -50,6 +52,10 @@ export function openBufferPool(kernel: Kernel, proc: Process, fd: number, option
   }
   if (options.evictBatch !== undefined && (!Number.isInteger(options.evictBatch) || options.evictBatch < 1)) {
     bad('evictBatch', options.evictBatch, 'an integer >= 1');
+  }
+  if (options.guard !== undefined && typeof options.guard !== 'boolean') bad('guard', options.guard, 'true | false');
+  if (options.dirtyTracking !== undefined && !DIRTY_TRACKING_NAMES.includes(options.dirtyTracking)) {
+    bad('dirtyTracking', options.dirtyTracking, DIRTY_TRACKING_NAMES.join(' | '));
   }
   const ctx: StrategyContext = { proc, fd, slots: options.slots, pageSize: proc.pageSize, mlock: options.mlock ?? true };
   const strategy = createStrategy(options.strategy, ctx);

@@ -30,7 +30,9 @@ export const C_INSTALLS = 5;
 export const C_SHADOW_COPIES = 6;
 export const C_CREATED = 7;
 export const C_LOG_FLUSHES = 8;
-const C_COUNT = 9;
+export const C_PROT_CHANGES = 9;
+export const C_WRITE_FAULTS = 10;
+const C_COUNT = 11;
 
 /** The counters array, zeroed (the pool makes it first: the shadows count into it before PoolStats exists). */
 export function newCounters(): Float64Array {
@@ -108,6 +110,8 @@ export class PoolStats {
       kernelNs,
       kernelNsPerMiss: misses === 0 ? 0 : kernelNs / misses,
       logFlushesForced: c[C_LOG_FLUSHES] as number,
+      protChanges: c[C_PROT_CHANGES] as number,
+      writeFaults: c[C_WRITE_FAULTS] as number,
     };
   }
 
@@ -139,7 +143,7 @@ export class PoolStats {
         slot: s, pageId, pins: src.pins[s] as number, dirty: isDirty, usage,
         pageLsn: lsn < 0 ? null : lsn, shadowed, working: sh.work[s] !== -1, pending: sh.pend[s] !== -1,
         retired: sh.retired[s] as number,
-        pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1, addr, pgoff: pte?.pgoff ?? -1,
+        pte: pte?.kind ?? 'none', frame: pte?.frame ?? -1, addr, pgoff: pte?.pgoff ?? -1, prot: pte?.prot ?? '-',
       });
     }
     const c = this.#counters;

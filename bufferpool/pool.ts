@@ -28,7 +28,7 @@
  *   fixed    --unfix (last pin)-->  resident   pins-- → Shadows.unpinned (drop a clean copy, free retired, install)
  *   resident --markLsn / logDurable / flush--> dirty      Shadows.maybeInstall (pending copy → page, dirty = 1)
  *   fixed    --changeInPlace (redo)-->           dirty      Shadows.changeInPlace (no copy; the log is durable past it)
- *   dirty    --flush-->             resident   #sealForWrite → strategy.writeBack → strategy.sync
+ *   dirty    --flush-->             resident   sealForWrite → strategy.writeBack → strategy.sync
  *   resident --evict-->             empty      #evict (unpinned, no shadow; a dirty page is sealed and handed to strategy.evict)
  * A failed write-back or sync makes the pool refuse further changes (sticky error, #fail).
  *
@@ -37,22 +37,24 @@
  * at fix / unfix / evict, always; checkInvariants() after eviction batches and flush under `debug`.
  */
 
-import type { Kernel, Process } from '../sim-kernel/index.js';
+import { type Kernel, type Process, PROT_NONE, PROT_READ, PROT_WRITE } from '../sim-kernel/index.js';
 import { assert, assertionFailed } from './assert.js';
 import { FileExtent } from './file-extent.js';
 import { PageMap } from './page-map.js';
 import { checkPoolInvariants } from './pool-invariants.js';
 import { createPolicy, type ReplacementPolicy } from './policies/index.js';
 import { C_CREATED, C_EVICTIONS, C_FIXES, C_HITS, C_MISSES, C_WRITEBACKS, newCounters, PoolStats } from './pool-stats.js';
+import { currentCopyAddr, GuardedStrategy, MAX_SLOTS, PageGuard, tokenGen } from './guard.js';
+import { sealForWrite, verifyLoaded } from './page-hooks.js';
 import { Shadows } from './shadows.js';
 import type { Strategy } from './strategies/index.js';
 import {
   BufferPoolError, type BufferPoolOptions, type BufferPoolStats, type FixMode, POOL_ERROR_CODES, type PoolSnapshot,
-  NO_WAL_HOOK, poolKernelError, type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
+  NO_WAL_HOOK, poolKernelError, slotsExhausted, type ResolvedPoolOptions, resolvePoolOptions, type WalHook,
 } from './types.js';
 
-/** Tokens: ((generation × MAX_SLOTS) + slot) × 2 + (kernel pin taken ? 1 : 0). */
-export const MAX_SLOTS = 2 ** 22;
+/** Tokens: ((generation × MAX_SLOTS) + slot) × 2 + (kernel pin taken ? 1 : 0); MAX_SLOTS is defined in guard.ts. */
+export { MAX_SLOTS };
 /** Generations wrap below 2^29 so a token stays an exact integer (< 2^53); they only catch stale handles. */
 const GEN_MASK = 2 ** 29 - 1;
 
@@ -94,6 +96,8 @@ export class BufferPool {
   readonly #counters: Float64Array;
   readonly #stats: PoolStats;
   readonly #file: FileExtent;
+  /** Guard mode / write-fault tracking (guard.ts), or null. */
+  readonly #guard: PageGuard | null;
   #failed: Error | null = null;
   #closed = false;
 
@@ -106,7 +110,8 @@ export class BufferPool {
     this.slotCount = slots;
     this.options = resolvePoolOptions(opts);
     this.bytes = proc.physBytes;
-    this.#strategy = strategy;
+    const guarded = this.options.guard || this.options.dirtyTracking === 'write-fault' ? new GuardedStrategy(strategy) : null;
+    this.#strategy = guarded ?? strategy;
     this.#policy = createPolicy(opts.policy, slots);
     this.#wal = opts.wal ?? NO_WAL_HOOK;
     this.#onLoad = opts.onLoad;
@@ -125,12 +130,16 @@ export class BufferPool {
     this.#victims = new Int32Array(this.options.evictBatch);
     this.#counters = newCounters();
     const sh = new Shadows(proc, {
-      bytes: this.bytes, pageSize: this.pageSize, strategy, wal: this.#wal, pageOf: this.#pageOf, pins: this.#pins,
+      bytes: this.bytes, pageSize: this.pageSize, strategy: this.#strategy, wal: this.#wal, pageOf: this.#pageOf, pins: this.#pins,
       dirty: this.#dirty, lsn: this.#lsn, counters: this.#counters,
       failed: () => this.#failed !== null,
       kernelError: (err, what) => this.#kernelError(err, what),
-    }, slots, this.options.shadowSlots);
+    }, slots, this.options.shadowSlots, guarded === null ? null : { idle: this.options.guard ? PROT_NONE : PROT_READ | PROT_WRITE });
     this.#shadows = sh;
+    this.#guard = guarded === null ? null : new PageGuard({
+      proc, strategy: guarded, shadows: sh, pageOf: this.#pageOf, pins: this.#pins, counters: this.#counters,
+      guard: this.options.guard, writeFault: this.options.dirtyTracking === 'write-fault', closed: () => this.#closed,
+    }, slots);
     this.#evictable = (s) => this.#pins[s] === 0 && sh.work[s] === -1 && sh.pend[s] === -1 && sh.retired[s] === 0;
     this.#file = new FileExtent(proc, fd, this.pageSize, this.options.growPages, pageCount);
     this.#stats = new PoolStats({
@@ -162,6 +171,7 @@ export class BufferPool {
     }
     const c = this.#counters;
     const sh = this.#shadows;
+    const g = this.#guard;
     (c[C_FIXES] as number)++;
     let slot = this.#map.get(pageId);
     if (slot >= 0) {
@@ -174,15 +184,23 @@ export class BufferPool {
       if (this.#pageOf[slot] !== -1 || this.#pins[slot] !== 0 || this.#dirty[slot] !== 0) {
         assertionFailed(`free slot ${slot} holds page ${this.#pageOf[slot]} (pins ${this.#pins[slot]}, dirty ${this.#dirty[slot]})`);
       }
+      let loaded = false;
       try {
-        this.#strategy.load(slot, pageId);
+        this.#strategy.load(slot, pageId, g === null ? PROT_READ | PROT_WRITE : g.loadProt);
+        loaded = true;
+        // The storage engine verifies the page; if it throws, the slot is given back empty.
+        if (this.#onLoad !== undefined) verifyLoaded(this.#strategy, this.#onLoad, this.bytes, slot, pageId);
       } catch (err) {
-        this.#free[this.#freeTop++] = slot;
+        try {
+          if (loaded) this.#strategy.evict(slot, pageId, false);
+        } finally {
+          this.#free[this.#freeTop++] = slot;
+        }
         throw this.#kernelError(err, `loading page ${pageId}`);
       }
-      if (this.#onLoad !== undefined) this.#verifyLoaded(slot, pageId, this.#onLoad);
       this.#pageOf[slot] = pageId;
       this.#lsn[slot] = -1;
+      g?.loaded(slot, pageId);
       sh.loaded(slot);
       this.#map.set(pageId, slot);
       this.#policy.insert(slot, pageId);
@@ -190,6 +208,7 @@ export class BufferPool {
     // The working copy is made before the pin, so this page's own pending copy can still be
     // installed to free a shadow if the pool is short of them.
     if (mode === 'exclusive' && sh.work[slot] === -1) sh.makeWork(slot);
+    const gen = g === null ? (this.#gen[slot] as number) : g.fixed(slot, pageId, mode === 'exclusive');
     (this.#pins[slot] as number)++;
     let pinBit = 0;
     if (!sh.has(slot) && this.#strategy.pinsOnFix) {
@@ -199,16 +218,36 @@ export class BufferPool {
         // No token is returned, so nobody would unfix: give the pin back (a read error paging
         // the slot in, SIGBUS, leaked it and close() then refused; found by the fault sweep).
         (this.#pins[slot] as number)--;
+        g?.unfixed(g.check(gen, slot, 'unfix'));
         throw err;
       }
       (this.#kernelPins[slot] as number)++;
       pinBit = 1;
     }
-    return ((this.#gen[slot] as number) * MAX_SLOTS + slot) * 2 + pinBit;
+    g?.settle(slot);
+    return (gen * MAX_SLOTS + slot) * 2 + pinBit;
   }
+
+  /** offset() to change the page (exclusive fixes); under guard / write-fault tracking a store through the MMU (guard.ts). */
+  writeOffset(token: number): number {
+    return this.#guard === null ? this.offset(token) : this.#guard.offset(token, true);
+  }
+
+  /** Virtual address of the bytes a token fixes (its page's current copy): a program's pointer to the page. */
+  addr(token: number): number {
+    if (this.#guard !== null) this.#guard.offset(token, false);
+    return currentCopyAddr(this.#shadows, this.#strategy, this.#slotOf(token));
+  }
+
+  /** Guard mode's SIGSEGV handler: a SegvError at one of the pool's pages as the REMAPDB_POOL_MISUSE it reveals (guard.ts). */
+  diagnose(err: unknown): unknown {
+    return this.#guard === null ? err : this.#guard.explain(err);
+  }
+
 
   /** Byte offset in `bytes` of the page a token fixes. */
   offset(token: number): number {
+    if (this.#guard !== null) return this.#guard.offset(token, false);
     const slot = this.#slotOf(token);
     const off = this.#shadows.offsetOf(slot);
     return off >= 0 ? off : this.#strategy.resolveFixed(slot);
@@ -224,6 +263,8 @@ export class BufferPool {
   unfix(token: number, dirtied: boolean): void {
     const slot = this.#slotOf(token);
     const sh = this.#shadows;
+    const g = this.#guard;
+    const handle = g === null ? -1 : g.check(tokenGen(token), slot, 'unfix');
     if (!((this.#pins[slot] as number) > 0)) {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `unfix of page ${this.#pageOf[slot]} (slot ${slot}) that is not fixed`);
     }
@@ -246,16 +287,18 @@ export class BufferPool {
     if ((this.#pins[slot] as number) < (this.#kernelPins[slot] as number)) {
       assertionFailed(`unfix of slot ${slot}: pins ${this.#pins[slot]} below kernel pins ${this.#kernelPins[slot]}`);
     }
+    if (g !== null) g.unfixed(handle);
     if (this.#pins[slot] === 0) {
       if (this.options.debug) this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
       sh.unpinned(slot);
     }
+    g?.settle(slot);
   }
 
   #slotOf(token: number): number {
     const half = Math.floor(token / 2);
     const slot = half % MAX_SLOTS;
-    if (this.options.debug) {
+    if (this.options.debug && this.#guard === null) {
       const gen = Math.floor(half / MAX_SLOTS);
       if (!(slot < this.slotCount) || gen !== this.#gen[slot] || this.#pins[slot] === 0) {
         throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `stale page handle ${token}: page ${this.#pageOf[slot] ?? '?'} ` +
@@ -273,6 +316,7 @@ export class BufferPool {
     const slot = this.#map.get(pageId);
     if (slot < 0) return;
     this.#shadows.markLsn(slot, lsn);
+    this.#guard?.settle(slot);
   }
 
   /**
@@ -284,6 +328,7 @@ export class BufferPool {
     const durable = this.#wal.durableLsn();
     assert(lsn <= durable, () => `logDurable(${lsn}) but the WAL hook reports the log durable only up to ${durable}`);
     this.#shadows.installAll();
+    this.#guard?.settle(-1);
   }
 
   /** Drop page `pageId`'s uninstalled change (rollback): the page reverts to its last installed version. */
@@ -295,6 +340,7 @@ export class BufferPool {
       throw new BufferPoolError(POOL_ERROR_CODES.MISUSE, `discard of page ${pageId} while it is fixed (${this.#pins[slot]} pins)`);
     }
     this.#shadows.discard(slot);
+    this.#guard?.settle(slot);
   }
 
   // ------------------------------------------------------------------ allocation
@@ -342,13 +388,7 @@ export class BufferPool {
       this.#shadows.forceLogAndInstall();
       this.#evictBatch();
     }
-    if (this.#freeTop === 0) {
-      let pinned = 0;
-      for (let s = 0; s < this.slotCount; s++) if ((this.#pins[s] as number) > 0) pinned++;
-      throw new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${this.slotCount} slots are in use: ${pinned} fixed, ` +
-        `${this.slotCount - pinned} holding changes not yet logged; unfix pages or commit, or open with more slots`,
-      { details: { slots: this.slotCount, pinned } });
-    }
+    if (this.#freeTop === 0) throw slotsExhausted(this.#pins);
     return this.#free[--this.#freeTop] as number;
   }
 
@@ -368,50 +408,20 @@ export class BufferPool {
     try {
       // A dirty page leaving the pool reaches the file without another flush() seeing it
       // (pread writes it now; a mapped page stays dirty in the page cache): seal it first.
-      if (dirty) this.#sealForWrite(slot);
+      if (dirty) sealForWrite(this.#strategy, this.#beforeWriteBack, this.bytes, slot, pageId, this.#lsn[slot] as number);
       this.#strategy.evict(slot, pageId, dirty);
     } catch (err) {
       throw this.#fail(err, `evicting page ${pageId}`);
     }
     if (dirty && this.#strategy.copiesPages) (this.#counters[C_WRITEBACKS] as number)++;
     this.#dirty[slot] = 0;
+    this.#guard?.evicted(slot, pageId);
     this.#map.delete(pageId);
     this.#policy.remove(slot);
     this.#pageOf[slot] = -1;
     this.#gen[slot] = ((this.#gen[slot] as number) + 1) & GEN_MASK;
     this.#free[this.#freeTop++] = slot;
     (this.#counters[C_EVICTIONS] as number)++;
-  }
-
-  /** Run the beforeWriteBack hook on a slot's installed page (it is about to be written). */
-  #sealForWrite(slot: number): void {
-    const hook = this.#beforeWriteBack;
-    if (hook === undefined) return;
-    const off = this.#strategy.resolve(slot, true);
-    try {
-      hook(this.#pageOf[slot] as number, this.bytes, off, this.#lsn[slot] as number);
-    } finally {
-      if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-    }
-  }
-
-  /** Run the onLoad hook on a freshly loaded slot; if it throws, the slot is given back empty. */
-  #verifyLoaded(slot: number, pageId: number, hook: (pageId: number, bytes: Uint8Array, offset: number) => void): void {
-    try {
-      const off = this.#strategy.resolve(slot, false);
-      try {
-        hook(pageId, this.bytes, off);
-      } finally {
-        if (this.#strategy.pinsOnFix) this.#strategy.release(slot);
-      }
-    } catch (err) {
-      try {
-        this.#strategy.evict(slot, pageId, false);
-      } finally {
-        this.#free[this.#freeTop++] = slot;
-      }
-      throw this.#kernelError(err, `loading page ${pageId}`);
-    }
   }
 
   #fail(err: unknown, what: string): Error {
@@ -436,7 +446,7 @@ export class BufferPool {
         if (this.#dirty[s] !== 1) continue;
         const l = this.#lsn[s] as number;
         if (l > uptoLsn) continue;
-        this.#sealForWrite(s);
+        sealForWrite(this.#strategy, this.#beforeWriteBack, this.bytes, s, this.#pageOf[s] as number, l);
         this.#strategy.writeBack(s, this.#pageOf[s] as number);
         this.#dirty[s] = 0;
         (this.#counters[C_WRITEBACKS] as number)++;
@@ -445,6 +455,7 @@ export class BufferPool {
     } catch (err) {
       throw this.#fail(err, 'flushing to the data file');
     }
+    this.#guard?.settle(-1);
     if (this.options.debug) this.checkInvariants();
   }
 

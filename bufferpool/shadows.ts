@@ -54,9 +54,11 @@
  * log (forceLogAndInstall), then fails with REMAPDB_POOL_EXHAUSTED.
  */
 
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Process } from '../sim-kernel/index.js';
+import {
+  MAP_ANONYMOUS, MAP_NOINHERIT, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE, type Process,
+} from '../sim-kernel/index.js';
 import { assert, assertionFailed } from './assert.js';
-import { C_INSTALLS, C_LOG_FLUSHES, C_SHADOW_COPIES } from './pool-stats.js';
+import { C_INSTALLS, C_LOG_FLUSHES, C_PROT_CHANGES, C_SHADOW_COPIES } from './pool-stats.js';
 import type { Strategy } from './strategies/index.js';
 import { BufferPoolError, POOL_ERROR_CODES, type WalHook } from './types.js';
 
@@ -91,13 +93,19 @@ export class Shadows {
   readonly #host: ShadowHost;
   readonly #proc: Process;
   readonly #base: number;
+  /** Each shadow page's protection (guard.ts changes it). */
+  readonly #prot: Uint8Array;
   readonly #off: Float64Array;
   readonly #frame: Int32Array;
   readonly #owner: Int32Array;
   readonly #free: Int32Array;
   #top: number;
 
-  constructor(proc: Process, host: ShadowHost, slotCount: number, shadowCount: number) {
+  /**
+   * `protect`: guard mode or write-fault tracking protects shadow pages (guard.ts), each
+   * starting at `idle` (PROT_NONE under guard); null: never protected.
+   */
+  constructor(proc: Process, host: ShadowHost, slotCount: number, shadowCount: number, protect: { idle: number } | null = null) {
     this.#proc = proc;
     this.#host = host;
     this.count = shadowCount;
@@ -106,10 +114,15 @@ export class Shadows {
     this.pend = new Int32Array(slotCount).fill(-1);
     this.pendLsn = new Float64Array(slotCount).fill(-1);
     this.retired = new Int32Array(slotCount);
-    // Shadow frames: anonymous memory the engine owns, pinned for the pool's life.
+    // Shadow frames: anonymous memory the engine owns, pinned for the pool's life. Protected
+    // per page (guard.ts), it is shared anonymous memory made one nonuniform VMA where the
+    // kernel has per-page protection, else private memory that mprotect splits.
     const ns = shadowCount;
     const ps = host.pageSize;
-    this.#base = proc.mmap(0, ns * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const cfg = proc.core.config;
+    const nonuniform = protect !== null && cfg.perPageProt && cfg.personality === 'linux-2.6';
+    this.#base = proc.mmap(0, ns * ps, PROT_READ | PROT_WRITE, (nonuniform ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+    this.#prot = new Uint8Array(ns).fill(PROT_READ | PROT_WRITE);
     this.#off = new Float64Array(ns);
     this.#frame = new Int32Array(ns);
     this.#owner = new Int32Array(ns).fill(-1);
@@ -121,6 +134,35 @@ export class Shadows {
       this.#free[i] = ns - 1 - i;
     }
     this.#top = ns;
+    if (protect !== null) {
+      if (nonuniform) for (let i = 0; i < ns; i++) proc.remap_file_pages(this.#base + i * ps, ps, PROT_NONE, i, MAP_NOINHERIT);
+      proc.mprotect(this.#base, ns * ps, protect.idle);
+      this.#prot.fill(protect.idle);
+    }
+  }
+
+  /** Virtual address of shadow `sh` (a handle to a shadowed page addresses it there). */
+  addrOf(sh: number): number {
+    return this.#base + sh * this.#host.pageSize;
+  }
+
+  /** The slot that owns shadow `sh`, or -1 when it is free. */
+  ownerOf(sh: number): number {
+    return this.#owner[sh] as number;
+  }
+
+  /** The slot whose copy lives at addr (guard's fault diagnosis), or -1. */
+  slotOfAddr(addr: number): number {
+    const sh = Math.floor((addr - this.#base) / this.#host.pageSize);
+    return sh >= 0 && sh < this.count ? (this.#owner[sh] as number) : -1;
+  }
+
+  /** Give shadow `sh` protection `prot` (guard.ts); counted as a protection change. */
+  protect(sh: number, prot: number): void {
+    if (this.#prot[sh] === prot) return;
+    this.#proc.mprotect(this.addrOf(sh), this.#host.pageSize, prot);
+    this.#prot[sh] = prot;
+    (this.#host.counters[C_PROT_CHANGES] as number)++;
   }
 
   /** Whether the slot has a working or a pending copy (it cannot be evicted, nor its frame pinned). */

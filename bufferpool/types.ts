@@ -13,6 +13,10 @@ import type { StrategyName } from './strategies/strategy.js';
 /** Intent of a fix. A shared fix must not write the page's bytes. */
 export type FixMode = 'shared' | 'exclusive';
 
+/** BufferPoolOptions.dirtyTracking. */
+export type DirtyTracking = 'explicit' | 'write-fault';
+export const DIRTY_TRACKING_NAMES: readonly DirtyTracking[] = ['explicit', 'write-fault'];
+
 /**
  * What the storage engine tells the pool about its log (the WAL rule: a page image
  * never reaches the data file before the log is durable up to the page's LSN).
@@ -42,6 +46,22 @@ export interface BufferPoolOptions {
   growPages?: number;
   /** Catch misuse: stale handles, unfix of unpinned pages (each an assertion naming the page). */
   debug?: boolean;
+  /**
+   * Guard mode (guard.ts), the memory debugger built on per-page protection: a page no handle
+   * has fixed is PROT_NONE, a page fixed for reading is read-only, and only an exclusive fix's
+   * working copy is writable, so a load or store through a handle after its unfix, a stale
+   * handle, or a write through a read fix faults at once (SIGSEGV); the error (REMAPDB_POOL_MISUSE)
+   * names the page id, the slot and the slot's fix history. Checks every handle, as `debug` does
+   * and more precisely (each fix is its own handle). Default false.
+   */
+  guard?: boolean;
+  /**
+   * How the pool learns that an exclusive fix changed its page: 'explicit' (default) trusts
+   * unfix(token, dirtied); 'write-fault' maps each working copy read-only until the first store
+   * through writeOffset(), whose protection fault marks the page dirty — the kernel's own way of
+   * tracking dirty pages — so a missed `dirtied` flag cannot lose a write.
+   */
+  dirtyTracking?: DirtyTracking;
   wal?: WalHook;
   /**
    * Called after a miss brought page `pageId` in, with its bytes at bytes[offset, +pageSize):
@@ -72,6 +92,8 @@ export function resolvePoolOptions(opts: BufferPoolOptions): ResolvedPoolOptions
     evictBatch: Math.max(1, Math.min(opts.evictBatch ?? 64, Math.floor(slots / 8) || 1)),
     growPages: opts.growPages ?? 64,
     debug: opts.debug ?? false,
+    guard: opts.guard ?? false,
+    dirtyTracking: opts.dirtyTracking ?? 'explicit',
   };
 }
 
@@ -92,6 +114,15 @@ export function poolKernelError(err: unknown, what: string): Error {
   if (err instanceof BufferPoolError) return err;
   if (err instanceof KernelError) return new BufferPoolError(POOL_ERROR_CODES.KERNEL, `${what}: ${err.message}`, { cause: err });
   return err as Error;
+}
+
+/** REMAPDB_POOL_EXHAUSTED: no slot can be freed (every one is fixed or holds a change not yet logged). */
+export function slotsExhausted(pins: Int32Array): BufferPoolError {
+  let pinned = 0;
+  for (let s = 0; s < pins.length; s++) if ((pins[s] as number) > 0) pinned++;
+  return new BufferPoolError(POOL_ERROR_CODES.EXHAUSTED, `all ${pins.length} slots are in use: ${pinned} fixed, ` +
+    `${pins.length - pinned} holding changes not yet logged; unfix pages or commit, or open with more slots`,
+  { details: { slots: pins.length, pinned } });
 }
 
 export interface BufferPoolStats {
@@ -123,6 +154,10 @@ export interface BufferPoolStats {
   kernelNs: number;
   kernelNsPerMiss: number;
   logFlushesForced: number;
+  /** Guard mode and write-fault tracking: mprotect calls the pool made (guard.ts). */
+  protChanges: number;
+  /** Write-fault tracking: first stores to a clean working copy that faulted and marked it dirty. */
+  writeFaults: number;
 }
 
 export type PteState = 'present' | 'file' | 'swap' | 'none';
@@ -149,6 +184,8 @@ export interface SlotSnapshot {
   addr: number;
   /** The file page the slot's PTE maps or, as a file PTE, holds (-1: none or not a file page). */
   pgoff: number;
+  /** The protection of the slot's page as its PTE gives it (guard mode changes it; '-': no PTE). */
+  prot: 'none' | 'r' | 'rw' | '-';
 }
 
 /**

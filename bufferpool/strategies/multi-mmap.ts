@@ -8,7 +8,7 @@
  * cache (2.6's fsync does not look at PTEs), then fdatasync writes and flushes.
  */
 
-import { KernelError, MAP_SHARED, MS_ASYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
+import { KernelError, MAP_SHARED, MS_ASYNC, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 import { BufferPoolError, POOL_ERROR_CODES } from '../types.js';
 
@@ -41,9 +41,9 @@ export class MultiMmapStrategy implements Strategy {
     this.#pins = new SlotPins(ctx.proc, ctx.slots);
   }
 
-  load(slot: number, pageId: number): void {
+  load(slot: number, pageId: number, prot: number): void {
     try {
-      this.#addr[slot] = this.#proc.mmap(0, this.#ps, PROT_READ | PROT_WRITE, MAP_SHARED, this.#fd, pageId * this.#ps);
+      this.#addr[slot] = this.#proc.mmap(0, this.#ps, prot, MAP_SHARED, this.#fd, pageId * this.#ps);
     } catch (err) {
       if (err instanceof KernelError && err.code === 'ENOMEM') {
         throw new BufferPoolError(POOL_ERROR_CODES.KERNEL,
@@ -77,6 +77,11 @@ export class MultiMmapStrategy implements Strategy {
 
   sync(): void {
     this.#proc.fdatasync(this.#fd);
+  }
+
+  protect(slot: number, prot: number): void {
+    // The page is its own VMA: the VMA's protection changes (it may merge with a neighbour, or split from one).
+    this.#proc.mprotect(this.#addr[slot] as number, this.#ps, prot);
   }
 
   slotAddr(slot: number): number {

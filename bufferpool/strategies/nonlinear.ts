@@ -12,7 +12,7 @@
  * writes every dirty page of the file and fdatasyncs it.
  */
 
-import { MAP_LOCKED, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
+import { MAP_LOCKED, MAP_NOINHERIT, MAP_SHARED, MS_SYNC, PROT_READ, PROT_WRITE, type Process } from '../../sim-kernel/index.js';
 import { SlotPins, type Strategy, type StrategyContext } from './strategy.js';
 
 export class NonlinearStrategy implements Strategy {
@@ -24,6 +24,7 @@ export class NonlinearStrategy implements Strategy {
   readonly #window: number;
   readonly #slots: number;
   readonly #mlock: boolean;
+  readonly #perPageProt: boolean;
   /** Physical offset of each slot's page while mlocked (frames cannot move), else -1. */
   readonly #frameOff: Float64Array;
   readonly #pins: SlotPins;
@@ -33,6 +34,7 @@ export class NonlinearStrategy implements Strategy {
     this.#ps = ctx.pageSize;
     this.#slots = ctx.slots;
     this.#mlock = ctx.mlock;
+    this.#perPageProt = ctx.proc.core.config.perPageProt;
     this.pinsOnFix = !ctx.mlock;
     this.#window = ctx.proc.mmap(0, ctx.slots * ctx.pageSize, PROT_READ | PROT_WRITE,
       MAP_SHARED | (ctx.mlock ? MAP_LOCKED : 0), ctx.fd, 0);
@@ -44,10 +46,23 @@ export class NonlinearStrategy implements Strategy {
     return this.#window;
   }
 
-  load(slot: number, pageId: number): void {
+  load(slot: number, pageId: number, prot: number): void {
     const addr = this.#window + slot * this.#ps;
-    this.#proc.remap_file_pages(addr, this.#ps, 0, pageId, 0);
+    const rw = PROT_READ | PROT_WRITE;
+    // With the unmerged series (perPageProt) the page comes in with its own protection in
+    // the same call; without it prot must be 0 (the VMA's), and guard mode mprotects after.
+    if (prot !== rw && this.#perPageProt) this.#proc.remap_file_pages(addr, this.#ps, prot, pageId, MAP_NOINHERIT);
+    else this.#proc.remap_file_pages(addr, this.#ps, 0, pageId, 0);
     if (this.#mlock) this.#frameOff[slot] = this.#proc.translate(addr, false);
+    if (prot !== rw && !this.#perPageProt) this.protect(slot, prot);
+  }
+
+  /**
+   * mprotect of one window page: with perPageProt its PTE changes and the window stays one
+   * VMA (fremap-prot.ts, choice 5); without it Linux splits the window around the page.
+   */
+  protect(slot: number, prot: number): void {
+    this.#proc.mprotect(this.#window + slot * this.#ps, this.#ps, prot);
   }
 
   evict(_slot: number, _pageId: number, _dirty: boolean): void {

@@ -33,7 +33,7 @@ export class PreadStrategy implements Strategy {
     return this.#proc.physBytes.subarray(frame * this.#ps, (frame + 1) * this.#ps);
   }
 
-  load(slot: number, pageId: number): void {
+  load(slot: number, pageId: number, prot: number): void {
     // Pin the frame across the copy: pread allocates page-cache pages and may reclaim.
     const f = this.#proc.pinPage(this.#frames + slot * this.#ps, true);
     try {
@@ -43,6 +43,7 @@ export class PreadStrategy implements Strategy {
     } finally {
       this.#proc.unpinPage(f, false);
     }
+    if (prot !== (PROT_READ | PROT_WRITE)) this.protect(slot, prot);
   }
 
   evict(slot: number, pageId: number, dirty: boolean): void {
@@ -72,6 +73,14 @@ export class PreadStrategy implements Strategy {
 
   sync(): void {
     this.#proc.fdatasync(this.#fd);
+  }
+
+  /**
+   * The frames are one anonymous private VMA: mprotect of one frame splits it where the
+   * protection changes (neighbours with equal protection merge back), as Linux does.
+   */
+  protect(slot: number, prot: number): void {
+    this.#proc.mprotect(this.#frames + slot * this.#ps, this.#ps, prot);
   }
 
   slotAddr(slot: number): number {

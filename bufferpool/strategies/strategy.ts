@@ -22,8 +22,11 @@ export interface Strategy {
    * page cache instead (written by a later flush's sync or by the kernel's write-back).
    */
   readonly copiesPages: boolean;
-  /** Make page `pageId` the content of empty slot `slot`. */
-  load(slot: number, pageId: number): void;
+  /**
+   * Make page `pageId` the content of empty slot `slot`, mapped with protection `prot`
+   * (PROT_READ | PROT_WRITE unless guard mode asks for less: guard.ts).
+   */
+  load(slot: number, pageId: number, prot: number): void;
   /** Slot `slot` stops holding `pageId`; its change, if any, is already installed (dirty = newer than the file). */
   evict(slot: number, pageId: number, dirty: boolean): void;
   /**
@@ -39,6 +42,8 @@ export interface Strategy {
   writeBack(slot: number, pageId: number): void;
   /** Make everything written back durable in the data file. */
   sync(): void;
+  /** mprotect the slot's page (guard mode, guard.ts): a page's protection, not its VMA's, where the kernel has perPageProt. */
+  protect(slot: number, prot: number): void;
   /** Virtual address of the slot's page, or -1 when it has none (for PTE state). */
   slotAddr(slot: number): number;
   /** The one window all slots live in (nonlinear), or null when slots have no common mapping. */

@@ -19,7 +19,7 @@
  */
 
 import { EV, VS } from '../accounting.js';
-import { PTE_ACCESSED, PTE_PRESENT, PTE_PROTNONE, fileHi, fileLo, pfnOf, swapHi, swapLo } from '../arch.js';
+import { PTE_ACCESSED, PTE_PRESENT, PTE_PROTNONE, fileHi, fileLo, pfnOf, pteKind, swapHi, swapLo } from '../arch.js';
 import { CLUSTER_SIZE, VM_LOCKED, VM_NONLINEAR } from '../constants.js';
 import type { Core } from '../core.js';
 import { kassert } from '../errors.js';
@@ -270,7 +270,8 @@ function unmapAnon(core: Core, f: number): UnmapResult {
   kassert(w >= 0, `anonymous frame ${f} has no PTE at vpn ${vpn}`);
   const lo = mm.pteLo(w);
   const hi = mm.pteHi(w);
-  kassert((lo & PTE_PRESENT) !== 0 && pfnOf(core.arch, lo, hi) === f, `anonymous frame ${f} not at its PTE`);
+  // pte_present: a PROT_NONE page (mprotect) is present too, with _PAGE_PROTNONE instead of _PAGE_PRESENT.
+  kassert(pteKind(lo, hi) === 'present' && pfnOf(core.arch, lo, hi) === f, `anonymous frame ${f} not at its PTE`);
   const v = mm.tree.findVma(vpn * core.pageSize);
   kassert(v !== null, `anonymous frame ${f} outside every VMA`);
   core.acct.charge(EV.rmapScanPte);

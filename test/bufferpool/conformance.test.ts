@@ -57,12 +57,20 @@ interface FactoryOptions {
 
 type PoolFactory = (t: Test, opts: FactoryOptions) => Env;
 
-function makeFactory(strategy: StrategyName, policy: PolicyName, personality: PersonalityName, mlock: boolean): PoolFactory {
+/** Guard variants: guard mode and/or write-fault tracking, on a kernel with or without per-page protection. */
+interface GuardVariant {
+  pool: Partial<BufferPoolOptions>;
+  perPageProt: boolean;
+}
+
+function makeFactory(strategy: StrategyName, policy: PolicyName, personality: PersonalityName, mlock: boolean,
+  guard: GuardVariant | null = null): PoolFactory {
   return (t, opts) => {
-    const { k, p, fd, file } = machine(t, { personality, ramBytes: RAM, seed: opts.seed }, { sync: true });
+    const { k, p, fd, file } = machine(t, { personality, ramBytes: RAM, seed: opts.seed, perPageProt: guard?.perPageProt ?? false },
+      { sync: true });
     const wal = new TestWal();
     const pool = openBufferPool(k, p, fd, {
-      strategy, policy, mlock, slots: 8, shadowSlots: 4, wal, ...(opts.pool ?? {}),
+      strategy, policy, mlock, slots: 8, shadowSlots: 4, wal, ...(guard?.pool ?? {}), ...(opts.pool ?? {}),
     }, 0);
     // Kernel.shutdown is idempotent: the teardown's shutdown (with sync) is then a no-op.
     const shutdown = (): void => k.shutdown({ sync: true });
@@ -604,9 +612,24 @@ for (const strategy of STRATEGY_NAMES) {
   }
 }
 
+// Guard mode and write-fault tracking must not change what the pool does: the same suite, with
+// every access through a handle checked by the MMU (clock only: the policy is independent of it).
+const GUARDS: { name: string; v: GuardVariant }[] = [
+  { name: 'guard, perPageProt', v: { pool: { guard: true }, perPageProt: true } },
+  { name: 'guard + write-fault, perPageProt', v: { pool: { guard: true, dirtyTracking: 'write-fault' }, perPageProt: true } },
+  { name: 'write-fault, no perPageProt', v: { pool: { dirtyTracking: 'write-fault' }, perPageProt: false } },
+];
+for (const strategy of STRATEGY_NAMES) {
+  for (const personality of PERSONALITIES) {
+    for (const g of GUARDS) {
+      combos.push({ name: `${strategy} / clock / ${personality} / ${g.name}`, factory: makeFactory(strategy, 'clock', personality, true, g.v) });
+    }
+  }
+}
+
 const seed0 = seedFromEnv(DEFAULT_SEED);
 t.comment(`base seed ${seed0} (0x${seed0.toString(16)}); replay with REMAPDB_SEED=${seed0}`);
-t.equal(combos.length, 24, '3 strategies × 3 policies × 2 personalities, nonlinear also unlocked');
+t.equal(combos.length, 42, '3 strategies × 3 policies × 2 personalities, nonlinear also unlocked; 3 × 2 × 3 guard variants');
 combos.forEach(({ name, factory }, i) => {
   t.test(name, async (t) => {
     conformance(t, factory, (seed0 + Math.imul(i + 1, 0x9e3779b1)) >>> 0);
