@@ -118,8 +118,10 @@ export class PageGuard {
   readonly #opened: Int32Array;
   readonly #isOpened: Uint8Array;
   #openedTop = 0;
-  /** Last address each slot's page had (multi-mmap unmaps it on eviction: a late access is MAPERR). */
+  /** Address of each slot's page, and of the page it last evicted with that page's id (a late access names it). */
   readonly #lastAddr: Float64Array;
+  readonly #evictAddr: Float64Array;
+  readonly #evictPage: Float64Array;
   // Handle records.
   #seq = 0;
   readonly #hSeq = new Float64Array(HANDLES);
@@ -143,6 +145,8 @@ export class PageGuard {
     this.#opened = new Int32Array(slots);
     this.#isOpened = new Uint8Array(slots);
     this.#lastAddr = new Float64Array(slots).fill(-1);
+    this.#evictAddr = new Float64Array(slots).fill(-1);
+    this.#evictPage = new Float64Array(slots).fill(-1);
     this.#evOp = new Uint8Array(slots * HISTORY);
     this.#evSeq = new Float64Array(slots * HISTORY);
     this.#evPage = new Float64Array(slots * HISTORY);
@@ -215,6 +219,8 @@ export class PageGuard {
   evicted(slot: number, pageId: number): void {
     // A multi-mmap page is unmapped; a window page or frame keeps the protection it had (PROT_NONE: unfixed).
     if (this.#h.strategy.name === 'multi-mmap') this.#slotProt[slot] = UNKNOWN;
+    this.#evictAddr[slot] = this.#lastAddr[slot] as number;
+    this.#evictPage[slot] = pageId;
     this.#event(slot, EV_EVICT, 0, pageId);
   }
 
@@ -335,8 +341,21 @@ export class PageGuard {
   explain(err: unknown, idx = -1): unknown {
     if (!(err instanceof SegvError)) return err;
     const h = this.#h;
-    let slot = idx >= 0 ? (this.#hSlot[idx] as number) : this.#slotAt(err.addr);
+    const page = err.addr - (err.addr % this.#ps);
+    let slot = idx >= 0 ? (this.#hSlot[idx] as number) : this.#slotAt(page);
     let copy = 'its page';
+    // An address no slot has any more: a page evicted from it (multi-mmap unmapped it). A window
+    // or frame address stays its slot's, so a stale pointer there is named by the slot's history.
+    let evicted = -1;
+    if (idx < 0) {
+      for (let s = 0; s < this.#evictAddr.length; s++) {
+        if (this.#evictAddr[s] === page && (slot < 0 || s === slot) && this.#lastAddr[s] !== page) {
+          slot = s;
+          evicted = this.#evictPage[s] as number;
+          break;
+        }
+      }
+    }
     if (slot < 0) {
       const s = h.shadows.slotOfAddr(err.addr);
       if (s >= 0) {
@@ -345,7 +364,7 @@ export class PageGuard {
       }
     }
     if (slot < 0) return err;
-    const pageId = idx >= 0 ? (this.#hPage[idx] as number) : (h.pageOf[slot] as number);
+    const pageId = idx >= 0 ? (this.#hPage[idx] as number) : evicted >= 0 ? evicted : (h.pageOf[slot] as number);
     let kind: MisuseKind;
     if (h.closed()) kind = 'after-close';
     else if (err.access === 'write' && (h.pins[slot] as number) > 0) {
@@ -414,10 +433,9 @@ export class PageGuard {
     return out;
   }
 
-  /** The slot whose page is (or was last) at addr, or -1. */
-  #slotAt(addr: number): number {
+  /** The slot whose page is at `page` (a page-aligned address), or -1. */
+  #slotAt(page: number): number {
     const ps = this.#ps;
-    const page = addr - (addr % ps);
     const win = this.#h.strategy.windowRange();
     if (win !== null) {
       const s = Math.floor((page - win.addr) / ps);

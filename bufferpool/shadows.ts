@@ -115,13 +115,15 @@ export class Shadows {
     this.pendLsn = new Float64Array(slotCount).fill(-1);
     this.retired = new Int32Array(slotCount);
     // Shadow frames: anonymous memory the engine owns, pinned for the pool's life. Protected
-    // per page (guard.ts), it is shared anonymous memory made one nonuniform VMA where the
-    // kernel has per-page protection, else private memory that mprotect splits.
+    // per page (guard.ts), it is shared anonymous memory (shmem): a private page made read-only
+    // by mprotect is copied on the next write while pinned (2.6's do_wp_page reuses a page only
+    // at page_count 1), which would leave the pin on a stale copy. With per-page protection
+    // (linux-2.6) the region is remapped into one nonuniform VMA; otherwise mprotect splits it.
     const ns = shadowCount;
     const ps = host.pageSize;
     const cfg = proc.core.config;
     const nonuniform = protect !== null && cfg.perPageProt && cfg.personality === 'linux-2.6';
-    this.#base = proc.mmap(0, ns * ps, PROT_READ | PROT_WRITE, (nonuniform ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+    this.#base = proc.mmap(0, ns * ps, PROT_READ | PROT_WRITE, (protect !== null ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
     this.#prot = new Uint8Array(ns).fill(PROT_READ | PROT_WRITE);
     this.#off = new Float64Array(ns);
     this.#frame = new Int32Array(ns);

@@ -58,6 +58,8 @@ export function openFiles(kernel: Kernel, proc: Process, fd: number, dataPath: s
       policy: opts.policy,
       shadowSlots: opts.shadowPages,
       mlock: opts.mlock,
+      guard: opts.guard,
+      dirtyTracking: opts.dirtyTracking,
       wal: { durableLsn: () => (wal as Wal).durableLsn, flushLog: (lsn) => (wal as Wal).flush(lsn) },
       onLoad: (pageId, bytes, off) => {
         // One damaged superblock copy is rescued by the other here, not only at open (format.ts).

@@ -4,7 +4,7 @@
  * the option, the value and what is allowed.
  */
 
-import type { PolicyName, StrategyName } from '../bufferpool/index.js';
+import { DIRTY_TRACKING_NAMES, type DirtyTracking, type PolicyName, type StrategyName } from '../bufferpool/index.js';
 import { DB_CODES, dbError } from './errors.js';
 import { PAGE_SIZES } from './file/index.js';
 import { SYNC_MODES, type SyncMode } from './wal/index.js';
@@ -28,6 +28,15 @@ export interface StorageOptions {
   shadowPages?: number;
   /** nonlinear strategy: mlock the window (default true). */
   mlock?: boolean;
+  /**
+   * Buffer-pool guard mode (default false; bufferpool/guard.ts): unfixed pages are PROT_NONE,
+   * pages fixed for reading read-only, so the engine's own page accesses are checked by the
+   * simulated MMU and a use after unfix, a stale handle or a write through a read fix is a
+   * REMAPDB_POOL_MISUSE naming the page. Best with the kernel's perPageProt (one VMA).
+   */
+  guard?: boolean;
+  /** How the pool learns a page changed: 'explicit' (default) or 'write-fault' (BufferPoolOptions.dirtyTracking). */
+  dirtyTracking?: DirtyTracking;
   /**
    * WAL size in bytes that triggers an automatic checkpoint after a commit (0 = never).
    * Default: twice the pool's bytes, at least 64 MiB and at most 1 GiB — a page's first
@@ -148,6 +157,10 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
   if (!Number.isInteger(replayBudgetMs) || (replayBudgetMs !== 0 && (replayBudgetMs < min || replayBudgetMs > max))) {
     bad('replayBudgetMs', replayBudgetMs, `0 (no replay budget) or an integer from ${min} to ${max} (ms of WAL replay at a reopen after a crash)`);
   }
+  if (o.guard !== undefined && typeof o.guard !== 'boolean') bad('guard', o.guard, 'true | false');
+  if (o.dirtyTracking !== undefined && !DIRTY_TRACKING_NAMES.includes(o.dirtyTracking)) {
+    bad('dirtyTracking', o.dirtyTracking, DIRTY_TRACKING_NAMES.join(' | '));
+  }
   const checkpointBytes = o.checkpointBytes ?? defaultCheckpointBytes(poolPages, pageSize, replayBudgetMs);
   if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
   return {
@@ -159,6 +172,8 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
     poolPages,
     shadowPages,
     mlock: o.mlock ?? true,
+    guard: o.guard ?? false,
+    dirtyTracking: o.dirtyTracking ?? 'explicit',
     checkpointBytes,
     replayBudgetMs,
     verifyChecksums: o.verifyChecksums ?? true,

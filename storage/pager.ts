@@ -163,7 +163,9 @@ export class Pager implements PageIO {
       { pages: this.#txnCount + 1, limit: this.maxTxnPages });
     }
     const token = this.pool.fix(pageId, 'exclusive');
-    const off = this.pool.offset(token);
+    // A store-intent access (guard mode: through the MMU, so a committed copy faults; write-fault
+    // tracking: marks the page changed). The engine's later stores go to this copy's bytes.
+    const off = this.pool.writeOffset(token);
     const ps = this.pageSize;
     if (i < 0) {
       this.#ensureCapacity(pageId);

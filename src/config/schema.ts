@@ -16,7 +16,7 @@
 
 import { z } from 'zod';
 import { ARCH_NAMES, COST_EVENTS, type CostEvent, type KernelConfig, PERSONALITY_NAMES } from '../../sim-kernel/index.js';
-import { POLICY_NAMES, STRATEGY_NAMES } from '../../bufferpool/index.js';
+import { DIRTY_TRACKING_NAMES, POLICY_NAMES, STRATEGY_NAMES } from '../../bufferpool/index.js';
 import { LOG_LEVELS } from './log.js';
 
 /** Page-table pages a kernel needs before it can map anything: one per level and data pages. */
@@ -145,6 +145,8 @@ const bufferpoolSection = strictSection({
   evictBatch: intIn(1, 4096),
   growPages: intIn(1, 1 << 20),
   debug: z.boolean({ error: 'true or false' }),
+  guard: z.boolean({ error: 'true or false' }),
+  dirtyTracking: oneOf(DIRTY_TRACKING_NAMES),
 });
 export type BufferpoolSection = z.infer<typeof bufferpoolSection>;
 

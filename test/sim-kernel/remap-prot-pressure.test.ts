@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import t, { type Test } from 'tap';
 
 import {
-  type KernelConfigInput, MADV_DONTNEED, MAP_LOCKED, MAP_NOINHERIT, MAP_NONBLOCK, MAP_SHARED, MS_SYNC, type PersonalityName,
+  type KernelConfigInput, MADV_DONTNEED, MAP_ANONYMOUS, MAP_LOCKED, MAP_NOINHERIT, MAP_NONBLOCK, MAP_PRIVATE, MAP_SHARED, MS_SYNC, type PersonalityName,
   PROT_NONE, PROT_READ, Prng, type Process, SEGV_ACCERR, SegvError,
 } from '../../sim-kernel/index.js';
 
@@ -212,4 +212,32 @@ t.test('msync, mincore, MADV_DONTNEED and mlock with protected pages (2.6)', asy
   p.remap_file_pages(locked, PS, PROT_NONE, 50, MAP_NOINHERIT | MAP_NONBLOCK);
   t.same(p.ptes(locked, PS).map((e) => [e.kind, e.pgoff, e.prot]), [['present', 50, 'none']], 'VM_LOCKED: populated PROT_NONE');
   k.checkInvariants();
+});
+
+t.test('private anonymous pages made PROT_NONE by mprotect are swapped out and come back (pte_present counts PROTNONE)', async (t) => {
+  // Found by guard mode (bufferpool/guard.ts) on the pread strategy: reclaim's anonymous rmap
+  // asserted _PAGE_PRESENT, which a PROT_NONE PTE has not (it has _PAGE_PROTNONE).
+  for (const perPageProt of [false, true]) {
+    const k = bootWith({ ...SMALL, perPageProt })(t);
+    const p = k.spawn();
+    const pages = 64;
+    const a = p.mmap(0, pages * PS, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (let i = 0; i < pages; i++) p.store32(a + i * PS, STAMP(i));
+    // Every other page PROT_NONE: the VMA splits 64 ways (mprotect of private memory).
+    for (let i = 0; i < pages; i += 2) p.mprotect(a + i * PS, PS, PROT_NONE);
+    t.equal(vmaCount(p), pages, `perPageProt ${perPageProt}: mprotect split the private VMA`);
+    const vs0 = k.vmstatFields();
+    const hog = p.mmap(0, 320 * PS, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (let i = 0; i < 320; i++) p.store8(hog + i * PS, 1);
+    k.checkInvariants();
+    t.ok(k.vmstatFields()['pswpout']! > vs0['pswpout']!, 'anonymous pages went to swap');
+    const swappedNone = p.ptes(a, pages * PS).filter((e, i) => i % 2 === 0 && e.kind === 'swap').length;
+    t.ok(swappedNone > 0, `PROT_NONE pages were swapped out too (${swappedNone})`);
+    t.ok(accErrAt(() => p.load32(a), a), 'a PROT_NONE page still refuses a read');
+    p.mprotect(a, pages * PS, RW);
+    const bad: number[] = [];
+    for (let i = 0; i < pages; i++) if (p.load32(a + i * PS) !== STAMP(i)) bad.push(i);
+    t.same(bad, [], 'every page came back with its data');
+    k.checkInvariants();
+  }
 });

@@ -25,12 +25,20 @@ t.comment(`seed ${SEED}, ${STEPS} transactions per strategy (replay: REMAPDB_SEE
 
 class Rollback extends Error {}
 
-for (const strategy of STRATEGIES) {
-  t.test(`model: ${strategy}`, async (t) => {
-    const rnd = mulberry32(SEED ^ strategy.length);
+// Each strategy also under guard mode with write-fault tracking on a kernel with per-page
+// protection: every page access of the engine then goes through the simulated MMU.
+const RUNS = STRATEGIES.flatMap((strategy) => [{ strategy, guard: false }, { strategy, guard: true }]);
+
+for (const { strategy, guard } of RUNS) {
+  t.test(`model: ${strategy}${guard ? ' (guard, write-fault, perPageProt)' : ''}`, async (t) => {
+    const rnd = mulberry32(SEED ^ strategy.length ^ (guard ? 0x9a4d : 0));
     const dir = tempDir(t);
-    let kernel = new Kernel({ ramBytes: 24 * 1024 * 1024 });
-    const opts = { strategy, sync: 'full' as const, poolPages: 40, shadowPages: 600, checkpointBytes: 48 * 1024, checkDeclaredWrites: true };
+    const machine = { ramBytes: 24 * 1024 * 1024, perPageProt: guard };
+    let kernel = new Kernel(machine);
+    const opts = {
+      strategy, sync: 'full' as const, poolPages: 40, shadowPages: 600, checkpointBytes: 48 * 1024, checkDeclaredWrites: true,
+      guard, dirtyTracking: guard ? 'write-fault' as const : 'explicit' as const,
+    };
     let db: Database = open(dir, { ...opts, kernel });
     let tb: Table<string> = db.createTable<string>('m', { key: ['int', 'string'], value: 'string' });
     const model = new Map<string, string>();
@@ -56,7 +64,7 @@ for (const strategy of STRATEGIES) {
         db.close();
         kernel.shutdown({ sync: true });
       }
-      kernel = new Kernel({ ramBytes: 24 * 1024 * 1024 });
+      kernel = new Kernel(machine);
       db = open(dir, { ...opts, kernel });
       tb = db.table<string>('m');
     };

@@ -1,0 +1,16 @@
+import * as fs from 'node:fs';
+import { Kernel, O_CREAT, O_RDWR, MAP_SHARED, MAP_LOCKED, MAP_NOINHERIT, PROT_READ, PROT_WRITE } from './sim-kernel/index.js';
+const k = new Kernel({ personality: 'linux-4.0', perPageProt: true, ramBytes: 4 << 20, seed: 7 });
+const p = k.spawn();
+fs.rmSync('/tmp/dbg.db', { force: true });
+const fd = p.open('/tmp/dbg.db', O_RDWR | O_CREAT, 0o600);
+p.ftruncate(fd, 24 * 4096);
+const w = p.mmap(0, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+p.remap_file_pages(w, 4096, PROT_READ, 5, MAP_NOINHERIT);
+const f1 = p.translate(w, false);
+p.mprotect(w, 4096, PROT_READ | PROT_WRITE);
+const f2 = p.translate(w, true);
+p.physBytes[f2] = 0x55;
+p.mprotect(w, 4096, PROT_READ);
+const f3 = p.translate(w, false);
+console.log(f1, f2, f3, p.physBytes[f3], p.load8(w));
