@@ -187,6 +187,7 @@ export class BufferPool {
       let loaded = false;
       try {
         this.#strategy.load(slot, pageId, g === null ? PROT_READ | PROT_WRITE : g.loadProt);
+        g?.loaded(slot, pageId); // before onLoad reads it: the guard knows the protection it came in with
         loaded = true;
         // The storage engine verifies the page; if it throws, the slot is given back empty.
         if (this.#onLoad !== undefined) verifyLoaded(this.#strategy, this.#onLoad, this.bytes, slot, pageId);
@@ -200,7 +201,6 @@ export class BufferPool {
       }
       this.#pageOf[slot] = pageId;
       this.#lsn[slot] = -1;
-      g?.loaded(slot, pageId);
       sh.loaded(slot);
       this.#map.set(pageId, slot);
       this.#policy.insert(slot, pageId);

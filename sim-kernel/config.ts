@@ -45,6 +45,7 @@ export const COST_EVENTS = [
   'reclaimPage',
   'swapOut',
   'swapIn',
+  'signalDeliver',
 ] as const;
 export type CostEvent = (typeof COST_EVENTS)[number];
 
@@ -101,6 +102,11 @@ export const DEFAULT_COSTS_NS: CostModel = {
   // Writing one page to swap and reading one back: device time as ioWrite/ioRead.
   swapOut: 15000,
   swapIn: 15000,
+  // Delivering SIGSEGV / SIGBUS to a user handler and its sigreturn (a memory debugger or a
+  // write-fault tracker handles it and carries on). Estimated, ~1.5 µs: two kernel entries
+  // (fault, sigreturn) with signal-frame set-up and restore on x86_64 with mitigations; not
+  // among costs-measured.md's figures.
+  signalDeliver: 1500,
 };
 
 export interface KernelConfig {

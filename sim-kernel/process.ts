@@ -338,6 +338,7 @@ export class Process {
     tlb.misses++;
     if (!(addr >= 0 && addr < mm.taskSize)) {
       acct.count(VS.nr_sigsegv);
+      acct.charge(EV.signalDeliver);
       throw new SegvError(SEGV_MAPERR, addr, write ? 'write' : 'read', 'address outside user space');
     }
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -47,11 +47,13 @@ export function handleFault(mm: Mm, addr: number, write: boolean, force = false)
   const v = mm.findVma(addr);
   if (v === null || v.start > addr) {
     acct.count(VS.nr_sigsegv);
+    acct.charge(EV.signalDeliver);
     throw new SegvError(SEGV_MAPERR, addr, write ? 'write' : 'read', 'no mapping at this address');
   }
   const nonuniform = (v.flags & VM_NONUNIFORM) !== 0;
   if (!nonuniform && (write ? (v.flags & VM_WRITE) === 0 : (v.flags & (VM_READ | VM_EXEC)) === 0)) {
     acct.count(VS.nr_sigsegv);
+    acct.charge(EV.signalDeliver);
     throw new SegvError(SEGV_ACCERR, addr, write ? 'write' : 'read',
       `the mapping at 0x${v.start.toString(16)} does not allow ${write ? 'writes' : 'reads'}`);
   }
@@ -67,6 +69,7 @@ export function handleFault(mm: Mm, addr: number, write: boolean, force = false)
     pp = kind === 'present' ? ppOfPresent(lo) : kind === 'file' ? fileProt(mm.core.arch, lo) as PageProt : vmaPageProt(v.flags);
     if (!force && !ppAllows(pp, write)) {
       acct.count(VS.nr_sigsegv);
+      acct.charge(EV.signalDeliver);
       throw new SegvError(SEGV_ACCERR, addr, write ? 'write' : 'read', `the page at 0x${(vpn * mm.pageSize).toString(16)} is ` +
         `${PP_TEXT[pp]} (a per-page protection in the nonuniform mapping at 0x${v.start.toString(16)}) and does not allow ` +
         `${write ? 'writes' : 'reads'}`);
@@ -228,6 +231,7 @@ function doSwapPage(mm: Mm, v: Vma, addr: number, w: number, write: boolean, slo
       mem.refcount[f] = 0;
       freeFrame(core, f);
       core.acct.count(VS.nr_sigbus);
+      core.acct.charge(EV.signalDeliver);
       throw new BusError(BUS_OBJERR, addr, `reading swap slot ${slot} failed (${err})`);
     }
     swap.dup(slot);

@@ -618,6 +618,7 @@ const GUARDS: { name: string; v: GuardVariant }[] = [
   { name: 'guard, perPageProt', v: { pool: { guard: true }, perPageProt: true } },
   { name: 'guard + write-fault, perPageProt', v: { pool: { guard: true, dirtyTracking: 'write-fault' }, perPageProt: true } },
   { name: 'write-fault, no perPageProt', v: { pool: { dirtyTracking: 'write-fault' }, perPageProt: false } },
+  { name: 'write-fault, perPageProt', v: { pool: { dirtyTracking: 'write-fault' }, perPageProt: true } },
 ];
 for (const strategy of STRATEGY_NAMES) {
   for (const personality of PERSONALITIES) {
@@ -629,7 +630,7 @@ for (const strategy of STRATEGY_NAMES) {
 
 const seed0 = seedFromEnv(DEFAULT_SEED);
 t.comment(`base seed ${seed0} (0x${seed0.toString(16)}); replay with REMAPDB_SEED=${seed0}`);
-t.equal(combos.length, 42, '3 strategies × 3 policies × 2 personalities, nonlinear also unlocked; 3 × 2 × 3 guard variants');
+t.equal(combos.length, 48, '3 strategies × 3 policies × 2 personalities, nonlinear also unlocked; 3 × 2 × 4 guard variants');
 combos.forEach(({ name, factory }, i) => {
   t.test(name, async (t) => {
     conformance(t, factory, (seed0 + Math.imul(i + 1, 0x9e3779b1)) >>> 0);
