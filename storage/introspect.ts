@@ -62,6 +62,8 @@ export interface SlotColumns {
   addr: number[];
   /** The file page a window PTE maps or holds (a file PTE's offset), -1 for none. */
   pgoff: number[];
+  /** The protection of the slot's page as its PTE gives it (guard mode); absent in snapshots older than it. */
+  prot?: SlotSnapshot['prot'][];
   /** Owning table or index, 'schema', or OTHER_OWNER. */
   owner: string[];
 }
@@ -114,7 +116,7 @@ export function slotColumns(rows: readonly SlotSnapshot[], owner: (pageId: numbe
     format: 'columns', count: used.length, slot: col('slot'), pageId: col('pageId'), pins: col('pins'), dirty: col('dirty'),
     usage: col('usage'), pageLsn: col('pageLsn'), shadowed: col('shadowed'), working: col('working'), pending: col('pending'),
     retired: col('retired'), pte: col('pte'), frame: col('frame'), addr: col('addr'), pgoff: col('pgoff'),
-    owner: used.map((s) => owner(s.pageId)),
+    prot: col('prot'), owner: used.map((s) => owner(s.pageId)),
   };
 }
 

@@ -55,11 +55,14 @@ export function renderSlots(v: SlotsView): string {
   const f = Object.entries(v.filter).map(([k, x]) => `${k}=${String(x)}`).join(' ');
   return renderTable({
     title: `${int(v.matched)} of ${int(v.occupied)} occupied slots match${f === '' ? '' : ` (${f})`}; showing ${int(v.rows.length)}`,
-    columns: ['slot', 'page', 'owner', 'pins', 'dirty', 'usage', 'page LSN', 'copies', 'PTE', 'frame', 'address', 'PTE pgoff'],
-    rightAlign: [0, 1, 3, 5, 6, 9, 11],
+    columns: ['slot', 'page', 'owner', 'pins', 'dirty', 'usage', 'page LSN', 'copies', 'PTE', 'prot', 'frame', 'address', 'PTE pgoff'],
+    rightAlign: [0, 1, 3, 5, 6, 10, 12],
     rows: v.rows.map((r) => [String(r.slot), String(r.pageId), r.owner, String(r.pins), r.dirty ? 'yes' : '', String(r.usage),
-      r.pageLsn === null ? '' : String(r.pageLsn), r.state, r.pte, r.frame < 0 ? '' : String(r.frame), hex(r.addr), r.pgoff < 0 ? '' : String(r.pgoff)]),
-    notes: ['copies: w working copy (uncommitted), p pending (logged, waiting for the log), s served from a shadow frame'],
+      r.pageLsn === null ? '' : String(r.pageLsn), r.state, r.pte, r.prot, r.frame < 0 ? '' : String(r.frame), hex(r.addr),
+      r.pgoff < 0 ? '' : String(r.pgoff)]),
+    notes: ['copies: w working copy (uncommitted), p pending (logged, waiting for the log), s served from a shadow frame',
+      'prot: the protection of the slot\'s page as its PTE gives it — rw normally; under guard mode none (unfixed) or r (fixed ' +
+      'for reading), a file PTE keeping it when the page is out (perPageProt)'],
   }, box);
 }
 
@@ -79,8 +82,9 @@ export function renderPtes(v: PtesView): string {
     `${v.window === null ? '' : `, window ${hex(v.window.addr)} × ${v.window.pages} pages`}): present ${int(c.present)}, ` +
     `file PTE ${int(c.file)}, swap entry ${int(c.swap)}, none ${int(c.none)}; PTEs naming another page than the slot's: ${v.mismatched}`;
   return `${head}\n${renderTable({
-    title: '', columns: ['slot', 'address', 'page', 'PTE', 'frame', 'pgoff'], rightAlign: [0, 2, 4, 5],
-    rows: v.rows.map((r) => [String(r.slot), hex(r.addr), String(r.pageId), r.pte, r.frame < 0 ? '' : String(r.frame), r.pgoff < 0 ? '' : String(r.pgoff)]),
+    title: '', columns: ['slot', 'address', 'page', 'PTE', 'prot', 'frame', 'pgoff'], rightAlign: [0, 2, 5, 6],
+    rows: v.rows.map((r) => [String(r.slot), hex(r.addr), String(r.pageId), r.pte, r.prot, r.frame < 0 ? '' : String(r.frame),
+      r.pgoff < 0 ? '' : String(r.pgoff)]),
   }, box)}`;
 }
 

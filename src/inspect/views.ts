@@ -173,6 +173,8 @@ export interface SlotRow {
   frame: number;
   addr: number;
   pgoff: number;
+  /** The PTE's protection: 'none' (PROT_NONE), 'r', 'rw', or '-' (no PTE, or a snapshot older than the field). */
+  prot: string;
 }
 
 export interface SlotsView {
@@ -203,6 +205,7 @@ export function slotsView(s: InspectState, f: SlotFilter = {}): SlotsView {
       usage: c.usage[i] as number, pageLsn: c.pageLsn[i] ?? null,
       state: `${c.working[i] === true ? 'w' : ''}${c.pending[i] === true ? 'p' : ''}${c.shadowed[i] === true ? 's' : ''}`,
       pte: c.pte[i] ?? 'none', frame: c.frame[i] as number, addr: c.addr[i] ?? -1, pgoff: c.pgoff[i] ?? -1,
+      prot: c.prot?.[i] ?? '-',
     });
   }
   return { occupied: c.count, matched, filter: f, rows };
@@ -238,7 +241,7 @@ export interface PtesView {
   counts: { present: number; file: number; swap: number; none: number };
   /** Slots whose PTE maps (or holds) a file page other than the slot's page: must be 0. */
   mismatched: number;
-  rows: { slot: number; addr: number; pageId: number; pte: string; frame: number; pgoff: number }[];
+  rows: { slot: number; addr: number; pageId: number; pte: string; frame: number; pgoff: number; prot: string }[];
 }
 
 export function ptesView(s: InspectState, limit = DEFAULT_SLOT_LIMIT): PtesView {
@@ -253,7 +256,10 @@ export function ptesView(s: InspectState, limit = DEFAULT_SLOT_LIMIT): PtesView 
     // Only mapped strategies put the slot's page behind its address; a copying strategy's slots are anonymous memory.
     if (pgoff >= 0 && !s.copiesPages && pgoff !== c.pageId[i]) mismatched++;
     if (limit === 0 || rows.length < limit) {
-      rows.push({ slot: c.slot[i] as number, addr: c.addr[i] ?? -1, pageId: c.pageId[i] as number, pte, frame: c.frame[i] as number, pgoff });
+      rows.push({
+        slot: c.slot[i] as number, addr: c.addr[i] ?? -1, pageId: c.pageId[i] as number, pte, frame: c.frame[i] as number, pgoff,
+        prot: c.prot?.[i] ?? '-',
+      });
     }
   }
   return { strategy: s.strategy, window: s.kernel.window, counts, mismatched, rows };
