@@ -15,7 +15,7 @@
  *   the working copy of a live exclusive fix   PROT_READ|PROT_WRITE
  *   every other copy (hidden, retired, free)   PROT_NONE
  * The pool's own accesses (install, copy-on-fix, sealing, pread/pwrite of a frame) open the
- * slot's page first (GuardedStrategy) and settle() puts every page back after the operation.
+ * slot's page first (GuardedStrategy, guarded-strategy.ts) and settle() puts every page back after the operation.
  * With write-fault tracking alone (guard off) only a clean working copy of a live exclusive
  * fix is read-only; everything else keeps PROT_READ|PROT_WRITE.
  *
@@ -46,8 +46,9 @@
 import {
   PROT_NONE, PROT_READ, PROT_WRITE, type Process, SEGV_ACCERR, SegvError,
 } from '../sim-kernel/index.js';
+import { GuardedStrategy } from './guarded-strategy.js';
 import type { Shadows } from './shadows.js';
-import type { Strategy, StrategyName } from './strategies/index.js';
+import type { Strategy } from './strategies/index.js';
 import { C_PROT_CHANGES, C_WRITE_FAULTS } from './pool-stats.js';
 import { BufferPoolError, POOL_ERROR_CODES } from './types.js';
 
@@ -443,82 +444,5 @@ export class PageGuard {
     }
     for (let s = 0; s < this.#lastAddr.length; s++) if (this.#lastAddr[s] === page) return s;
     return -1;
-  }
-}
-
-/**
- * The strategy as guard mode hands it to the pool: every access the pool makes to a slot's
- * page itself (resolve, a pread into a frame, a pwrite out of it) opens the page first, and
- * loads bring pages in with the guard's protection. Everything else is the strategy's.
- */
-export class GuardedStrategy implements Strategy {
-  readonly name: StrategyName;
-  readonly pinsOnFix: boolean;
-  readonly copiesPages: boolean;
-  readonly inner: Strategy;
-  #guard: PageGuard | null = null;
-
-  constructor(inner: Strategy) {
-    this.inner = inner;
-    this.name = inner.name;
-    this.pinsOnFix = inner.pinsOnFix;
-    this.copiesPages = inner.copiesPages;
-  }
-
-  attach(guard: PageGuard): void {
-    this.#guard = guard;
-  }
-
-  get #g(): PageGuard {
-    return this.#guard as PageGuard;
-  }
-
-  load(slot: number, pageId: number, prot: number): void {
-    // pread copies into the frame from user space: it must be writable while it does.
-    if (this.copiesPages) this.#g.open(slot, true);
-    this.inner.load(slot, pageId, prot);
-  }
-
-  evict(slot: number, pageId: number, dirty: boolean): void {
-    if (dirty && this.copiesPages) this.#g.open(slot, false);
-    this.inner.evict(slot, pageId, dirty);
-  }
-
-  resolve(slot: number, write: boolean): number {
-    this.#g.open(slot, write);
-    return this.inner.resolve(slot, write);
-  }
-
-  resolveFixed(slot: number): number {
-    return this.inner.resolveFixed(slot);
-  }
-
-  release(slot: number): void {
-    this.inner.release(slot);
-  }
-
-  writeBack(slot: number, pageId: number): void {
-    if (this.copiesPages) this.#g.open(slot, false);
-    this.inner.writeBack(slot, pageId);
-  }
-
-  sync(): void {
-    this.inner.sync();
-  }
-
-  protect(slot: number, prot: number): void {
-    this.inner.protect(slot, prot);
-  }
-
-  slotAddr(slot: number): number {
-    return this.inner.slotAddr(slot);
-  }
-
-  windowRange(): { addr: number; pages: number } | null {
-    return this.inner.windowRange();
-  }
-
-  close(): void {
-    this.inner.close();
   }
 }

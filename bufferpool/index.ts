@@ -7,7 +7,7 @@
  * Offers openBufferPool() (validates the options, builds the strategy), the BufferPool
  * class, the vocabularies (STRATEGY_NAMES, POLICY_NAMES), the public types and errors
  * (BufferPoolError with POOL_ERROR_CODES; BufferPoolAssertionError for bugs). Inside:
- * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), guard.ts (guard mode and
+ * pool.ts (fix/unfix/evict core), shadows.ts (WAL-rule copies), guard.ts + guarded-strategy.ts (guard mode and
  * write-fault dirty tracking on per-page protection), page-hooks.ts (onLoad / beforeWriteBack), pool-stats.ts (counters,
  * stats, snapshot), pool-invariants.ts (checkInvariants' walk), page-map.ts, file-extent.ts,
  * assert.ts, types.ts, strategies/, policies/. Other layers import this file only.

@@ -101,6 +101,13 @@ t.test('demo --window: the database-free scenario', async (t) => {
   const runs = out.runs as { personality: string; correct: boolean; vmas: number }[];
   t.equal(runs.length, 4);
   t.ok(runs.every((x) => x.correct), 'every page read back right');
+  const prot = out.perPageProt as { personality: string; vmas: number; vmFlags: string; ptes: string; faults: string[]; guard: string }[];
+  t.same(prot.map((x) => [x.personality, x.vmas]), [['linux-2.6', 1], ['linux-4.0', 16]],
+    'per-page protections: one VMA on linux-2.6, a VMA per page (alternating protections) on linux-4.0');
+  t.match(prot[0]?.vmFlags, / nu\b/, 'the window is marked nonuniform');
+  t.match(prot[0]?.ptes, /prot=none[\s\S]*prot=r\b[\s\S]*prot=rw/, 'each PTE shows its protection');
+  t.ok(prot.every((x) => x.faults.length === 2 && x.faults.every((f) => f.startsWith('SIGSEGV (SEGV_ACCERR)'))), 'both accesses fault');
+  t.match(prot[0]?.guard, /REMAPDB_POOL_MISUSE: guard: read of page 42 .*fix #1 shared page 42, unfix #1/, 'guard mode names the page and its history');
   const bad = remapdb(['demo', '--duration', '0']);
   t.equal(bad.status, 2);
   t.match(bad.stderr, /--duration 0: seconds from 1 to 3600/);

@@ -74,6 +74,7 @@ t.test('owners of resident pages agree with a full walk; snapshot views equal li
   t.ok(alpha.rows.length > 0 && alpha.rows.every((r) => r.owner === 'alpha'));
   const range = slotsView(st, { from: 10, to: 20, limit: 0 });
   t.ok(range.rows.every((r) => r.pageId >= 10 && r.pageId <= 20));
+  t.ok(alpha.rows.every((r) => r.prot === 'rw'), 'without guard mode every resident window page is read-write');
   const limited = slotsView(st, { limit: 3 });
   t.equal(limited.rows.length, 3);
   t.equal(limited.matched, st.slots.count, 'matched counts past the limit');
@@ -120,6 +121,25 @@ t.test('the PostgreSQL/InnoDB names are the views\' alone; version 1 states (nam
     t.same(usageView(old), usageView(st), `${strategy}: usage counts`);
     t.same(ptesView(old), ptesView(st), `${strategy}: PTE view (copiesPages from the v1 strategy name)`);
   }
+});
+
+t.test('guard mode: the slot and PTE views show each page\'s protection', async (t) => {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), 'rdb-views-guard-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const db = open(dir, { poolPages: 256, sync: 'off', guard: true, kernel: { perPageProt: true } });
+  fill(db, 800, false);
+  const st = db.inspectState('test');
+  const rows = slotsView(st, { limit: 0 }).rows;
+  t.ok(rows.length > 0 && rows.every((r) => r.prot === 'none'), 'nothing fixed: every resident page is PROT_NONE');
+  t.ok(ptesView(st).rows.every((r) => r.prot === 'none'), 'the PTE view says so too');
+  t.equal(st.kernel.maps.trim().split('\n').length, 2, 'the window and the shadow region: one VMA each');
+  db.close();
+  const snap = loadSnapshotState(dir);
+  t.ok((view(snap.state, 'slots', { limit: 0 }) as { rows: { prot: string }[] }).rows.every((r) => r.prot === 'none'),
+    'the stored snapshot keeps the protections');
+  // A snapshot stored before the field existed reads as '-'.
+  const { prot: _p, ...old } = st.slots;
+  t.ok(slotsView({ ...st, slots: old }, { limit: 0 }).rows.every((r) => r.prot === '-'), 'older snapshots: prot "-"');
 });
 
 t.test('a large database names nodes by the internal-node walk and the rest as overflow', async (t) => {
