@@ -13,8 +13,8 @@ import { listProfiles, resolveConfig, type ResolvedConfig } from '../src/config/
 import { CodedError, UsageError } from '../src/index.js';
 import { EXIT_CODE_TABLE, EXIT_CODES, type ExitCode, exitCodeFor } from './exit-codes.js';
 import { createLogger, LOG_LEVELS, type Logger, packageVersion } from '../src/config/index.js';
-import type { CliContext, GlobalArgs } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import type { CliCommand, CliContext, GlobalArgs } from './command.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { usageMessage } from './usage.js';
 
 const GLOBAL_GROUP = 'Global options:';
@@ -75,9 +75,28 @@ function withGlobalOptions(y: Argv) {
     .option('json', { type: 'boolean', default: false, group: GLOBAL_GROUP, describe: 'Print command output as JSON' });
 }
 
+/** The command modules loaded for this run, by command name (see loadCommands). */
+type Loaded = ReadonlyMap<string, CliCommand>;
+
+/**
+ * Load the module of every command named in `args` — the one yargs will run is among
+ * them — and no other: `remapdb --help` loads none (commands/index.ts says why).
+ */
+async function loadCommands(args: readonly string[]): Promise<Loaded> {
+  const named = COMMANDS.filter((c) => args.includes(commandName(c.command)));
+  const modules = await Promise.all(named.map(async (c) => [commandName(c.command), await c.load()] as const));
+  return new Map(modules);
+}
+
+/** The loaded module of the command named in `args`, the way yargs picks it: first in order. */
+function namedCommand(args: readonly string[], loaded: Loaded): CliCommand | undefined {
+  const entry = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  return entry === undefined ? undefined : loaded.get(commandName(entry.command));
+}
+
 /** Long option names valid for the command named in `args` (or at top level). */
-function validOptions(args: readonly string[]): string[] {
-  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+function validOptions(args: readonly string[], loaded: Loaded): string[] {
+  const cmd = namedCommand(args, loaded);
   const probe = withGlobalOptions(yargs([]));
   if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
   // getOptions() is public in yargs but missing from @types/yargs; `key` lists every option.
@@ -90,8 +109,8 @@ function validOptions(args: readonly string[]): string[] {
  * command an array, which none expects (--config a --config b reached path.resolve as an
  * array: an uncoded TypeError). Flags declared as arrays and boolean switches may repeat.
  */
-function refuseRepeats(args: readonly string[]): void {
-  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+function refuseRepeats(args: readonly string[], loaded: Loaded): void {
+  const cmd = namedCommand(args, loaded);
   const probe = withGlobalOptions(yargs([]));
   if (cmd !== undefined) cmd.builder(probe as unknown as Argv<GlobalArgs>);
   const o = (probe as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; boolean: string[] } }).getOptions();
@@ -106,12 +125,36 @@ function refuseRepeats(args: readonly string[]): void {
   }
 }
 
-function usageError(message: string, args: readonly string[]): UsageError {
+function usageError(message: string, args: readonly string[], loaded: Loaded): UsageError {
   const commands = COMMANDS.map((c) => commandName(c.command));
-  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args) }));
+  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args, loaded) }));
 }
 
-function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
+/**
+ * Register one command. A loaded one gets its builder, examples and run(); one not
+ * named in the arguments only its line in the top-level help — yargs runs a command
+ * only when its name is the first positional, which loadCommands has loaded.
+ */
+function addCommand(parser: Argv, entry: CommandEntry, cmd: CliCommand | undefined, env: NodeJS.ProcessEnv): void {
+  parser.example(entry.example[0], entry.example[1]);
+  if (cmd === undefined) {
+    parser.command(entry.command, entry.describe, (y) => y, () => {
+      throw new Error(`assertion: command ${entry.command} runs without its module loaded`);
+    });
+    return;
+  }
+  // Examples show in the command's own --help; the top-level help shows each command's first.
+  const builder = (y: Argv): Argv => {
+    const b = (cmd.builder as (y: Argv) => Argv)(y);
+    for (const [example, description] of cmd.examples) b.example(example, description);
+    return b.epilogue(epilogue());
+  };
+  parser.command(cmd.command, cmd.describe, builder, async (argv) => {
+    await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
+  });
+}
+
+function buildParser(args: readonly string[], env: NodeJS.ProcessEnv, loaded: Loaded): Argv {
   const commands = COMMANDS.map((c) => commandName(c.command));
   const parser = withGlobalOptions(yargs([...args]))
     .scriptName('remapdb')
@@ -123,29 +166,17 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {
     .group(['help', 'version'], GLOBAL_GROUP)
     .version(packageVersion())
     .strict()
-    .middleware(() => refuseRepeats(args))
+    .middleware(() => refuseRepeats(args, loaded))
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((message, err) => {
       if (err !== undefined && err !== null) throw err;
-      throw usageError(message, args);
+      throw usageError(message, args, loaded);
     })
     .epilogue(epilogue())
     .wrap(Math.min(100, yargs().terminalWidth()));
 
-  for (const cmd of COMMANDS) {
-    // Examples show in the command's own --help; the top-level help shows each command's first.
-    const builder = (y: Argv): Argv => {
-      const b = (cmd.builder as (y: Argv) => Argv)(y);
-      for (const [example, description] of cmd.examples) b.example(example, description);
-      return b.epilogue(epilogue());
-    };
-    parser.command(cmd.command, cmd.describe, builder, async (argv) => {
-      await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
-    });
-    const first = cmd.examples[0];
-    if (first !== undefined) parser.example(first[0], first[1]);
-  }
+  for (const entry of COMMANDS) addCommand(parser as unknown as Argv, entry, loaded.get(commandName(entry.command)), env);
   // Without a command: strict validation reports unknown flags first, then this.
   parser.command('$0', false, (y) => y, () => {
     throw new UsageError(`no command given; commands: ${commands.join(', ')} (see remapdb --help)`);
@@ -191,12 +222,14 @@ function refuseDoubleDash(args: readonly string[]): void {
 }
 
 export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  let loaded: Loaded = new Map();
   try {
     refuseDoubleDash(args);
-    await buildParser(args, env).parseAsync();
+    loaded = await loadCommands(args);
+    await buildParser(args, env, loaded).parseAsync();
     return EXIT_CODES.OK;
   } catch (err) {
     // Some yargs checks (a flag missing its value) throw a YError instead of calling fail().
-    return report(err instanceof Error && err.name === 'YError' ? usageError(err.message, args) : err);
+    return report(err instanceof Error && err.name === 'YError' ? usageError(err.message, args, loaded) : err);
   }
 }

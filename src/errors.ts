@@ -36,6 +36,9 @@ export const PROGRAM_CODES = {
   CHECK_FAILED: 'REMAPDB_CHECK_FAILED',
   /** A benchmark's consistency checks failed after its run. */
   BENCH_INCONSISTENT: 'REMAPDB_BENCH_INCONSISTENT',
+  /** An optional package (lmdb, vega, hdr-histogram-js: the peers, the report, the
+   * latency histograms) is not installed; the message names the npm install to run. */
+  MISSING_DEPENDENCY: 'REMAPDB_MISSING_DEPENDENCY',
 } as const;
 
 /**
@@ -46,6 +49,7 @@ export const REMAPDB_CODES = {
   USAGE: PROGRAM_CODES.USAGE,
   CHECK_FAILED: PROGRAM_CODES.CHECK_FAILED,
   BENCH_INCONSISTENT: PROGRAM_CODES.BENCH_INCONSISTENT,
+  MISSING_DEPENDENCY: PROGRAM_CODES.MISSING_DEPENDENCY,
   CORRUPT: DB_CODES.CORRUPT,
   LOCKED: DB_CODES.LOCKED,
 } as const;

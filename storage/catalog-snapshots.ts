@@ -14,7 +14,8 @@
  * Split from catalog.ts, which owns the schema and the statements of an open catalog.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlite } from './sqlite.js';
 
 import { catalogError, probe } from './catalog.js';
 import { DbError } from './errors.js';
@@ -38,7 +39,7 @@ export function readSnapshots(path: string, opts: { id?: number } = {}): { list:
   snapshot: Snapshot | undefined; } {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new (sqlite())(path, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw catalogError(path, 'could not be opened read-only', e, { code: (e as { code?: string }).code });
   }

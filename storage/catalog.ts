@@ -50,7 +50,8 @@
  * catalog-snapshots.ts, with the Snapshot type.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlite } from './sqlite.js';
 
 import { assert } from './assert.js';
 import { DB_CODES, DbError, dbError } from './errors.js';
@@ -142,7 +143,7 @@ export class Catalog {
     const now = opts.now ?? Date.now;
     let db: Database.Database;
     try {
-      db = new Database(path, { fileMustExist: !opts.create });
+      db = new (sqlite())(path, { fileMustExist: !opts.create });
     } catch (e) {
       throw catalogError(path, opts.create ? 'could not be opened or created' : 'could not be opened (create: false)', e);
     }
@@ -156,7 +157,7 @@ export class Catalog {
     } catch (e) {
       db.close();
       if (e instanceof DbError) throw e;
-      if (e instanceof Database.SqliteError && e.code === 'SQLITE_NOTADB') {
+      if (e instanceof sqlite().SqliteError && e.code === 'SQLITE_NOTADB') {
         throw catalogError(path, 'is not a SQLite database (a foreign file, or damaged past its header)', e);
       }
       throw catalogError(path, 'could not be opened', e);
@@ -376,7 +377,7 @@ export class Catalog {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof Database.SqliteError) throw catalogError(this.path, `failed in ${what}`, e);
+      if (e instanceof sqlite().SqliteError) throw catalogError(this.path, `failed in ${what}`, e);
       throw e;
     }
   }

@@ -7,13 +7,21 @@
  * recomputed or merged later.
  */
 
-import * as hdr from 'hdr-histogram-js';
+import type * as Hdr from 'hdr-histogram-js';
+import { requireOptional } from '../lib/optional.js';
 
-export type Histogram = hdr.Histogram;
+export type Histogram = Hdr.Histogram;
+
+let hdrLoaded: typeof Hdr | undefined;
+/** hdr-histogram-js is optional (bench/lib/optional.ts): loaded by the first histogram. */
+function hdr(): typeof Hdr {
+  hdrLoaded ??= requireOptional<typeof Hdr>('hdr-histogram-js');
+  return hdrLoaded;
+}
 
 /** Latencies from 100 ns to one hour, ±0.1 % (3 significant digits). */
 export function newHistogram(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 100, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  return hdr().build({ lowestDiscernibleValue: 100, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
 }
 
 export interface LatencySummary {
@@ -42,9 +50,9 @@ export function summarize(h: Histogram): LatencySummary {
 
 /** HdrHistogram's compressed base64 form. */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return hdr().encodeIntoCompressedBase64(h);
 }
 
 export function decodeHistogram(s: string): Histogram {
-  return hdr.decodeFromCompressedBase64(s);
+  return hdr().decodeFromCompressedBase64(s);
 }

@@ -12,6 +12,7 @@ import { bytes, int, ratio, si } from '../lib/format.js';
 import type { TableSpec } from '../lib/harness.js';
 import { allCharts, runKeys, type ChartDef } from './html-charts.js';
 import { decodeHistogram, newHistogram } from './histogram.js';
+import { rethrowMissing } from '../lib/optional.js';
 import { compareRuns, headline } from './report.js';
 import { type CellResult, durabilityCaption, type ImageManifest, type RunResult } from './types.js';
 
@@ -41,7 +42,11 @@ export function escapeHtml(s: string): string {
 export async function renderChartSvg(spec: TopLevelSpec): Promise<{ svg: string; warnings: string[] }> {
   const warnings: string[] = [];
   // Loaded on first use: vega takes ~0.5 s to import, which every CLI command would pay.
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  // Both optional (bench/lib/optional.ts): a missing one is named in the error.
+  const [vega, vl] = await Promise.all([
+    import('vega').catch((err: unknown) => rethrowMissing('vega', err)),
+    import('vega-lite').catch((err: unknown) => rethrowMissing('vega-lite', err)),
+  ]);
   const logger = vega.logger(vega.Warn, undefined, (_method, _level, args) => {
     warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
   });

@@ -16,10 +16,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
-import { open as openLmdbEnv, type RootDatabase } from 'lmdb';
+import type * as Lmdb from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 
 import { defaultShadowPages, open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
+import { requireOptional } from '../lib/optional.js';
 import {
   configureSqlite, ENGINE_KINDS, type EngineKind, LmdbFlusher, lmdbSyncFlags, PAGE_BYTES, remapdbCheckpointBytes, type SqliteCheckpoint,
   sqliteCacheBytes,
@@ -115,7 +117,8 @@ export function openStore(dir: string, spec: EngineSpec, create: boolean): Store
       return { kind: 'sqlite', spec, dir, db, config };
     }
     case 'lmdb': {
-      const env = openLmdbEnv<Buffer, Buffer>({
+      // lmdb is optional (bench/lib/optional.ts): loaded when an LMDB peer is opened.
+      const env = requireOptional<typeof Lmdb>('lmdb').open<Buffer, Buffer>({
         path: dir, encoding: 'binary', keyEncoding: 'binary', compression: false, mapSize: spec.lmdbMapBytes, maxDbs: LMDB_MAX_DBS,
         ...lmdbSyncFlags(spec.sync),
       });

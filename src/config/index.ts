@@ -4,7 +4,7 @@
  * loadConfig / resolveConfig  build the effective config (default < profile < file < env < overrides)
  * listProfiles, readProfile   names of config/profiles/*.json; one profile's own data
  * toKernelConfig              the kernel section as sim-kernel's KernelConfig
- * ConfigSchema, SECTIONS      the zod schema (strict) and its top-level sections
+ * configSchema, configSections  the zod schema (strict, built on first use) and its top-level sections
  * ConfigError                 every failure; codes REMAPDB_CONFIG_*
  * ENV_PROFILE, ENV_CONFIG     the REMAPDB_PROFILE / REMAPDB_CONFIG variable names
  * createLogger, LOG_LEVELS    the pino logger (stderr only) that logging.level configures
@@ -12,7 +12,7 @@
  */
 
 export { configDir, listProfiles, loadConfig, readProfile, resolveConfig, toKernelConfig, type LoadOptions, type ResolvedConfig } from './load.js';
-export { ConfigSchema, SECTIONS, type CostEntry, type KernelSection, type RemapdbConfig, type SectionName } from './schema.js';
+export { configSchema, configSections, type CostEntry, type KernelSection, type RemapdbConfig, type SectionName } from './schema.js';
 export { CONFIG_ERROR_CODES, ConfigError, type ConfigErrorCode } from './errors.js';
 export { ENV_CONFIG, ENV_PROFILE, envNameOf } from './env.js';
 export { leaves } from './merge.js';

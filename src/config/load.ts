@@ -24,7 +24,7 @@ import { packageRoot } from './package-root.js';
 import { ENV_CONFIG, ENV_PROFILE, envLayers, envValue } from './env.js';
 import { ConfigError } from './errors.js';
 import { isPlainObject, mergeLayers, originIndexOf, type Layer, type Merged } from './merge.js';
-import { ConfigSchema, type RemapdbConfig } from './schema.js';
+import { configSchema, type RemapdbConfig } from './schema.js';
 
 export interface LoadOptions {
   /** Profile name (config/profiles/<name>.json); default $REMAPDB_PROFILE. */
@@ -220,7 +220,7 @@ export function resolveConfig(opts: LoadOptions = {}): ResolvedConfig {
 
   const merged = mergeLayers(layers);
   fixCostSources(merged, layers);
-  const parsed = ConfigSchema.safeParse(merged.data);
+  const parsed = configSchema().safeParse(merged.data);
   if (!parsed.success) throw invalid(problems(parsed.error.issues, merged, layers), { layers: layers.map((l) => l.origin) });
 
   let kernel: KernelConfig;

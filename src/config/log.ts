@@ -6,7 +6,8 @@
  * exits right after; an async buffer could lose the last lines on process exit.
  */
 
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 
 /** pino's levels, most to least severe; 'silent' turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -16,6 +17,11 @@ export type { Logger };
 
 const STDERR_FD = 2;
 
+/** pino is loaded on the first createLogger(): `import('remapdb')` and `remapdb --help` never log. */
+let pinoLoaded: typeof Pino | undefined;
+
 export function createLogger(opts: { level: LogLevel; name?: string }): Logger {
+  pinoLoaded ??= (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+  const pino = pinoLoaded;
   return pino({ level: opts.level, name: opts.name ?? 'remapdb' }, pino.destination({ fd: STDERR_FD, sync: true }));
 }

@@ -36,7 +36,8 @@
  *   held ──process exit, SIGKILL included (the kernel drops the fcntl lock)──▶ free
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqlite } from '../sqlite.js';
 import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -133,7 +134,7 @@ function resolveDir(dir: string): string {
 
 function openLockDb(dir: string): Database.Database {
   try {
-    return new Database(join(dir, LOCK_FILE), { timeout: 0 });
+    return new (sqlite())(join(dir, LOCK_FILE), { timeout: 0 });
   } catch (e) {
     if (isBusy(e)) throw lockedBy(dir, e);
     throw cannotLock(dir, e);
@@ -141,7 +142,7 @@ function openLockDb(dir: string): Database.Database {
 }
 
 function isBusy(e: unknown): boolean {
-  return e instanceof Database.SqliteError && (e.code.startsWith('SQLITE_BUSY') || e.code.startsWith('SQLITE_LOCKED'));
+  return e instanceof sqlite().SqliteError && (e.code.startsWith('SQLITE_BUSY') || e.code.startsWith('SQLITE_LOCKED'));
 }
 
 function lockedBy(dir: string, cause: unknown): DbError {
@@ -164,7 +165,7 @@ function cannotLock(dir: string, cause: unknown): DbError {
 /** Who holds the lock, best-effort: the lock database, else the sidecar (invariant 4). */
 function readHolder(dir: string): Holder | undefined {
   try {
-    const db = new Database(join(dir, LOCK_FILE), { readonly: true, fileMustExist: true, timeout: 0 });
+    const db = new (sqlite())(join(dir, LOCK_FILE), { readonly: true, fileMustExist: true, timeout: 0 });
     try {
       const row = db.prepare('SELECT pid, hostname, started_at AS startedAt FROM holder WHERE id = 1').get();
       const h = asHolder(row);
