@@ -1,14 +1,17 @@
 /**
  * The benchmarks' optional packages, loaded when first needed. A library user installs
  * remapdb for open(); the peers (lmdb), the HTML report's charts (vega, vega-lite) and
- * the latency histograms (hdr-histogram-js) are optionalDependencies (issue 18: they
- * were ~98 MB of every install). npm installs them by default; `--omit=optional` or a
- * failed native build leaves them out, and then the command that needs one fails with
+ * the latency histograms (hdr-histogram-js) are optional peer dependencies (issue 18:
+ * they were ~98 MB of every install): npm does not install an optional peer on its own,
+ * so `npm install remapdb` stays small, and a command that needs one fails with
  * REMAPDB_MISSING_DEPENDENCY naming the package to install, instead of
  * ERR_MODULE_NOT_FOUND from deep inside a benchmark.
  */
 
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CodedError, REMAPDB_CODES } from '../../src/index.js';
 
 /** The optional packages, and what needs each (for the message). */
@@ -30,10 +33,24 @@ function isNotFound(err: unknown, name: string): boolean {
     (message.includes(`'${name}'`) || message.includes(`"${name}"`));
 }
 
+/** `name@range` as remapdb's package.json declares the peer (found above this file), or the bare name. */
+function installSpec(name: OptionalPackage): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; peerDependencies?: Record<string, string> };
+    if (manifest.name !== 'remapdb') continue;
+    const range = manifest.peerDependencies?.[name];
+    return range === undefined ? name : `${name}@${range}`;
+  }
+  return name;
+}
+
 export function missingDependency(name: OptionalPackage, cause: unknown): CodedError {
   return new CodedError(REMAPDB_CODES.MISSING_DEPENDENCY,
     `${OPTIONAL_PACKAGES[name]} need${name === 'vega' || name === 'vega-lite' ? '' : 's'} the optional package ${name}, ` +
-    `which is not installed: run npm install ${name} (remapdb's package.json names the version it is tested with)`,
+    `which is not installed: run npm install ${installSpec(name)} in your project`,
     { cause, details: { package: name } });
 }
 
