@@ -11,15 +11,20 @@
  * | 0x0D..0x13 | negative integer, 7..1 B  | big-endian |v| in n bytes, each byte inverted (one's complement) |
  * | 0x14       | integer 0                 | —                                                       |
  * | 0x15..0x1B | positive integer, 1..7 B  | big-endian |v| in n bytes                               |
+ * | 0x21       | float (IEEE 754 double)   | 8 bytes big-endian; sign bit flipped if positive, every bit inverted if negative |
  * | 0x26/0x27  | false / true              | —                                                       |
  *
- * Integers are JS safe integers (|v| ≤ 2^53 − 1, so at most 7 bytes). Types order as
- * their tags: null < bytes < strings < integers < booleans. Strings compare by UTF-8
- * bytes, which is code-point order.
+ * Integers are JS safe integers (|v| ≤ 2^53 − 1, so at most 7 bytes). A number is
+ * written as a float only where the caller asks (encodeKey's `floats`: a 'float' key
+ * part, a field of an index made with float numbers); elsewhere a non-integer is
+ * REMAPDB_KEY_INVALID, as before the tag existed, so no existing key changes its bytes.
+ * The float transform (FoundationDB's, also CockroachDB's) makes bytewise order numeric
+ * order: −Infinity < negatives < −0 < +0 < positives < +Infinity; NaN has no place in
+ * that order and is refused. Types order as their tags: null < bytes < strings <
+ * integers < floats < booleans. Strings compare by UTF-8 bytes, which is code-point order.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
-import { DB_CODES } from './errors.js';
+import { DB_CODES, DbError } from './errors.js';
 import { allocBytes } from './file/bytes.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
@@ -30,14 +35,16 @@ const T_NULL = 0x00;
 const T_BYTES = 0x01;
 const T_STRING = 0x02;
 const T_INT_ZERO = 0x14;
+const T_FLOAT = 0x21;
+const FLOAT_BYTES = 8;
 const T_FALSE = 0x26;
 const T_TRUE = 0x27;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 
-function keyError(message: string, part: unknown): CodedError {
-  return new CodedError(KEY_ERROR_CODE, message, { details: { part: String(part) } });
+function keyError(message: string, part: unknown): DbError {
+  return new DbError(KEY_ERROR_CODE, message, { details: { part: String(part) } });
 }
 
 function intBytes(abs: number): number {
@@ -46,15 +53,52 @@ function intBytes(abs: number): number {
   return n;
 }
 
-function checkPart(p: unknown, index: number): asserts p is KeyPart {
+/**
+ * Which parts encodeKey writes numbers of as floats: none (false, the default), all
+ * (true), or those whose position is true in the array.
+ */
+export type FloatParts = boolean | readonly boolean[];
+
+function isFloatPart(floats: FloatParts, i: number): boolean {
+  return floats === true || (floats !== false && floats[i] === true);
+}
+
+function checkPart(p: unknown, index: number, float: boolean): asserts p is KeyPart {
   if (p === null || typeof p === 'boolean' || typeof p === 'string' || p instanceof Uint8Array) return;
   if (typeof p === 'number') {
+    if (float) {
+      if (Number.isNaN(p)) throw keyError(`key part ${index} is NaN: NaN has no place in key order (allowed: any other number)`, p);
+      return;
+    }
     if (!Number.isSafeInteger(p)) {
-      throw keyError(`key part ${index} = ${p} is not an integer in ±(2^53 − 1) (floats and larger integers are not keys)`, p);
+      throw keyError(`key part ${index} = ${p} is not an integer in ±(2^53 − 1) (floats are keys only in 'float' key parts ` +
+        'and in indexes made since float support)', p);
     }
     return;
   }
-  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, safe integer, string, Uint8Array`, p);
+  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, number, string, Uint8Array`, p);
+}
+
+const floatScratch = new DataView(new ArrayBuffer(FLOAT_BYTES));
+
+/** Write v's order-preserving float form (8 bytes) at out[o]. */
+function putFloat(out: Uint8Array, o: number, v: number): void {
+  floatScratch.setFloat64(0, v);
+  const negative = (floatScratch.getUint8(0) & 0x80) !== 0;
+  for (let j = 0; j < FLOAT_BYTES; j++) {
+    const b = floatScratch.getUint8(j);
+    out[o + j] = negative ? 255 - b : j === 0 ? b ^ 0x80 : b;
+  }
+}
+
+/** The number whose float form starts at key[i]. */
+function getFloat(key: Uint8Array, i: number): number {
+  const negative = ((key[i] as number) & 0x80) === 0;
+  for (let j = 0; j < FLOAT_BYTES; j++) {
+    const b = key[i + j] as number;
+    floatScratch.setUint8(j, negative ? 255 - b : j === 0 ? b ^ 0x80 : b);
+  }
+  return floatScratch.getFloat64(0);
 }
 
 /** Strings up to this long are checked char by char for the ASCII fast paths (longer: the native encoder wins). */
@@ -78,13 +122,14 @@ function nulCount(s: string): number {
 }
 
 /** Bytes the encoding of `parts` takes (validating each part). */
-function encodedLength(parts: readonly KeyPart[]): number {
+function encodedLength(parts: readonly KeyPart[], floats: FloatParts): number {
   let len = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    checkPart(p, i);
+    const float = isFloatPart(floats, i);
+    checkPart(p, i, float);
     if (p === null || typeof p === 'boolean') len += 1;
-    else if (typeof p === 'number') len += 1 + intBytes(Math.abs(p));
+    else if (typeof p === 'number') len += 1 + (float ? FLOAT_BYTES : intBytes(Math.abs(p)));
     else if (typeof p === 'string') len += 2 + (isPlainAscii(p) ? p.length : Buffer.byteLength(p, 'utf8') + nulCount(p));
     else {
       let zeros = 0;
@@ -105,16 +150,23 @@ function putEscaped(out: Uint8Array, o: number, b: Uint8Array, from: number, to:
   return o;
 }
 
-/** Encode a composite key. Allocation: the result only (no per-part temporaries). */
-export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
-  const out = allocBytes(encodedLength(parts));
+/**
+ * Encode a composite key; numbers of the parts `floats` names are written as floats.
+ * Allocation: the result only (no per-part temporaries).
+ */
+export function encodeKey(parts: readonly KeyPart[], floats: FloatParts = false): Uint8Array {
+  const out = allocBytes(encodedLength(parts, floats));
   let o = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i] as KeyPart;
     if (p === null) out[o++] = T_NULL;
     else if (p === false) out[o++] = T_FALSE;
     else if (p === true) out[o++] = T_TRUE;
-    else if (typeof p === 'number') {
+    else if (typeof p === 'number' && floats !== false && isFloatPart(floats, i)) {
+      out[o++] = T_FLOAT;
+      putFloat(out, o, p);
+      o += FLOAT_BYTES;
+    } else if (typeof p === 'number') {
       const abs = Math.abs(p);
       const n = intBytes(abs);
       out[o++] = p >= 0 ? T_INT_ZERO + n : T_INT_ZERO - n;
@@ -219,6 +271,11 @@ function readPart(key: Uint8Array, i: number): KeyPart {
     readEnd = i + n;
     return neg ? -v : v;
   }
+  if (tag === T_FLOAT) {
+    if (i + FLOAT_BYTES > key.length) throw keyError(`float part at byte ${i - 1} needs ${FLOAT_BYTES} bytes`, tag);
+    readEnd = i + FLOAT_BYTES;
+    return getFloat(key, i);
+  }
   throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${i - 1}`, tag);
 }
 
@@ -318,9 +375,20 @@ export function partEnd(key: Uint8Array, at: number): number {
     }
   }
   if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) i += Math.abs(tag - T_INT_ZERO);
+  else if (tag === T_FLOAT) i += FLOAT_BYTES;
   else if (tag !== T_NULL && tag !== T_FALSE && tag !== T_TRUE) throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${at}`, tag);
-  if (i > key.length) throw keyError(`integer part at byte ${at} needs ${i - at - 1} bytes`, tag);
+  if (i > key.length) throw keyError(`number part at byte ${at} needs ${i - at - 1} bytes`, tag);
   return i;
+}
+
+/** Whether one of the first `n` parts of an encoded key is null (SQL's NULL rule for unique indexes). */
+export function hasNullPart(key: Uint8Array, n: number): boolean {
+  let i = 0;
+  for (let k = 0; k < n && i < key.length; k++) {
+    if (key[i] === T_NULL) return true;
+    i = partEnd(key, i);
+  }
+  return false;
 }
 
 /** The byte offset after the first `n` parts (key.length if it has fewer). */
