@@ -16,8 +16,8 @@
  * What does not round-trip: -0 reads back as 0 (MessagePack writes it as the integer 0);
  * functions, symbols and class instances other than those above are written as plain
  * objects of their own enumerable properties (as structuredClone would refuse or
- * flatten them). A value msgpackr cannot write (a bigint beyond 64 bits) is
- * REMAPDB_VALUE_TYPE naming the table.
+ * flatten them). A value msgpackr cannot write is REMAPDB_VALUE_TYPE naming the table,
+ * and so is undefined as a whole value (store null, or delete the row).
  */
 
 import { Packr } from 'msgpackr';
@@ -38,7 +38,11 @@ export function packValue(table: string, value: unknown): Uint8Array {
     throw dbError(DB_CODES.VALUE_TYPE, `table "${table}": undefined is not a value (store null, or delete the row)`, { table });
   }
   try {
-    return writer.pack(value);
+    // pack() returns a view of msgpackr's reused buffer, overwritten by the next pack: copy it.
+    const packed = writer.pack(value);
+    const out = new Uint8Array(packed.length);
+    out.set(packed);
+    return out;
   } catch (err) {
     throw dbError(DB_CODES.VALUE_TYPE, `table "${table}" stores MessagePack: the value cannot be encoded: ${(err as Error).message}`,
       { table }, err);

@@ -64,7 +64,7 @@ t.test('operations: insert, update, upsert, delete, has, and their errors', asyn
   t.equal(codeOf(() => db.table('nope')), DB_CODES.NO_TABLE);
   t.equal(codeOf(() => db.createTable('kv')), DB_CODES.EXISTS);
   t.equal(codeOf(() => db.createTable('')), DB_CODES.INVALID);
-  t.equal(codeOf(() => db.createTable('k2', { key: ['float' as 'int'] })), DB_CODES.INVALID);
+  t.equal(codeOf(() => db.createTable('k2', { key: ['double' as 'int'] })), DB_CODES.INVALID);
   t.equal(codeOf(() => db.createTable('k3', { value: 'xml' as 'json' })), DB_CODES.INVALID);
   t.equal(codeOf(() => tb.index('none')), DB_CODES.NO_INDEX);
   const e = caught(() => tb.insert('x'.repeat(5000), 'v')) as Error | null;
