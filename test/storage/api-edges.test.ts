@@ -12,7 +12,7 @@ import * as path from 'node:path';
 
 import t from 'tap';
 
-import { DB_CODES, DbError, open } from '../../src/index.js';
+import { DB_CODES, DbError, ERROR_CODES, errorKind, open } from '../../src/index.js';
 import { caught, codeOf, format1Fixture, openDb, tempDir } from './helpers/index.js';
 
 t.test('a plain file as the database directory: REMAPDB_NOT_A_DIRECTORY naming the path', async (t) => {
@@ -98,7 +98,15 @@ t.test('REMAPDB_KEY_INVALID is a DbError naming the table, index and field', asy
   t.match(err.message, 'index "by_age" of table "users": field "age"');
   t.same([err.details.table, err.details.index, err.details.field], ['users', 'by_age', 'age']);
   t.notOk(users.has(5000), 'nothing changed');
-  old.close();
+  old.close();  const row = ERROR_CODES.find((r) => r.code === DB_CODES.KEY_INVALID);
+  t.same(row && [row.layer, row.kind], ['storage', 'failure'], 'in the one table of codes');
+});
+
+t.test('the new codes are in the table of codes, as usage errors', async (t) => {
+  for (const code of [DB_CODES.NOT_DIRECTORY, DB_CODES.FOREIGN_DIRECTORY, DB_CODES.UNKNOWN_OPTION]) {
+    t.ok(ERROR_CODES.some((r) => r.code === code), code);
+    t.equal(errorKind({ code }), 'usage');
+  }
 });
 
 t.test('an iterator used after close() fails at once with REMAPDB_CLOSED', async (t) => {
