@@ -146,7 +146,7 @@ export function encodeValue(table: string, enc: ValueEncoding, value: unknown): 
     case 'json': {
       let s: string | undefined;
       try {
-        s = JSON.stringify(value);
+        s = JSON.stringify(value, refuseLossy);
       } catch (err) {
         throw dbError(DB_CODES.VALUE_TYPE, `table "${table}" stores JSON: the value cannot be serialised: ${(err as Error).message}`, { table }, err);
       }
@@ -164,6 +164,26 @@ export function encodeValue(table: string, enc: ValueEncoding, value: unknown): 
         throw dbError(DB_CODES.VALUE_TYPE, `table "${table}": ${(err as Error).message}`, { table }, err);
       }
   }
+}
+
+/**
+ * JSON.stringify replacer of 'json' tables: a value JSON would change without a word (a
+ * Date into a string, a typed array into {"0":…}, a Map or Set into {}, NaN and ±Infinity
+ * into null) is refused, naming where it is and what keeps it ('msgpack' tables).
+ * `this[key]` is the value before its toJSON (a Date's).
+ */
+function refuseLossy(this: unknown, key: string, value: unknown): unknown {
+  const orig = (this as Record<string, unknown>)[key];
+  let what: string | undefined;
+  if (orig instanceof Date) what = 'a Date (JSON makes it a string)';
+  else if (ArrayBuffer.isView(orig) || orig instanceof ArrayBuffer) what = `a ${orig.constructor.name} (JSON makes it an object of indexes)`;
+  else if (orig instanceof Map || orig instanceof Set) what = `a ${orig.constructor.name} (JSON makes it {})`;
+  else if (typeof orig === 'number' && !Number.isFinite(orig)) what = `${orig} (JSON makes it null)`;
+  if (what !== undefined) {
+    throw new TypeError(`${key === '' ? 'the value' : `property ${JSON.stringify(key)}`} is ${what}: it would not read back as written; ` +
+      "store it in a 'msgpack' table (the default), which keeps it");
+  }
+  return value;
 }
 
 /** A stored value as the API returns it; REMAPDB_CORRUPT if its bytes cannot be one (they passed their page's checksum). */

@@ -3,7 +3,8 @@
  * behaviour that replaced it — coded errors for a file or a foreign directory where a
  * database directory belongs, KEY_INVALID as a DbError naming table, index and field,
  * iterators that fail at once after close, SQL's NULL rule for unique indexes, values
- * that round-trip (msgpack) while json tables keep reading, float keys and index fields
+ * that round-trip (msgpack) while json tables keep reading and refuse what JSON would
+ * change, float keys and index fields
  * in numeric order, ensureTable / ensureIndex, and Index.findIter.
  */
 
@@ -172,7 +173,7 @@ t.test('values round-trip (msgpack, the default) and json tables keep reading', 
   t.equal(tb.valueEncoding, 'msgpack', 'the default value encoding');
   tb.insert('a', v);
   const js = db.createTable<unknown>('legacy', { key: ['int'], value: 'json' });
-  js.insert(1, { when: new Date(0), n: 1 });
+  js.insert(1, { when: '1970-01-01T00:00:00.000Z', n: 1 });
   db.close();
   db = openDb(t, dir);
   const got = db.table<typeof v>('things').get('a');
@@ -180,7 +181,17 @@ t.test('values round-trip (msgpack, the default) and json tables keep reading', 
   t.ok(got?.when instanceof Date && got.map instanceof Map && got.set instanceof Set && got.floats instanceof Float64Array);
   t.ok(Number.isNaN(got?.nan) && typeof got?.big === 'bigint');
   t.equal(Object.getPrototypeOf(got), Object.prototype, 'objects stay plain objects');
-  t.same(db.table('legacy').get(1), { when: '1970-01-01T00:00:00.000Z', n: 1 }, 'a json table reads (and writes) JSON as before');
+  t.same(db.table('legacy').get(1), { when: '1970-01-01T00:00:00.000Z', n: 1 }, 'a json table reads JSON as before');
+  const legacy = db.table<unknown>('legacy');
+  for (const [what, bad] of [['Date', { d: new Date(0) }], ['Uint8Array', { deep: [Uint8Array.of(1)] }], ['Map', { m: new Map() }],
+    ['NaN', { n: Number.NaN }], ['Infinity', [Infinity]], ['bigint', { b: 1n }]] as const) {
+    const err = caught(() => legacy.insert(2, bad)) as DbError;
+    t.equal(err.code, DB_CODES.VALUE_TYPE, `a json table refuses what JSON would change: ${what}`);
+    t.match(err.message, 'table "legacy"');
+  }
+  t.match((caught(() => legacy.insert(2, { when: new Date(0) })) as Error).message, /property "when" is a Date .*'msgpack'/);
+  legacy.insert(2, { plain: [1, 'two', null, { x: true }] });
+  t.same(legacy.get(2), { plain: [1, 'two', null, { x: true }] }, 'plain JSON values still go in');
   t.equal(codeOf(() => db.table('things').insert('u', undefined as never)), DB_CODES.VALUE_TYPE, 'undefined is refused');
   db.table<unknown>('things').insert('b', { big: 2n ** 70n, neg: -(2n ** 63n) });
   t.same(db.table('things').get('b'), { big: 2n ** 70n, neg: -(2n ** 63n) }, 'bigints past 64 bits too');
