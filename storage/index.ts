@@ -2,9 +2,10 @@
  * storage: the embeddable engine — the page file and its lock (file/), the B+tree (btree/),
  * the WAL (wal/), opening (recovery.ts) and redo over both (redo.ts), pager and transactions
  * (pager.ts, freelist.ts, transaction.ts), tables
- * and indexes (table.ts, index-table.ts), the catalog mirror (catalog.ts,
- * catalog-snapshots.ts) and the Database that ties them together (database.ts,
- * open-files.ts, checkpoint.ts). Everything outside storage/ imports it through this file.
+ * and indexes (table.ts, index-table.ts) with their key and value encodings (tuple.ts,
+ * codec.ts, value-codec.ts), the catalog mirror (catalog.ts, catalog-snapshots.ts) and the
+ * Database that ties them together (database.ts, options.ts, directory.ts, open-files.ts,
+ * checkpoint.ts). Everything outside storage/ imports it through this file.
  */
 
 export { crc32c } from './file/crc32c.js';

@@ -5,6 +5,7 @@
  * B+tree maintained in the same transaction as its table:
  *   non-unique: key = tuple(indexed fields…, primary-key parts…), value = empty
  *   unique:     key = tuple(indexed fields…),                     value = primary key
+ *               (with a null field: the primary key appended too — SQL's NULL rule, index-table.ts)
  * so an index scan is a range scan, and a non-unique index keeps equal values in
  * primary-key order.
  *
