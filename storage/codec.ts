@@ -3,8 +3,9 @@
  * its B+tree stores. A key schema is a list of part types ('int', 'float', 'string',
  * 'bytes', 'bool' or 'any'); a key is one part or an array of parts, encoded with the
  * order-preserving tuple encoding (tuple.ts), so composite keys sort part by part.
- * 'float' parts are written in the float form (any number but NaN, numeric order);
- * 'int' and 'any' parts take safe integers, written as before floats existed.
+ * Numbers are any number but NaN, in numeric order (tuple.ts: an integer keeps the bytes
+ * it had before fractions were allowed); an 'int' part takes safe integers only
+ * (REMAPDB_KEY_TYPE otherwise), a 'float' part any number.
  *
  * Value encodings, chosen per table and recorded in its definition (so a table keeps
  * the encoding it was made with, and files written before 'msgpack' existed read as
@@ -63,7 +64,7 @@ const EMPTY = new Uint8Array(0);
 function typeOk(t: KeyType, p: KeyPart): boolean {
   switch (t) {
     case 'any': return true;
-    case 'int': return typeof p === 'number';
+    case 'int': return Number.isSafeInteger(p);
     case 'float': return typeof p === 'number';
     case 'string': return typeof p === 'string';
     case 'bytes': return p instanceof Uint8Array;
@@ -91,14 +92,7 @@ export function encodeTableKey(table: string, schema: readonly KeyType[], key: K
         { table, part: i, expected: schema[i] });
     }
   }
-  return withKeyNames(() => encodeKey(parts, floatParts(schema)), { table });
-}
-
-/** Which parts of schema are floats (the `floats` argument of encodeKey). */
-export function floatParts(schema: readonly KeyType[]): boolean | readonly boolean[] {
-  let any = false;
-  for (const t of schema) if (t === 'float') any = true;
-  return any ? schema.map((t) => t === 'float') : false;
+  return withKeyNames(() => encodeKey(parts), { table });
 }
 
 /**

@@ -14,9 +14,9 @@
  * `WHERE x = NULL` does. Files written before the rule hold at most one null entry per
  * value in the first form; remove() still finds it there.
  *
- * Numbers: an index made since float support (IndexDef.numbers = 'float') writes every
- * number of its fields in the tuple encoding's float form, so 1 < 1.5 < 2 in index order;
- * an older one, and one projected from tuple columns, takes safe integers only, as before.
+ * Numbers: any number but NaN, in numeric order (1 < 1.5 < 2): the tuple encoding writes
+ * integers as it always did and fractions between them (tuple.ts), so indexes made before
+ * fractions were allowed take them too, with no change to their entries.
  *
  * Invariants:
  *   1. Every row of the table has exactly one entry, and every entry names a row
@@ -43,8 +43,6 @@ export interface IndexDef {
   /** Property names (json values) or column positions (tuple values). */
   fields: (string | number)[];
   unique: boolean;
-  /** 'float': numbers are written in the float form (indexes made since float support); absent: safe integers only. */
-  numbers?: 'float';
 }
 
 const EMPTY = new Uint8Array(0);
@@ -70,8 +68,6 @@ export class Index<V = unknown, K extends KeyInput = KeyInput> {
   readonly name: string;
   readonly fields: readonly (string | number)[];
   readonly unique: boolean;
-  /** Whether numbers are indexed in the float form (any number but NaN) rather than as safe integers. */
-  readonly floats: boolean;
   readonly #table: Table<V, K>;
   readonly #tree: BTree;
   readonly #host: TableHost;
@@ -87,7 +83,6 @@ export class Index<V = unknown, K extends KeyInput = KeyInput> {
     this.name = def.name;
     this.fields = def.fields;
     this.unique = def.unique;
-    this.floats = def.numbers === 'float';
     this.#table = table;
     this.#host = host;
     this.#tree = new BTree(host.io, def.root);
@@ -114,7 +109,7 @@ export class Index<V = unknown, K extends KeyInput = KeyInput> {
       const p = raw === undefined ? null : raw;
       if (!(p === null || typeof p === 'boolean' || typeof p === 'string' || typeof p === 'number' || p instanceof Uint8Array)) {
         throw dbError(DB_CODES.VALUE_TYPE, `index "${this.name}" of table "${this.#table.name}" field ${JSON.stringify(f)} is ` +
-          `${describeType(p)}: indexed fields must be null, boolean, ${this.floats ? 'number' : 'integer'}, string or Uint8Array`,
+          `${describeType(p)}: indexed fields must be null, boolean, number, string or Uint8Array`,
           { table: this.#table.name, index: this.name, field: f });
       }
       out.push(p);
@@ -125,7 +120,7 @@ export class Index<V = unknown, K extends KeyInput = KeyInput> {
   /** @internal the index key of a row. */
   entry(pk: Uint8Array, value: V): Uint8Array {
     const parts = this.parts(value);
-    const key = withKeyNames(() => encodeKey(parts, this.floats), { table: this.#table.name, index: this.name, fields: this.fields });
+    const key = withKeyNames(() => encodeKey(parts), { table: this.#table.name, index: this.name, fields: this.fields });
     if (this.unique && !parts.includes(null)) return key;
     const out = allocBytes(key.length + pk.length);
     out.set(key, 0);
@@ -219,6 +214,6 @@ export class Index<V = unknown, K extends KeyInput = KeyInput> {
       throw dbError(DB_CODES.KEY_TYPE, `index "${this.name}" has ${this.fields.length} field(s); got ${parts.length}`,
         { index: this.name });
     }
-    return withKeyNames(() => encodeKey(parts, this.floats), { table: this.#table.name, index: this.name, fields: this.fields });
+    return withKeyNames(() => encodeKey(parts), { table: this.#table.name, index: this.name, fields: this.fields });
   }
 }

@@ -183,8 +183,6 @@ export class Schema {
     let rows = 0;
     const def = this.#ddl(`create index "${name}"`, () => {
       const d: IndexDef = { kind: 'index', name, table, root: BTree.create(host.io), fields: [...fields], unique: opts.unique === true };
-      // Projected (tuple) indexes copy the stored integer bytes; the others index any number (index-table.ts).
-      if (t.valueEncoding !== 'tuple') d.numbers = 'float';
       this.tree.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
       ix = new Index(host, t, d);
       for (const row of t.range()) {

@@ -11,17 +11,23 @@
  * | 0x0D..0x13 | negative integer, 7..1 B  | big-endian |v| in n bytes, each byte inverted (one's complement) |
  * | 0x14       | integer 0                 | —                                                       |
  * | 0x15..0x1B | positive integer, 1..7 B  | big-endian |v| in n bytes                               |
- * | 0x21       | float (IEEE 754 double)   | 8 bytes big-endian; sign bit flipped if positive, every bit inverted if negative |
+ * | 0x0C       | number < −(2^53 − 1)      | ordered double (below; −Infinity first)                 |
+ * | 0x1C       | number > 2^53 − 1         | ordered double (below; +Infinity last)                  |
  * | 0x26/0x27  | false / true              | —                                                       |
  *
- * Integers are JS safe integers (|v| ≤ 2^53 − 1, so at most 7 bytes). A number is
- * written as a float only where the caller asks (encodeKey's `floats`: a 'float' key
- * part, a field of an index made with float numbers); elsewhere a non-integer is
- * REMAPDB_KEY_INVALID, as before the tag existed, so no existing key changes its bytes.
- * The float transform (FoundationDB's, also CockroachDB's) makes bytewise order numeric
- * order: −Infinity < negatives < −0 < +0 < positives < +Infinity; NaN has no place in
- * that order and is refused. Types order as their tags: null < bytes < strings <
- * integers < floats < booleans. Strings compare by UTF-8 bytes, which is code-point order.
+ * A number that is not an integer is its floor, written as an integer above, followed
+ * by the fraction marker 0x30 and the number itself as an ordered double (its 8 bytes
+ * big-endian, the sign bit flipped if positive, every bit inverted if negative — the
+ * number, not x − floor(x), which rounds: −1e−20 − (−1) is 1). So an integer keeps
+ * exactly the bytes it always had (no file changes, fault-sweep write counts stay), and
+ * every number sorts numerically among all others: 1 < 1.25 < 1.5 < 2 and −2 < −1.5 < −1
+ * — the floor decides first; with equal floors the integer itself ends there or is
+ * followed by the next part's tag (≤ 0x27), both below 0x30; then the ordered doubles.
+ * Beyond ±(2^53 − 1) every double is an integer: those and ±Infinity take the 0x0C/0x1C
+ * tags (then the ordered double), outside the integer tags on each side. NaN has no place in that order and is
+ * REMAPDB_KEY_INVALID; −0 is the key 0, as −0.0 = 0.0 in SQL. Types order as their tags:
+ * null < bytes < strings < numbers < booleans. Strings compare by UTF-8 bytes, which is
+ * code-point order.
  */
 
 import { DB_CODES, DbError } from './errors.js';
@@ -35,8 +41,11 @@ const T_NULL = 0x00;
 const T_BYTES = 0x01;
 const T_STRING = 0x02;
 const T_INT_ZERO = 0x14;
-const T_FLOAT = 0x21;
-const FLOAT_BYTES = 8;
+const T_NUM_NEG_HUGE = 0x0C;
+const T_NUM_POS_HUGE = 0x1C;
+/** Follows a number's floor when it has a fraction; above every tag that may follow a part. */
+const T_FRACTION = 0x30;
+const DOUBLE_BYTES = 8;
 const T_FALSE = 0x26;
 const T_TRUE = 0x27;
 
@@ -53,52 +62,71 @@ function intBytes(abs: number): number {
   return n;
 }
 
-/**
- * Which parts encodeKey writes numbers of as floats: none (false, the default), all
- * (true), or those whose position is true in the array.
- */
-export type FloatParts = boolean | readonly boolean[];
-
-function isFloatPart(floats: FloatParts, i: number): boolean {
-  return floats === true || (floats !== false && floats[i] === true);
-}
-
-function checkPart(p: unknown, index: number, float: boolean): asserts p is KeyPart {
+function checkPart(p: unknown, index: number): asserts p is KeyPart {
   if (p === null || typeof p === 'boolean' || typeof p === 'string' || p instanceof Uint8Array) return;
   if (typeof p === 'number') {
-    if (float) {
-      if (Number.isNaN(p)) throw keyError(`key part ${index} is NaN: NaN has no place in key order (allowed: any other number)`, p);
-      return;
-    }
-    if (!Number.isSafeInteger(p)) {
-      throw keyError(`key part ${index} = ${p} is not an integer in ±(2^53 − 1) (floats are keys only in 'float' key parts ` +
-        'and in indexes made since float support)', p);
-    }
+    if (Number.isNaN(p)) throw keyError(`key part ${index} is NaN: NaN has no place in key order (allowed: any other number)`, p);
     return;
   }
-  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, number, string, Uint8Array`, p);
+  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, number (not NaN), string, Uint8Array`, p);
 }
 
-const floatScratch = new DataView(new ArrayBuffer(FLOAT_BYTES));
+const doubleScratch = new DataView(new ArrayBuffer(DOUBLE_BYTES));
 
-/** Write v's order-preserving float form (8 bytes) at out[o]. */
-function putFloat(out: Uint8Array, o: number, v: number): void {
-  floatScratch.setFloat64(0, v);
-  const negative = (floatScratch.getUint8(0) & 0x80) !== 0;
-  for (let j = 0; j < FLOAT_BYTES; j++) {
-    const b = floatScratch.getUint8(j);
+/** Write v as an ordered double at out[o]: 8 bytes big-endian, sign bit flipped if positive, all bits inverted if negative. */
+function putOrdered(out: Uint8Array, o: number, v: number): void {
+  doubleScratch.setFloat64(0, v);
+  const negative = v < 0;
+  for (let j = 0; j < DOUBLE_BYTES; j++) {
+    const b = doubleScratch.getUint8(j);
     out[o + j] = negative ? 255 - b : j === 0 ? b ^ 0x80 : b;
   }
 }
 
-/** The number whose float form starts at key[i]. */
-function getFloat(key: Uint8Array, i: number): number {
+/** The number putOrdered wrote at key[i]. */
+function getOrdered(key: Uint8Array, i: number): number {
   const negative = ((key[i] as number) & 0x80) === 0;
-  for (let j = 0; j < FLOAT_BYTES; j++) {
+  for (let j = 0; j < DOUBLE_BYTES; j++) {
     const b = key[i + j] as number;
-    floatScratch.setUint8(j, negative ? 255 - b : j === 0 ? b ^ 0x80 : b);
+    doubleScratch.setUint8(j, negative ? 255 - b : j === 0 ? b ^ 0x80 : b);
   }
-  return floatScratch.getFloat64(0);
+  return doubleScratch.getFloat64(0);
+}
+
+/** Bytes a number part takes (tag included). */
+function numberBytes(p: number): number {
+  if (Number.isSafeInteger(p)) return 1 + intBytes(Math.abs(p));
+  if (!(Math.abs(p) <= Number.MAX_SAFE_INTEGER)) return 1 + DOUBLE_BYTES;
+  return 1 + intBytes(Math.abs(Math.floor(p))) + 1 + DOUBLE_BYTES;
+}
+
+/** Write the safe integer v (tag and bytes) at out[o]; returns the new position. */
+function putInt(out: Uint8Array, o: number, v: number): number {
+  const abs = Math.abs(v);
+  const n = intBytes(abs);
+  out[o++] = v >= 0 ? T_INT_ZERO + n : T_INT_ZERO - n;
+  // Negative: the one's complement of |v| in n bytes, byte by byte (exact past 2^53).
+  let rest = abs;
+  for (let j = n - 1; j >= 0; j--) {
+    const byte = rest % 256;
+    out[o + j] = v >= 0 ? byte : 255 - byte;
+    rest = Math.floor(rest / 256);
+  }
+  return o + n;
+}
+
+/** Write any number but NaN at out[o] (the table in the header); returns the new position. */
+function putNumber(out: Uint8Array, o: number, p: number): number {
+  if (Number.isSafeInteger(p)) return putInt(out, o, p === 0 ? 0 : p);
+  if (!(Math.abs(p) <= Number.MAX_SAFE_INTEGER)) {
+    out[o++] = p > 0 ? T_NUM_POS_HUGE : T_NUM_NEG_HUGE;
+    putOrdered(out, o, p);
+    return o + DOUBLE_BYTES;
+  }
+  o = putInt(out, o, Math.floor(p));
+  out[o++] = T_FRACTION;
+  putOrdered(out, o, p);
+  return o + DOUBLE_BYTES;
 }
 
 /** Strings up to this long are checked char by char for the ASCII fast paths (longer: the native encoder wins). */
@@ -122,14 +150,13 @@ function nulCount(s: string): number {
 }
 
 /** Bytes the encoding of `parts` takes (validating each part). */
-function encodedLength(parts: readonly KeyPart[], floats: FloatParts): number {
+function encodedLength(parts: readonly KeyPart[]): number {
   let len = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    const float = isFloatPart(floats, i);
-    checkPart(p, i, float);
+    checkPart(p, i);
     if (p === null || typeof p === 'boolean') len += 1;
-    else if (typeof p === 'number') len += 1 + (float ? FLOAT_BYTES : intBytes(Math.abs(p)));
+    else if (typeof p === 'number') len += numberBytes(p);
     else if (typeof p === 'string') len += 2 + (isPlainAscii(p) ? p.length : Buffer.byteLength(p, 'utf8') + nulCount(p));
     else {
       let zeros = 0;
@@ -150,35 +177,17 @@ function putEscaped(out: Uint8Array, o: number, b: Uint8Array, from: number, to:
   return o;
 }
 
-/**
- * Encode a composite key; numbers of the parts `floats` names are written as floats.
- * Allocation: the result only (no per-part temporaries).
- */
-export function encodeKey(parts: readonly KeyPart[], floats: FloatParts = false): Uint8Array {
-  const out = allocBytes(encodedLength(parts, floats));
+/** Encode a composite key. Allocation: the result only (no per-part temporaries). */
+export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
+  const out = allocBytes(encodedLength(parts));
   let o = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i] as KeyPart;
     if (p === null) out[o++] = T_NULL;
     else if (p === false) out[o++] = T_FALSE;
     else if (p === true) out[o++] = T_TRUE;
-    else if (typeof p === 'number' && floats !== false && isFloatPart(floats, i)) {
-      out[o++] = T_FLOAT;
-      putFloat(out, o, p);
-      o += FLOAT_BYTES;
-    } else if (typeof p === 'number') {
-      const abs = Math.abs(p);
-      const n = intBytes(abs);
-      out[o++] = p >= 0 ? T_INT_ZERO + n : T_INT_ZERO - n;
-      // Negative: the one's complement of |v| in n bytes, byte by byte (exact past 2^53).
-      let v = abs;
-      for (let j = n - 1; j >= 0; j--) {
-        const byte = v % 256;
-        out[o + j] = p >= 0 ? byte : 255 - byte;
-        v = Math.floor(v / 256);
-      }
-      o += n;
-    } else if (typeof p === 'string' && isPlainAscii(p)) {
+    else if (typeof p === 'number') o = putNumber(out, o, p);
+    else if (typeof p === 'string' && isPlainAscii(p)) {
       // Short ASCII without NUL (most strings): one byte per char, no encoder call.
       out[o++] = T_STRING;
       for (let j = 0; j < p.length; j++) out[o++] = p.charCodeAt(j);
@@ -268,13 +277,20 @@ function readPart(key: Uint8Array, i: number): KeyPart {
     let v = 0;
     for (let j = 0; j < n; j++) v = v * 256 + (neg ? 255 - (key[i + j] as number) : (key[i + j] as number));
     if (v > Number.MAX_SAFE_INTEGER) throw keyError(`integer part at byte ${i - 1} is outside ±(2^53 − 1)`, tag);
-    readEnd = i + n;
-    return neg ? -v : v;
+    const int = neg ? -v : v;
+    i += n;
+    if (key[i] !== T_FRACTION) {
+      readEnd = i;
+      return int;
+    }
+    if (i + 1 + DOUBLE_BYTES > key.length) throw keyError(`number part at byte ${i} needs ${DOUBLE_BYTES} fraction bytes`, tag);
+    readEnd = i + 1 + DOUBLE_BYTES;
+    return getOrdered(key, i + 1);
   }
-  if (tag === T_FLOAT) {
-    if (i + FLOAT_BYTES > key.length) throw keyError(`float part at byte ${i - 1} needs ${FLOAT_BYTES} bytes`, tag);
-    readEnd = i + FLOAT_BYTES;
-    return getFloat(key, i);
+  if (tag === T_NUM_NEG_HUGE || tag === T_NUM_POS_HUGE) {
+    if (i + DOUBLE_BYTES > key.length) throw keyError(`number part at byte ${i - 1} needs ${DOUBLE_BYTES} bytes`, tag);
+    readEnd = i + DOUBLE_BYTES;
+    return getOrdered(key, i);
   }
   throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${i - 1}`, tag);
 }
@@ -374,8 +390,10 @@ export function partEnd(key: Uint8Array, at: number): number {
       return i + 1;
     }
   }
-  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) i += Math.abs(tag - T_INT_ZERO);
-  else if (tag === T_FLOAT) i += FLOAT_BYTES;
+  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) {
+    i += Math.abs(tag - T_INT_ZERO);
+    if (key[i] === T_FRACTION) i += 1 + DOUBLE_BYTES;
+  } else if (tag === T_NUM_NEG_HUGE || tag === T_NUM_POS_HUGE) i += DOUBLE_BYTES;
   else if (tag !== T_NULL && tag !== T_FALSE && tag !== T_TRUE) throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${at}`, tag);
   if (i > key.length) throw keyError(`number part at byte ${at} needs ${i - at - 1} bytes`, tag);
   return i;
