@@ -20,12 +20,12 @@
 
 import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree/tree.js';
 import {
-  decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyBound, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
+  decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyBound, type KeyInput, type KeyType, type ValueEncoding,
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import type { PageIO } from './file/page-io.js';
 import type { Index } from './index-table.js';
-import { decodeParts, type KeyPart, PROJECT_MAX_POSITION, spliceParts } from './tuple.js';
+import { decodeParts, type KeyPart, keyPrefixEnd, PROJECT_MAX_POSITION, spliceParts } from './tuple.js';
 
 /** What a table needs from its database. */
 export interface TableHost {
@@ -77,13 +77,13 @@ export interface RangeOptions<K extends KeyInput = KeyInput> {
 export function byteBounds(opts: RangeOptions<KeyInput>, encode: (k: KeyInput) => Uint8Array): TreeRange {
   const b: TreeRange = {};
   const lower = (k: Uint8Array, inclusive: boolean): void => {
-    const v = inclusive ? k : prefixEnd(k);
-    // prefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
+    const v = inclusive ? k : keyPrefixEnd(k);
+    // keyPrefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
     if (v === null) b.gt = k;
     else if (b.gte === undefined || Buffer.compare(v, b.gte) > 0) b.gte = v;
   };
   const upper = (k: Uint8Array, inclusive: boolean): void => {
-    const v = inclusive ? prefixEnd(k) : k;
+    const v = inclusive ? keyPrefixEnd(k) : k;
     if (v !== null && (b.lt === undefined || Buffer.compare(v, b.lt) < 0)) b.lt = v;
   };
   if (opts.gte !== undefined) lower(encode(opts.gte as KeyInput), true);

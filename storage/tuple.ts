@@ -32,6 +32,7 @@
 
 import { DB_CODES, DbError } from './errors.js';
 import { allocBytes } from './file/bytes.js';
+import { DOUBLE_BYTES, getOrdered, intBytes, numberBytes, putNumber, T_FRACTION, T_INT_ZERO, T_NUM_NEG_HUGE, T_NUM_POS_HUGE } from './tuple-number.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
 
@@ -40,12 +41,6 @@ export const KEY_ERROR_CODE = DB_CODES.KEY_INVALID;
 const T_NULL = 0x00;
 const T_BYTES = 0x01;
 const T_STRING = 0x02;
-const T_INT_ZERO = 0x14;
-const T_NUM_NEG_HUGE = 0x0C;
-const T_NUM_POS_HUGE = 0x1C;
-/** Follows a number's floor when it has a fraction; above every tag that may follow a part. */
-const T_FRACTION = 0x30;
-const DOUBLE_BYTES = 8;
 const T_FALSE = 0x26;
 const T_TRUE = 0x27;
 
@@ -56,12 +51,6 @@ function keyError(message: string, part: unknown): DbError {
   return new DbError(KEY_ERROR_CODE, message, { details: { part: String(part) } });
 }
 
-function intBytes(abs: number): number {
-  let n = 0;
-  for (let v = abs; v >= 1; v = Math.floor(v / 256)) n++;
-  return n;
-}
-
 function checkPart(p: unknown, index: number): asserts p is KeyPart {
   if (p === null || typeof p === 'boolean' || typeof p === 'string' || p instanceof Uint8Array) return;
   if (typeof p === 'number') {
@@ -69,64 +58,6 @@ function checkPart(p: unknown, index: number): asserts p is KeyPart {
     return;
   }
   throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, number (not NaN), string, Uint8Array`, p);
-}
-
-const doubleScratch = new DataView(new ArrayBuffer(DOUBLE_BYTES));
-
-/** Write v as an ordered double at out[o]: 8 bytes big-endian, sign bit flipped if positive, all bits inverted if negative. */
-function putOrdered(out: Uint8Array, o: number, v: number): void {
-  doubleScratch.setFloat64(0, v);
-  const negative = v < 0;
-  for (let j = 0; j < DOUBLE_BYTES; j++) {
-    const b = doubleScratch.getUint8(j);
-    out[o + j] = negative ? 255 - b : j === 0 ? b ^ 0x80 : b;
-  }
-}
-
-/** The number putOrdered wrote at key[i]. */
-function getOrdered(key: Uint8Array, i: number): number {
-  const negative = ((key[i] as number) & 0x80) === 0;
-  for (let j = 0; j < DOUBLE_BYTES; j++) {
-    const b = key[i + j] as number;
-    doubleScratch.setUint8(j, negative ? 255 - b : j === 0 ? b ^ 0x80 : b);
-  }
-  return doubleScratch.getFloat64(0);
-}
-
-/** Bytes a number part takes (tag included). */
-function numberBytes(p: number): number {
-  if (Number.isSafeInteger(p)) return 1 + intBytes(Math.abs(p));
-  if (!(Math.abs(p) <= Number.MAX_SAFE_INTEGER)) return 1 + DOUBLE_BYTES;
-  return 1 + intBytes(Math.abs(Math.floor(p))) + 1 + DOUBLE_BYTES;
-}
-
-/** Write the safe integer v (tag and bytes) at out[o]; returns the new position. */
-function putInt(out: Uint8Array, o: number, v: number): number {
-  const abs = Math.abs(v);
-  const n = intBytes(abs);
-  out[o++] = v >= 0 ? T_INT_ZERO + n : T_INT_ZERO - n;
-  // Negative: the one's complement of |v| in n bytes, byte by byte (exact past 2^53).
-  let rest = abs;
-  for (let j = n - 1; j >= 0; j--) {
-    const byte = rest % 256;
-    out[o + j] = v >= 0 ? byte : 255 - byte;
-    rest = Math.floor(rest / 256);
-  }
-  return o + n;
-}
-
-/** Write any number but NaN at out[o] (the table in the header); returns the new position. */
-function putNumber(out: Uint8Array, o: number, p: number): number {
-  if (Number.isSafeInteger(p)) return putInt(out, o, p === 0 ? 0 : p);
-  if (!(Math.abs(p) <= Number.MAX_SAFE_INTEGER)) {
-    out[o++] = p > 0 ? T_NUM_POS_HUGE : T_NUM_NEG_HUGE;
-    putOrdered(out, o, p);
-    return o + DOUBLE_BYTES;
-  }
-  o = putInt(out, o, Math.floor(p));
-  out[o++] = T_FRACTION;
-  putOrdered(out, o, p);
-  return o + DOUBLE_BYTES;
 }
 
 /** Strings up to this long are checked char by char for the ASCII fast paths (longer: the native encoder wins). */
@@ -397,6 +328,30 @@ export function partEnd(key: Uint8Array, at: number): number {
   else if (tag !== T_NULL && tag !== T_FALSE && tag !== T_TRUE) throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${at}`, tag);
   if (i > key.length) throw keyError(`number part at byte ${at} needs ${i - at - 1} bytes`, tag);
   return i;
+}
+
+/**
+ * The smallest byte string above every key whose leading parts are exactly the parts
+ * encoded in `prefix` (null: none) — a bound's end for byteBounds. Bytewise that is
+ * prefixEnd, except after an integer part: 1 is a byte prefix of 1.5 (its floor, then
+ * the fraction marker), so the keys that start with the part 1 end just below the marker.
+ */
+export function keyPrefixEnd(prefix: Uint8Array): Uint8Array | null {
+  let last = -1;
+  for (let i = 0; i < prefix.length; i = partEnd(prefix, i)) last = i;
+  const tag = prefix[last];
+  if (tag !== undefined && tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7 && partEnd(prefix, last) === last + 1 + Math.abs(tag - T_INT_ZERO)) {
+    const out = allocBytes(prefix.length + 1);
+    out.set(prefix, 0);
+    out[prefix.length] = T_FRACTION;
+    return out;
+  }
+  let n = prefix.length;
+  while (n > 0 && prefix[n - 1] === 0xff) n--;
+  if (n === 0) return null;
+  const out = prefix.slice(0, n);
+  out[n - 1] = (out[n - 1] as number) + 1;
+  return out;
 }
 
 /** Whether one of the first `n` parts of an encoded key is null (SQL's NULL rule for unique indexes). */

@@ -230,6 +230,12 @@ t.test('float keys and index fields sort numerically; NaN is refused', async (t)
   comp.insert([-3, 'z'], 3);
   t.same(comp.all().map((r) => r.key), [[-3, 'z'], [1.5, 'a'], [1.5, 'b']]);
   t.same([...comp.range({ prefix: [1.5] })].map((r) => r.value), [2, 1]);
+  comp.insert([1, 'c'], 4);
+  comp.insert([2, 'd'], 5);
+  t.same([...comp.range({ prefix: [1] })].map((r) => r.key), [[1, 'c']], 'prefix [1] is the part 1, not 1.5 (whose bytes start like it)');
+  t.same([...comp.range({ gt: [1] })].map((r) => r.key), [[1.5, 'a'], [1.5, 'b'], [2, 'd']], 'gt [1] starts at 1.5');
+  t.same([...comp.range({ lte: [1] })].map((r) => r.key), [[-3, 'z'], [1, 'c']], 'lte [1] ends before 1.5');
+  t.same([...tb.range({ gt: 1, lte: 2 ** 53 - 1 })].map((r) => r.key), [1.5, 2 ** 53 - 1]);
   const items = db.createTable<{ price: number | string }>('items', { key: ['int'] });
   db.createIndex('items', 'by_price', { fields: ['price'] });
   const prices = [2, -0.5, 1.5, 1, -Infinity, 1e-9, 10];
@@ -237,6 +243,7 @@ t.test('float keys and index fields sort numerically; NaN is refused', async (t)
   t.same([...items.index('by_price').range()].map((r) => r.value.price), [...prices].sort((a, b) => a - b),
     'integers and fractions in one numeric order');
   t.same(items.index('by_price').find([1.5]).map((r) => r.key), [2]);
+  t.same(items.index('by_price').find([1]).map((r) => r.key), [3], 'find([1]) is 1 alone, not 1.5');
   const bad = caught(() => items.insert(99, { price: Number.NaN })) as DbError;
   t.equal(bad.code, DB_CODES.KEY_INVALID);
   t.same([bad.details.table, bad.details.index, bad.details.field], ['items', 'by_price', 'price']);
