@@ -11,8 +11,8 @@
  * the encoding it was made with, and files written before 'msgpack' existed read as
  * they did): 'msgpack' (the default since it existed: MessagePack through msgpackr,
  * value-codec.ts — Date, typed arrays, Buffer, Map, Set, NaN, ±Infinity, bigint and
- * undefined properties round-trip), 'json' (JSON.stringify, the default before:
- * lossy for those), 'bytes' (Uint8Array as is), 'string' (UTF-8), 'tuple' (an array of
+ * undefined properties round-trip), 'json' (JSON.stringify, the default before;
+ * refuses those rather than change them), 'bytes' (Uint8Array as is), 'string' (UTF-8), 'tuple' (an array of
  * key parts, tuple-encoded: compact, and lets secondary indexes name columns by position).
  */
 
@@ -195,14 +195,4 @@ export function decodeValue(enc: ValueEncoding, bytes: Uint8Array): unknown {
     throw new DbError(DB_CODES.CORRUPT, `a stored ${enc} value of ${bytes.length} bytes does not decode ` +
       `(${(err as Error).message}): the database is damaged (remapdb check shows where)`, { cause: err });
   }
-}
-
-/** The smallest byte string greater than every string that starts with `prefix` (null: none). */
-export function prefixEnd(prefix: Uint8Array): Uint8Array | null {
-  let n = prefix.length;
-  while (n > 0 && prefix[n - 1] === 0xff) n--;
-  if (n === 0) return null;
-  const out = prefix.slice(0, n);
-  out[n - 1] = (out[n - 1] as number) + 1;
-  return out;
 }
