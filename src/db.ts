@@ -21,8 +21,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { Kernel, type KernelConfigInput } from '../sim-kernel/index.js';
-import { DATA_FILE, Database, type StorageOptions } from '../storage/index.js';
+import { checkOptionNames, DATA_FILE, Database, DB_CODES, DbError, STORAGE_OPTION_NAMES, type StorageOptions } from '../storage/index.js';
 import { PAGE_SIZES, readSuperblock } from '../storage/index.js';
+
+/** The names open() takes: the storage options and `kernel`. */
+const OPEN_OPTION_NAMES: readonly string[] = [...STORAGE_OPTION_NAMES, 'kernel'];
 
 export interface OpenOptions extends StorageOptions {
   /**
@@ -60,7 +63,22 @@ function recordedPageSize(dir: string): number | undefined {
 }
 
 /**
+ * The page sizes a database takes, checked before the machine is built (the kernel's own
+ * range is wider than the database's, so its error would name sizes open() refuses).
+ */
+function checkPageSize(pageSize: number, option: string): void {
+  if ((PAGE_SIZES as readonly number[]).includes(pageSize)) return;
+  throw new DbError(DB_CODES.INVALID, `option ${option} = ${JSON.stringify(pageSize)} is invalid; allowed: ${PAGE_SIZES.join(' | ')} ` +
+    '(bytes per database page)', { details: { key: option, value: pageSize, allowed: [...PAGE_SIZES] } });
+}
+
+/**
  * Open (or create) the database in directory `dir`.
+ *
+ * `dir` must be a directory (or nothing: it is made); a file there is
+ * REMAPDB_NOT_A_DIRECTORY, and a directory holding other files but no database is
+ * REMAPDB_FOREIGN_DIRECTORY unless `allowForeignFiles: true`. An option name open()
+ * does not know is REMAPDB_UNKNOWN_OPTION, suggesting the nearest one.
  *
  * `sync` (default 'full'): every level survives a crash of this process with every
  * acknowledged commit; against a power loss 'full' keeps every acknowledged commit,
@@ -70,7 +88,7 @@ function recordedPageSize(dir: string): number | undefined {
  * @example
  * import { open } from 'remapdb';
  * const db = open('./my-db', { sync: 'full', strategy: 'nonlinear' });
- * const users = db.tables().includes('users') ? db.table('users') : db.createTable('users', { key: ['int'] });
+ * const users = db.ensureTable('users', { key: ['int'] });   // Table<unknown, number>
  * db.transaction(() => {
  *   users.upsert(1, { name: 'Ada' });
  *   users.upsert(2, { name: 'Linus' });
@@ -79,6 +97,7 @@ function recordedPageSize(dir: string): number | undefined {
  * db.close();
  */
 export function open(dir: string, options: OpenOptions = {}): Database {
+  checkOptionNames(options, OPEN_OPTION_NAMES);
   const { kernel: k, ...storage } = options;
   if (k instanceof Kernel) {
     const proc = k.spawn();
@@ -86,6 +105,7 @@ export function open(dir: string, options: OpenOptions = {}): Database {
   }
   // An explicit pageSize that disagrees with the file gets the file's clear mismatch error.
   const pageSize = storage.pageSize ?? recordedPageSize(dir) ?? k?.pageSize ?? 4096;
+  checkPageSize(pageSize, storage.pageSize !== undefined ? 'pageSize' : 'kernel.pageSize');
   const kernel = new Kernel({ ...k, pageSize });
   try {
     const proc = kernel.spawn();

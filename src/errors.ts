@@ -78,6 +78,9 @@ export interface ErrorCodeInfo {
 const KIND_OF: ReadonlyMap<string, ErrorKind> = new Map<string, ErrorKind>([
   [PROGRAM_CODES.USAGE, 'usage'],
   [DB_CODES.INVALID, 'usage'],
+  [DB_CODES.UNKNOWN_OPTION, 'usage'],
+  [DB_CODES.NOT_DIRECTORY, 'usage'],
+  [DB_CODES.FOREIGN_DIRECTORY, 'usage'],
   [VIEW_CODES.BAD_PARAMS, 'usage'],
   [PROGRAM_CODES.CHECK_FAILED, 'damaged'],
   [DB_CODES.CORRUPT, 'damaged'],

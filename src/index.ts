@@ -8,7 +8,7 @@
  * @example
  * import { open } from 'remapdb';
  * const db = open('/tmp/shop', { sync: 'full' });
- * const items = db.tables().includes('items') ? db.table('items') : db.createTable('items', { key: ['string'] });
+ * const items = db.ensureTable('items', { key: ['string'] });   // Table<unknown, string>
  * items.upsert('apple', { cents: 120 });
  * console.log(items.get('apple'));
  * db.close();
@@ -16,8 +16,9 @@
 
 export { open, type OpenOptions } from './db.js';
 export {
-  Database, type DatabaseStats, DB_CODES, DbError, defaultCheckpointBytes, defaultShadowPages, Index, type KeyInput, type KeyType,
-  MAX_VALUE_BYTES, maxKeyBytes, type RangeOptions, type Row, type StorageOptions, type SyncMode, SYNC_MODES, Table, type ValueEncoding,
+  Database, type DatabaseStats, DB_CODES, type DbCode, DbError, defaultCheckpointBytes, defaultShadowPages, Index, type IndexSpec,
+  type KeyBound, type KeyInput, type KeyOf, type KeyType, type KeyTypeMap, MAX_VALUE_BYTES, maxKeyBytes, type RangeOptions, type Row,
+  type StorageOptions, type SyncMode, SYNC_MODES, Table, type TableSpec, type ValueEncoding, VALUE_ENCODINGS,
 } from '../storage/index.js';
 export * as simKernel from '../sim-kernel/index.js';
 export { AssertionFailure, Kernel, type KernelConfig, type KernelConfigInput, KernelError } from '../sim-kernel/index.js';

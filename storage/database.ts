@@ -37,7 +37,6 @@
  * open-files.ts, checkpoint.ts and failure.ts.
  */
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { BufferPool } from '../bufferpool/index.js';
@@ -46,7 +45,8 @@ import { isAssertionError } from './assert.js';
 import { BTree } from './btree/index.js';
 import { Catalog } from './catalog.js';
 import { type FormatUpgrade, upgradePageFile, writeCheckpoint } from './checkpoint.js';
-import type { KeyType, ValueEncoding } from './codec.js';
+import type { KeyInput, KeyOf, KeyType } from './codec.js';
+import { prepareDirectory } from './directory.js';
 import { DB_CODES, dbError } from './errors.js';
 import { StickyFailure } from './failure.js';
 import { acquireDirLock, type DirLock, FORMAT_VERSION } from './file/index.js';
@@ -56,7 +56,7 @@ import { databaseStats, type DatabaseStats, type InspectState, inspectState } fr
 import { checkFitsRam, type ResolvedOptions, resolveOptions, type StorageOptions } from './options.js';
 import { type OpenedFiles, openFiles } from './open-files.js';
 import type { Pager } from './pager.js';
-import { Schema, SCHEMA_ROOT_PAGE } from './schema.js';
+import { type IndexSpec, Schema, SCHEMA_ROOT_PAGE, type TableSpec } from './schema.js';
 import type { Index } from './index-table.js';
 import type { Table, TableHost } from './table.js';
 import { Transactions } from './transaction.js';
@@ -65,7 +65,7 @@ import { SYNC_MODES, type Wal } from './wal/index.js';
 export { DATA_FILE, WAL_FILE };
 export const META_FILE = 'meta.sqlite';
 export { SCHEMA_ROOT_PAGE, SYNC_MODES };
-export type { DatabaseStats, FormatUpgrade, IntegrityCheck, StorageOptions };
+export type { DatabaseStats, FormatUpgrade, IndexSpec, IntegrityCheck, StorageOptions, TableSpec };
 export { defaultCheckpointBytes, defaultShadowPages } from './options.js';
 
 /**
@@ -74,7 +74,7 @@ export { defaultCheckpointBytes, defaultShadowPages } from './options.js';
  * @example
  * import { open } from 'remapdb';
  * const db = open('/tmp/bank', { sync: 'full', strategy: 'nonlinear', poolPages: 8192 });
- * const acct = db.tables().includes('acct') ? db.table<number>('acct') : db.createTable<number>('acct', { key: ['int'] });
+ * const acct = db.ensureTable<number, ['int']>('acct', { key: ['int'] });
  * db.transaction(() => { acct.upsert(1, 100); acct.upsert(2, 50); })();
  * console.log(db.stats().pool.hitRate, db.stats().wal.syncs);
  * db.checkpoint();
@@ -112,7 +112,7 @@ export class Database implements TableHost {
   static open(kernel: Kernel, proc: Process, dir: string, options: StorageOptions = {}, onClose?: () => void): Database {
     const opts = resolveOptions(options, proc.pageSize);
     checkFitsRam(opts, kernel.config.ramBytes);
-    fs.mkdirSync(dir, { recursive: true });
+    prepareDirectory(dir, opts);
     const lock = acquireDirLock(dir);
     try {
       return new Database(kernel, proc, path.resolve(dir), opts, lock, onClose);
@@ -187,19 +187,36 @@ export class Database implements TableHost {
   // ------------------------------------------------------------------ tables
 
   /**
-   * Create a table. `key` is its key schema (default ['any']: one part of any type);
-   * `value` its value encoding (default 'json'). Not allowed inside a transaction.
+   * Create a table. `key` is its key schema (default ['any']: one part of any type), and
+   * the table's key type K follows from it (KeyOf: ['string'] → string); `value` its value
+   * encoding (default 'msgpack'). Not allowed inside a transaction. REMAPDB_TABLE_EXISTS if
+   * the name is taken (ensureTable: create if missing).
    */
-  createTable<V = unknown>(name: string, opts: { key?: KeyType[]; value?: ValueEncoding } = {}): Table<V> {
-    return this.#schema.createTable<V>(name, opts);
+  createTable<V = unknown, const S extends readonly KeyType[] = readonly KeyType[]>(name: string, opts: TableSpec<S> = {}): Table<V, KeyOf<S>> {
+    return this.#schema.createTable<V, S>(name, opts);
   }
 
   /**
-   * Create a secondary index on `table` over `fields`: property names for 'json' values,
-   * column positions for 'tuple' values. Existing rows are indexed in the same transaction.
+   * The table `name`, created as `spec` says if it is missing (one call in place of
+   * `tables().includes(name) ? table(name) : createTable(name, spec)`). An existing table
+   * whose key schema (or value encoding, if spec names one) differs is REMAPDB_TABLE_EXISTS.
    */
-  createIndex(table: string, name: string, opts: { fields: (string | number)[]; unique?: boolean }): Index {
+  ensureTable<V = unknown, const S extends readonly KeyType[] = readonly KeyType[]>(name: string, spec: TableSpec<S> = {}): Table<V, KeyOf<S>> {
+    return this.#schema.ensureTable<V, S>(name, spec);
+  }
+
+  /**
+   * Create a secondary index on `table` over `fields`: property names for object values
+   * ('msgpack', 'json'), column positions for 'tuple' values. Existing rows are indexed in
+   * the same transaction. A unique index allows many rows with a null or missing field (SQL).
+   */
+  createIndex(table: string, name: string, opts: IndexSpec): Index {
     return this.#schema.createIndex(table, name, opts);
+  }
+
+  /** The index `name` of `table`, created as `spec` says if missing; an existing one over other fields is REMAPDB_TABLE_EXISTS. */
+  ensureIndex(table: string, name: string, spec: IndexSpec): Index {
+    return this.#schema.ensureIndex(table, name, spec);
   }
 
   /** Drop a table and its indexes (their pages go to the free list). */
@@ -207,9 +224,9 @@ export class Database implements TableHost {
     this.#schema.dropTable(name);
   }
 
-  /** The table called `name`; REMAPDB_NO_SUCH_TABLE names the tables there are. */
-  table<V = unknown>(name: string): Table<V> {
-    return this.#schema.table<V>(name);
+  /** The table called `name` (its key type K unchecked: say it); REMAPDB_NO_SUCH_TABLE names the tables there are. */
+  table<V = unknown, K extends KeyInput = KeyInput>(name: string): Table<V, K> {
+    return this.#schema.table<V, K>(name);
   }
 
   /** Names of the tables. */
@@ -306,17 +323,8 @@ export class Database implements TableHost {
     }
     this.#checkpoints++;
     if (!this.#closed && this.catalog !== undefined) {
-      this.catalog.setRowCounts(this.#rowCounts());
+      this.catalog.setRowCounts(this.#schema.rowCounts());
     }
-  }
-
-  #rowCounts(): [string, number][] {
-    const out: [string, number][] = [];
-    for (const t of this.#schema.tableObjects()) {
-      out.push([t.name, t.tree.count]);
-      for (const ix of t.indexes) out.push([ix.name, ix.tree.count]);
-    }
-    return out;
   }
 
   stats(): DatabaseStats {
@@ -416,38 +424,26 @@ export class Database implements TableHost {
     }
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
+  get closed(): boolean { return this.#closed; }
 
   /** The first failed write or sync, if any (the database then refuses changes). */
-  get failed(): Error | null {
-    return this.#failure();
-  }
+  get failed(): Error | null { return this.#failure(); }
 
   /** The first failure, the WAL's and the pool's included (failure.ts StickyFailure.poll). */
-  #failure(): Error | null {
-    return this.#sticky.poll(this.wal, this.pool);
-  }
+  #failure(): Error | null { return this.#sticky.poll(this.wal, this.pool); }
 
   /** @internal TableHost */
-  get io(): Pager {
-    return this.#pager;
-  }
+  get io(): Pager { return this.#pager; }
 
   /** @internal TableHost */
   checkOpen(): void {
     if (this.#closed) throw dbError(DB_CODES.CLOSED, `the database ${this.dir} is closed`);
   }
 
-  #checkWritable(): void {
-    this.#sticky.checkWritable(this.wal, this.pool);
-  }
+  #checkWritable(): void { this.#sticky.checkWritable(this.wal, this.pool); }
 
   /** A failed write or sync of `what`: the REMAPDB_FAILED to throw (failure.ts StickyFailure.fail). */
-  #fail(err: unknown, what: string): Error {
-    return this.#sticky.fail(err, what);
-  }
+  #fail(err: unknown, what: string): Error { return this.#sticky.fail(err, what); }
 
   /**
    * Check every layer: the pager (free list), every tree (order, fill, links), the

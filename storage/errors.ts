@@ -49,8 +49,22 @@ export const DB_CODES = {
   TRUNCATED: 'REMAPDB_TRUNCATED',
   /** A page (or stored value) failed its checksum or a structure check: the database is damaged. */
   CORRUPT: 'REMAPDB_CORRUPT',
-  /** A key that cannot be encoded (tuple.ts; thrown as a sim-kernel CodedError, KEY_ERROR_CODE). */
+  /**
+   * A key part that cannot be encoded (NaN, a symbol, an object, …) or key bytes that do
+   * not decode: a DbError whose message and details name the table, the index and the
+   * field or key part where there is one (tuple.ts raises it, codec.ts and index-table.ts
+   * add the names).
+   */
   KEY_INVALID: 'REMAPDB_KEY_INVALID',
+  /** The database path is an existing file, not a directory. */
+  NOT_DIRECTORY: 'REMAPDB_NOT_A_DIRECTORY',
+  /**
+   * The directory holds files but no remapdb database: refused unless the caller passes
+   * `allowForeignFiles: true` (the database's files are then created beside the others).
+   */
+  FOREIGN_DIRECTORY: 'REMAPDB_FOREIGN_DIRECTORY',
+  /** An option name open() does not know (the message suggests the closest known one). */
+  UNKNOWN_OPTION: 'REMAPDB_UNKNOWN_OPTION',
 } as const;
 
 export type DbCode = (typeof DB_CODES)[keyof typeof DB_CODES];

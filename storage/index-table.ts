@@ -6,11 +6,23 @@
  *   non-unique: key = tuple(indexed fields…, primary-key parts…), value = empty
  *   unique:     key = tuple(indexed fields…),                     value = primary key
  *
+ *   unique, a null among the indexed fields:
+ *               key = tuple(indexed fields…, primary-key parts…), value = primary key
+ * The last form is SQL's NULL rule (NULL is not equal to NULL, so UNIQUE allows any
+ * number of rows whose indexed value has a NULL; a missing property counts as null): each
+ * such row has an entry of its own, and get() with a null part finds nothing, as
+ * `WHERE x = NULL` does. Files written before the rule hold at most one null entry per
+ * value in the first form; remove() still finds it there.
+ *
+ * Numbers: any number but NaN, in numeric order (1 < 1.5 < 2): the tuple encoding writes
+ * integers as it always did and fractions between them (tuple.ts), so indexes made before
+ * fractions were allowed take them too, with no change to their entries.
+ *
  * Invariants:
  *   1. Every row of the table has exactly one entry, and every entry names a row
  *      (range() reports an entry without its row as a corrupt index).
- *   2. A unique index has at most one entry per indexed value (checkUnique runs before
- *      any change, so a violation changes nothing).
+ *   2. A unique index has at most one entry per indexed value without a null
+ *      (checkUnique runs before any change, so a violation changes nothing).
  *
  * Split from table.ts to keep each file to one concept: Table owns rows and drives
  * maintenance (add/remove/checkUnique); Index owns its entry encoding and lookups.
@@ -18,10 +30,10 @@
 
 import { allocBytes } from './file/bytes.js';
 import { BTree } from './btree/tree.js';
-import type { KeyInput } from './codec.js';
+import { type KeyInput, withKeyNames } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import { byteBounds, jsonBytes, type RangeOptions, type Row, type Table, type TableHost } from './table.js';
-import { decodeKey, encodeKey, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts } from './tuple.js';
+import { decodeKey, encodeKey, hasNullPart, type KeyPart, PROJECT_MAX_POSITION, projectParts, skipParts } from './tuple.js';
 
 export interface IndexDef {
   kind: 'index';
@@ -35,6 +47,11 @@ export interface IndexDef {
 
 const EMPTY = new Uint8Array(0);
 
+function describeType(p: unknown): string {
+  if (typeof p !== 'object' || p === null) return typeof p;
+  return `an object (${(p as object).constructor?.name ?? 'null prototype'})`;
+}
+
 /**
  * A secondary index: rows of its table in the order of some value fields. Made by
  * Database.createIndex, maintained with every change of the table.
@@ -47,11 +64,11 @@ const EMPTY = new Uint8Array(0);
  * people.index('by_name').find(['Lovelace']);        // rows with that last name, by first name
  * people.index('by_email').get('ada@example.org');   // { key: 1, value: { ... } }
  */
-export class Index<V = unknown> {
+export class Index<V = unknown, K extends KeyInput = KeyInput> {
   readonly name: string;
   readonly fields: readonly (string | number)[];
   readonly unique: boolean;
-  readonly #table: Table<V>;
+  readonly #table: Table<V, K>;
   readonly #tree: BTree;
   readonly #host: TableHost;
 
@@ -62,7 +79,7 @@ export class Index<V = unknown> {
   readonly projects: boolean;
 
   /** @internal */
-  constructor(host: TableHost, table: Table<V>, def: IndexDef) {
+  constructor(host: TableHost, table: Table<V, K>, def: IndexDef) {
     this.name = def.name;
     this.fields = def.fields;
     this.unique = def.unique;
@@ -91,8 +108,9 @@ export class Index<V = unknown> {
       const raw = (value as Record<string | number, unknown> | null)?.[f];
       const p = raw === undefined ? null : raw;
       if (!(p === null || typeof p === 'boolean' || typeof p === 'string' || typeof p === 'number' || p instanceof Uint8Array)) {
-        throw dbError(DB_CODES.VALUE_TYPE, `index "${this.name}" field ${JSON.stringify(f)} is ${typeof p}: indexed fields ` +
-          'must be null, boolean, integer, string or Uint8Array', { index: this.name, field: f });
+        throw dbError(DB_CODES.VALUE_TYPE, `index "${this.name}" of table "${this.#table.name}" field ${JSON.stringify(f)} is ` +
+          `${describeType(p)}: indexed fields must be null, boolean, number, string or Uint8Array`,
+          { table: this.#table.name, index: this.name, field: f });
       }
       out.push(p);
     }
@@ -101,8 +119,9 @@ export class Index<V = unknown> {
 
   /** @internal the index key of a row. */
   entry(pk: Uint8Array, value: V): Uint8Array {
-    const key = encodeKey(this.parts(value));
-    if (this.unique) return key;
+    const parts = this.parts(value);
+    const key = withKeyNames(() => encodeKey(parts), { table: this.#table.name, index: this.name, fields: this.fields });
+    if (this.unique && !parts.includes(null)) return key;
     const out = allocBytes(key.length + pk.length);
     out.set(key, 0);
     out.set(pk, key.length);
@@ -111,12 +130,14 @@ export class Index<V = unknown> {
 
   /** @internal the index key of a row projected from its encoded tuple (an index that `projects`). */
   projected(pk: Uint8Array, encoded: Uint8Array): Uint8Array {
-    return projectParts(encoded, this.fields, this.unique ? null : pk);
+    if (!this.unique) return projectParts(encoded, this.fields, pk);
+    const key = projectParts(encoded, this.fields, null);
+    return hasNullPart(key, this.fields.length) ? projectParts(encoded, this.fields, pk) : key;
   }
 
-  /** @internal throw REMAPDB_UNIQUE_VIOLATION if another row has this entry. */
+  /** @internal throw REMAPDB_UNIQUE_VIOLATION if another row has this entry (never for one with a null: SQL's rule). */
   checkUnique(entry: Uint8Array, self: Uint8Array | null): void {
-    if (!this.unique) return;
+    if (!this.unique || hasNullPart(entry, this.fields.length)) return;
     const owner = this.#tree.get(entry);
     if (owner !== undefined && (self === null || Buffer.compare(owner, self) !== 0)) {
       throw dbError(DB_CODES.UNIQUE, `unique index "${this.name}" already has ${JSON.stringify(decodeKey(entry), jsonBytes)}`,
@@ -131,7 +152,12 @@ export class Index<V = unknown> {
 
   /** @internal */
   remove(entry: Uint8Array): void {
-    this.#tree.delete(entry);
+    if (this.#tree.delete(entry) || !this.unique || !hasNullPart(entry, this.fields.length)) return;
+    // A null entry written before SQL's NULL rule: the indexed parts alone, the primary key as value.
+    const at = skipParts(entry, this.fields.length);
+    const old = entry.subarray(0, at);
+    const owner = this.#tree.get(old);
+    if (owner !== undefined && Buffer.compare(owner, entry.subarray(at)) === 0) this.#tree.delete(old);
   }
 
   #pk(k: Uint8Array, v: Uint8Array): Uint8Array {
@@ -140,8 +166,8 @@ export class Index<V = unknown> {
     return k.subarray(skipParts(k, this.fields.length));
   }
 
-  /** The row whose indexed fields equal `parts` (unique indexes). */
-  get(parts: KeyInput): Row<V> | undefined {
+  /** The row whose indexed fields equal `parts` (unique indexes; a null part matches nothing, as in SQL). */
+  get(parts: KeyInput): Row<V, K> | undefined {
     this.#host.checkOpen();
     if (!this.unique) {
       throw dbError(DB_CODES.INVALID, `index "${this.name}" is not unique: use find() or range()`, { index: this.name });
@@ -151,16 +177,28 @@ export class Index<V = unknown> {
     return pk === undefined ? undefined : this.#table.getEncoded(pk);
   }
 
-  /** Rows whose indexed fields start with `parts`, in index order. */
-  find(parts: KeyInput, opts: { reverse?: boolean; limit?: number } = {}): Row<V>[] {
-    return [...this.range({ ...opts, prefix: parts })];
+  /** Rows whose indexed fields start with `parts`, in index order, as an array (findIter: lazily). */
+  find(parts: KeyInput, opts: { reverse?: boolean; limit?: number } = {}): Row<V, K>[] {
+    return [...this.findIter(parts, opts)];
   }
 
-  /** Rows in index order between bounds over the indexed fields (prefixes allowed). */
-  *range(opts: RangeOptions = {}): IterableIterator<Row<V>> {
+  /**
+   * Rows whose indexed fields start with `parts`, in index order, read as the iterator
+   * is advanced: stop early and the rest is never read.
+   */
+  findIter(parts: KeyInput, opts: { reverse?: boolean; limit?: number } = {}): IterableIterator<Row<V, K>> {
+    return this.range({ ...opts, prefix: parts });
+  }
+
+  /**
+   * Rows in index order between bounds over the indexed fields (prefixes allowed). Lazy;
+   * advanced after the database closed, it throws REMAPDB_CLOSED at once.
+   */
+  *range(opts: RangeOptions = {}): IterableIterator<Row<V, K>> {
     this.#host.checkOpen();
     const b = byteBounds(opts, (k) => this.#encode(k));
     for (const [k, v] of this.#tree.range(b)) {
+      this.#host.checkOpen();
       const row = this.#table.getEncoded(this.#pk(k, v));
       if (row === undefined) {
         throw dbError(DB_CODES.FAILED, `index "${this.name}" points at a row its table does not have: the index is corrupt`,
@@ -176,6 +214,6 @@ export class Index<V = unknown> {
       throw dbError(DB_CODES.KEY_TYPE, `index "${this.name}" has ${this.fields.length} field(s); got ${parts.length}`,
         { index: this.name });
     }
-    return encodeKey(parts);
+    return withKeyNames(() => encodeKey(parts), { table: this.#table.name, index: this.name, fields: this.fields });
   }
 }

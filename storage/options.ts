@@ -12,6 +12,11 @@ import { SYNC_MODES, type SyncMode } from './wal/index.js';
 export interface StorageOptions {
   /** Create the database if the directory has none (default true). */
   create?: boolean;
+  /**
+   * Open or create the database in a directory that holds other files (default false:
+   * a non-empty directory without a database is REMAPDB_FOREIGN_DIRECTORY; directory.ts).
+   */
+  allowForeignFiles?: boolean;
   /** Page size at creation: 4096 (default), 8192 or 16384; must equal the kernel's page size. */
   pageSize?: number;
   /**
@@ -138,9 +143,11 @@ export function checkFitsRam(o: ResolvedOptions, ramBytes: number): void {
 }
 
 export function resolveOptions(o: StorageOptions, kernelPageSize: number): ResolvedOptions {
+  checkOptionNames(o, STORAGE_OPTION_NAMES);
   const bad = (key: string, value: unknown, allowed: string): never => {
     throw dbError(DB_CODES.INVALID, `option ${key} = ${JSON.stringify(value)} is invalid; allowed: ${allowed}`, { key, value, allowed });
   };
+  if (o.allowForeignFiles !== undefined && typeof o.allowForeignFiles !== 'boolean') bad('allowForeignFiles', o.allowForeignFiles, 'true | false');
   const poolPages = o.poolPages ?? 4096;
   if (!Number.isInteger(poolPages) || poolPages < 16) bad('poolPages', poolPages, 'an integer >= 16');
   const shadowPages = o.shadowPages ?? defaultShadowPages(poolPages);
@@ -165,6 +172,7 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
   if (!Number.isInteger(checkpointBytes) || checkpointBytes < 0) bad('checkpointBytes', checkpointBytes, 'an integer >= 0');
   return {
     create: o.create ?? true,
+    allowForeignFiles: o.allowForeignFiles ?? false,
     pageSize,
     sync,
     strategy: o.strategy ?? 'nonlinear',
@@ -182,4 +190,54 @@ export function resolveOptions(o: StorageOptions, kernelPageSize: number): Resol
     snapshotOnClose: o.snapshotOnClose ?? true,
     now: o.now ?? Date.now,
   };
+}
+
+/** Every StorageOptions name, once (the Record makes the compiler check the list against the interface). */
+const OPTION_NAME_SET: Record<keyof StorageOptions, true> = {
+  create: true, allowForeignFiles: true, pageSize: true, sync: true, strategy: true, policy: true, poolPages: true, shadowPages: true,
+  mlock: true, guard: true, dirtyTracking: true, checkpointBytes: true, replayBudgetMs: true, verifyChecksums: true, seed: true,
+  checkDeclaredWrites: true, snapshotOnClose: true, now: true,
+};
+export const STORAGE_OPTION_NAMES: readonly string[] = Object.keys(OPTION_NAME_SET);
+
+/**
+ * REMAPDB_UNKNOWN_OPTION for a name not in `known` (a misspelt option would otherwise be
+ * ignored without a word), suggesting the closest known name.
+ */
+export function checkOptionNames(o: object, known: readonly string[]): void {
+  for (const name of Object.keys(o)) {
+    if (known.includes(name)) continue;
+    const near = closestName(name, known);
+    throw dbError(DB_CODES.UNKNOWN_OPTION, `unknown option ${JSON.stringify(name)}` +
+      `${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`} (options: ${known.join(', ')})`,
+      { option: name, ...(near === undefined ? {} : { suggestion: near }) });
+  }
+}
+
+/** The known name nearest `name` by edit distance (case-insensitive), if within a third of its length (at least 2). */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
 }

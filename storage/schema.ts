@@ -11,7 +11,7 @@
 
 import { BTree } from './btree/index.js';
 import type { Catalog, CatalogObject } from './catalog.js';
-import { KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
+import { DEFAULT_VALUE_ENCODING, type KeyInput, type KeyOf, KEY_TYPES, type KeyType, VALUE_ENCODINGS, type ValueEncoding } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import { corruptPage, type PageIO } from './file/index.js';
 import { Index, type IndexDef } from './index-table.js';
@@ -33,6 +33,18 @@ export interface SchemaHost extends TableHost {
 /** Run `fn` as a schema change: its own transaction, durable when this returns. */
 export type Ddl = <T>(what: string, fn: () => T) => T;
 
+/** What createTable and ensureTable take: the key schema (default ['any']) and value encoding (default 'msgpack'). */
+export interface TableSpec<S extends readonly KeyType[] = readonly KeyType[]> {
+  key?: S;
+  value?: ValueEncoding;
+}
+
+/** What createIndex and ensureIndex take: property names (object values) or column positions (tuple values). */
+export interface IndexSpec {
+  fields: (string | number)[];
+  unique?: boolean;
+}
+
 export class Schema {
   /** The schema tree. */
   readonly tree: BTree;
@@ -50,6 +62,16 @@ export class Schema {
   /** The open tables (invariant 1). */
   tableObjects(): IterableIterator<Table> {
     return this.#tables.values();
+  }
+
+  /** Row counts of every table and index, by name (for the catalog mirror). */
+  rowCounts(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const t of this.#tables.values()) {
+      out.push([t.name, t.tree.count]);
+      for (const ix of t.indexes) out.push([ix.name, ix.tree.count]);
+    }
+    return out;
   }
 
   /** Every table and index of the schema tree, as catalog objects with their row counts. */
@@ -81,20 +103,48 @@ export class Schema {
     }
   }
 
+  /** Database.ensureTable: the table, created as `spec` says if missing; an existing one must match spec. */
+  ensureTable<V, S extends readonly KeyType[]>(name: string, spec: TableSpec<S>): Table<V, KeyOf<S>> {
+    this.#host.checkOpen();
+    const t = this.#tables.get(name);
+    if (t === undefined) return this.createTable<V, S>(name, spec);
+    const key = spec.key ?? ['any'];
+    const value = spec.value ?? DEFAULT_VALUE_ENCODING;
+    if (JSON.stringify(key) !== JSON.stringify(t.keySchema) || (spec.value !== undefined && value !== t.valueEncoding)) {
+      throw dbError(DB_CODES.EXISTS, `table "${name}" exists with key ${JSON.stringify(t.keySchema)} and ${t.valueEncoding} values; ` +
+        `ensureTable asked for key ${JSON.stringify(key)}${spec.value === undefined ? '' : ` and ${value} values`}`,
+        { table: name, key: t.keySchema, value: t.valueEncoding });
+    }
+    return t as unknown as Table<V, KeyOf<S>>;
+  }
+
+  /** Database.ensureIndex: the index, created as `spec` says if missing; an existing one must match spec. */
+  ensureIndex(table: string, name: string, spec: IndexSpec): Index {
+    const t = this.table(table);
+    const ix = t.indexes.find((i) => i.name === name);
+    if (ix === undefined) return this.createIndex(table, name, spec);
+    if (JSON.stringify(ix.fields) !== JSON.stringify(spec.fields) || ix.unique !== (spec.unique === true)) {
+      throw dbError(DB_CODES.EXISTS, `index "${name}" of table "${table}" exists over ${JSON.stringify(ix.fields)}` +
+        `${ix.unique ? ' (unique)' : ''}; ensureIndex asked for ${JSON.stringify(spec.fields)}${spec.unique === true ? ' (unique)' : ''}`,
+        { table, index: name, fields: ix.fields, unique: ix.unique });
+    }
+    return ix;
+  }
+
   /** Database.createTable. */
-  createTable<V = unknown>(name: string, opts: { key?: KeyType[]; value?: ValueEncoding } = {}): Table<V> {
+  createTable<V, S extends readonly KeyType[]>(name: string, opts: TableSpec<S> = {}): Table<V, KeyOf<S>> {
     const host = this.#host;
     host.checkOpen();
     this.#checkName(name);
     if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
       throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${host.dir}`, { name });
     }
-    const key = opts.key ?? ['any'];
+    const key: readonly KeyType[] = opts.key ?? ['any'];
     if (!Array.isArray(key) || key.length === 0 || key.some((k) => !KEY_TYPES.includes(k))) {
       throw dbError(DB_CODES.INVALID, `key schema ${JSON.stringify(key)} is invalid: a non-empty list of ${KEY_TYPES.join(', ')}`,
         { key });
     }
-    const value = opts.value ?? 'json';
+    const value = opts.value ?? DEFAULT_VALUE_ENCODING;
     if (!VALUE_ENCODINGS.includes(value)) {
       throw dbError(DB_CODES.INVALID, `value encoding ${JSON.stringify(value)} is invalid; allowed: ${VALUE_ENCODINGS.join(', ')}`,
         { value });
@@ -104,14 +154,14 @@ export class Schema {
       this.tree.put(encodeKey([name]), utf8.encode(JSON.stringify(d)), 'insert');
       return d;
     });
-    const t = new Table<V>(host, def);
-    this.#tables.set(name, t as Table);
+    const t = new Table<V, KeyOf<S>>(host, def);
+    this.#tables.set(name, t as unknown as Table);
     host.catalog.put({ name, kind: 'table', tableName: null, rootPage: def.root, definition: { ...def }, rowCount: 0 });
     return t;
   }
 
   /** Database.createIndex. */
-  createIndex(table: string, name: string, opts: { fields: (string | number)[]; unique?: boolean }): Index {
+  createIndex(table: string, name: string, opts: IndexSpec): Index {
     const host = this.#host;
     host.checkOpen();
     this.#checkName(name);
@@ -119,12 +169,12 @@ export class Schema {
     if (this.#tables.has(name) || this.#indexNamed(name) !== undefined) {
       throw dbError(DB_CODES.EXISTS, `"${name}" already exists in ${host.dir}`, { name });
     }
-    if (t.valueEncoding !== 'json' && t.valueEncoding !== 'tuple') {
-      throw dbError(DB_CODES.INVALID, `table "${table}" stores ${t.valueEncoding} values; indexes need 'json' or 'tuple' values`,
+    if (t.valueEncoding !== 'json' && t.valueEncoding !== 'msgpack' && t.valueEncoding !== 'tuple') {
+      throw dbError(DB_CODES.INVALID, `table "${table}" stores ${t.valueEncoding} values; indexes need 'msgpack', 'json' or 'tuple' values`,
         { table });
     }
     const fields = opts.fields;
-    const want = t.valueEncoding === 'json' ? 'string' : 'number';
+    const want = t.valueEncoding === 'tuple' ? 'number' : 'string';
     if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => typeof f !== want)) {
       throw dbError(DB_CODES.INVALID, `index fields ${JSON.stringify(fields)}: a non-empty list of ` +
         `${want === 'string' ? 'property names' : 'column positions'} for ${t.valueEncoding} values`, { fields });
@@ -171,14 +221,14 @@ export class Schema {
   }
 
   /** Database.table. */
-  table<V = unknown>(name: string): Table<V> {
+  table<V = unknown, K extends KeyInput = KeyInput>(name: string): Table<V, K> {
     this.#host.checkOpen();
     const t = this.#tables.get(name);
     if (t === undefined) {
       throw dbError(DB_CODES.NO_TABLE, `no table "${name}" in ${this.#host.dir}; tables: ${[...this.#tables.keys()].join(', ') || 'none'}`,
         { table: name });
     }
-    return t as Table<V>;
+    return t as unknown as Table<V, K>;
   }
 
   /** Database.tables. */

@@ -5,6 +5,7 @@
  * B+tree maintained in the same transaction as its table:
  *   non-unique: key = tuple(indexed fields…, primary-key parts…), value = empty
  *   unique:     key = tuple(indexed fields…),                     value = primary key
+ *               (with a null field: the primary key appended too — SQL's NULL rule, index-table.ts)
  * so an index scan is a range scan, and a non-unique index keeps equal values in
  * primary-key order.
  *
@@ -19,12 +20,12 @@
 
 import { BTree, MAX_VALUE_BYTES, maxKeyBytes, PUT_EXISTS, PUT_INSERTED, PUT_MISSING, type RangeOptions as TreeRange } from './btree/tree.js';
 import {
-  decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyInput, type KeyType, prefixEnd, type ValueEncoding,
+  decodeTableKey, decodeValue, encodeTableKey, encodeValue, type KeyBound, type KeyInput, type KeyType, type ValueEncoding,
 } from './codec.js';
 import { DB_CODES, dbError } from './errors.js';
 import type { PageIO } from './file/page-io.js';
 import type { Index } from './index-table.js';
-import { decodeParts, type KeyPart, PROJECT_MAX_POSITION, spliceParts } from './tuple.js';
+import { decodeParts, type KeyPart, keyPrefixEnd, PROJECT_MAX_POSITION, spliceParts } from './tuple.js';
 
 /** What a table needs from its database. */
 export interface TableHost {
@@ -43,19 +44,22 @@ export interface TableDef {
   value: ValueEncoding;
 }
 
-export interface Row<V = unknown> {
-  key: KeyInput;
+export interface Row<V = unknown, K extends KeyInput = KeyInput> {
+  key: K;
   value: V;
 }
 
-/** Bounds of a range scan; a bound may be a key prefix (fewer parts than the schema). */
-export interface RangeOptions {
-  gt?: KeyInput;
-  gte?: KeyInput;
-  lt?: KeyInput;
-  lte?: KeyInput;
+/**
+ * Bounds of a range scan over keys K; a bound may be a key prefix (fewer parts than the
+ * schema: KeyBound).
+ */
+export interface RangeOptions<K extends KeyInput = KeyInput> {
+  gt?: KeyBound<K>;
+  gte?: KeyBound<K>;
+  lt?: KeyBound<K>;
+  lte?: KeyBound<K>;
   /** Only keys that start with these parts. */
-  prefix?: KeyInput;
+  prefix?: KeyBound<K>;
   reverse?: boolean;
   limit?: number;
   /**
@@ -70,24 +74,24 @@ export interface RangeOptions {
  * @internal Translate typed bounds (possibly prefixes) into byte bounds; encode(parts)
  * encodes a partial key. Shared with Index.
  */
-export function byteBounds(opts: RangeOptions, encode: (k: KeyInput) => Uint8Array): TreeRange {
+export function byteBounds(opts: RangeOptions<KeyInput>, encode: (k: KeyInput) => Uint8Array): TreeRange {
   const b: TreeRange = {};
   const lower = (k: Uint8Array, inclusive: boolean): void => {
-    const v = inclusive ? k : prefixEnd(k);
-    // prefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
+    const v = inclusive ? k : keyPrefixEnd(k);
+    // keyPrefixEnd is null only for an all-0xFF prefix, which no tuple encoding starts with.
     if (v === null) b.gt = k;
     else if (b.gte === undefined || Buffer.compare(v, b.gte) > 0) b.gte = v;
   };
   const upper = (k: Uint8Array, inclusive: boolean): void => {
-    const v = inclusive ? prefixEnd(k) : k;
+    const v = inclusive ? keyPrefixEnd(k) : k;
     if (v !== null && (b.lt === undefined || Buffer.compare(v, b.lt) < 0)) b.lt = v;
   };
-  if (opts.gte !== undefined) lower(encode(opts.gte), true);
-  if (opts.gt !== undefined) lower(encode(opts.gt), false);
-  if (opts.lt !== undefined) upper(encode(opts.lt), false);
-  if (opts.lte !== undefined) upper(encode(opts.lte), true);
+  if (opts.gte !== undefined) lower(encode(opts.gte as KeyInput), true);
+  if (opts.gt !== undefined) lower(encode(opts.gt as KeyInput), false);
+  if (opts.lt !== undefined) upper(encode(opts.lt as KeyInput), false);
+  if (opts.lte !== undefined) upper(encode(opts.lte as KeyInput), true);
   if (opts.prefix !== undefined) {
-    const p = encode(opts.prefix);
+    const p = encode(opts.prefix as KeyInput);
     lower(p, true);
     upper(p, true);
   }
@@ -111,7 +115,12 @@ function partial(name: string, schema: readonly KeyType[], k: KeyInput): Uint8Ar
 
 /**
  * A table: rows of (key, value) in key order, in one B+tree. Get one from
- * Database.createTable or Database.table.
+ * Database.createTable, Database.ensureTable or Database.table.
+ *
+ * V is the value type; K the key type, inferred from the key schema by createTable and
+ * ensureTable (['string'] → string, ['int', 'int'] → readonly [number, number]; KeyOf),
+ * so a key of the wrong type does not compile. V comes first, as it did before K
+ * existed, so `Table<Item>` and `db.table<Item>(name)` keep their meaning (K = KeyInput).
  *
  * @example
  * const orders = db.createTable<{ cents: number }>('orders', { key: ['int', 'int'] });  // (customer, order)
@@ -121,7 +130,7 @@ function partial(name: string, schema: readonly KeyType[], k: KeyInput): Uint8Ar
  * [...orders.range({ prefix: [7], reverse: true, limit: 1 })];  // [{ key: [7, 2], value: { cents: 90 } }]
  * orders.delete([7, 2]);                                    // true
  */
-export class Table<V = unknown> {
+export class Table<V = unknown, K extends KeyInput = KeyInput> {
   readonly name: string;
   readonly keySchema: readonly KeyType[];
   readonly valueEncoding: ValueEncoding;
@@ -129,7 +138,7 @@ export class Table<V = unknown> {
   readonly #tree: BTree;
   readonly #maxKey: number;
   /** @internal the database keeps this list current (createIndex / dropIndex). */
-  readonly indexes: Index<V>[] = [];
+  readonly indexes: Index<V, K>[] = [];
 
   /** @internal tables come from Database.createTable / Database.table. */
   constructor(host: TableHost, def: TableDef) {
@@ -172,19 +181,19 @@ export class Table<V = unknown> {
   }
 
   /** The value stored under key, or undefined. */
-  get(key: KeyInput): V | undefined {
+  get(key: K): V | undefined {
     this.#host.checkOpen();
     const v = this.#tree.get(this.encodeKey(key));
     return v === undefined ? undefined : (decodeValue(this.valueEncoding, v) as V);
   }
 
-  has(key: KeyInput): boolean {
+  has(key: K): boolean {
     this.#host.checkOpen();
     return this.#tree.has(this.encodeKey(key));
   }
 
   /** Add a row; REMAPDB_DUPLICATE_KEY if the key is present. */
-  insert(key: KeyInput, value: V): void {
+  insert(key: K, value: V): void {
     this.#host.checkOpen();
     const k = this.encodeKey(key);
     const v = this.#encodeValue(value);
@@ -199,7 +208,7 @@ export class Table<V = unknown> {
   }
 
   /** Replace a row's value; REMAPDB_KEY_NOT_FOUND if the key is absent. */
-  update(key: KeyInput, value: V): void {
+  update(key: K, value: V): void {
     this.#host.checkOpen();
     const k = this.encodeKey(key);
     const v = this.#encodeValue(value);
@@ -221,7 +230,7 @@ export class Table<V = unknown> {
    * @example
    * stock.getColumns([w, i], [0, 2]);   // [quantity, orderCount]
    */
-  getColumns(key: KeyInput, columns: readonly number[]): KeyPart[] | undefined {
+  getColumns(key: K, columns: readonly number[]): KeyPart[] | undefined {
     this.#host.checkOpen();
     this.#checkColumns(columns);
     const v = this.#tree.get(this.encodeKey(key));
@@ -236,7 +245,7 @@ export class Table<V = unknown> {
    * @example
    * stock.setColumns([w, i], [0, 2], [quantity - 5, orderCount + 1]);
    */
-  setColumns(key: KeyInput, columns: readonly number[], values: readonly KeyPart[]): void {
+  setColumns(key: K, columns: readonly number[], values: readonly KeyPart[]): void {
     this.#host.checkOpen();
     this.#checkColumns(columns);
     if (!Array.isArray(values) || values.length !== columns.length) {
@@ -274,7 +283,7 @@ export class Table<V = unknown> {
   }
 
   /** Insert or replace; returns true when the row is new. */
-  upsert(key: KeyInput, value: V): boolean {
+  upsert(key: K, value: V): boolean {
     this.#host.checkOpen();
     const k = this.encodeKey(key);
     const v = this.#encodeValue(value);
@@ -327,7 +336,7 @@ export class Table<V = unknown> {
   }
 
   /** Delete a row; returns whether it was there. */
-  delete(key: KeyInput): boolean {
+  delete(key: K): boolean {
     this.#host.checkOpen();
     const k = this.encodeKey(key);
     return this.#host.write(`delete from "${this.name}"`, () => {
@@ -341,25 +350,30 @@ export class Table<V = unknown> {
     });
   }
 
-  /** Rows in key order (or reverse) between the bounds; see RangeOptions. */
-  *range(opts: RangeOptions = {}): IterableIterator<Row<V>> {
+  /**
+   * Rows in key order (or reverse) between the bounds; see RangeOptions. Lazy: rows are
+   * read as the iterator is advanced, and an iterator advanced after the database
+   * closed throws REMAPDB_CLOSED at once (the tree's cursor holds a leaf's rows).
+   */
+  *range(opts: RangeOptions<K> = {}): IterableIterator<Row<V, K>> {
     this.#host.checkOpen();
-    const b = byteBounds(opts, (k) => partial(this.name, this.keySchema, k));
+    const b = byteBounds(opts as RangeOptions<KeyInput>, (k) => partial(this.name, this.keySchema, k));
     const n = this.keySchema.length;
     const cols = opts.columns;
     if (cols !== undefined) this.#checkColumns(cols);
     for (const [k, v] of this.#tree.range(b)) {
-      yield { key: decodeTableKey(n, k), value: (cols === undefined ? decodeValue(this.valueEncoding, v) : decodeParts(v, cols)) as V };
+      this.#host.checkOpen();
+      yield { key: decodeTableKey(n, k) as K, value: (cols === undefined ? decodeValue(this.valueEncoding, v) : decodeParts(v, cols)) as V };
     }
   }
 
   /** Every row (key order). */
-  all(opts: { reverse?: boolean; limit?: number } = {}): Row<V>[] {
+  all(opts: { reverse?: boolean; limit?: number } = {}): Row<V, K>[] {
     return [...this.range(opts)];
   }
 
   /** A secondary index of this table. */
-  index(name: string): Index<V> {
+  index(name: string): Index<V, K> {
     this.#host.checkOpen();
     const ix = this.indexes.find((i) => i.name === name);
     if (ix === undefined) {
@@ -370,10 +384,10 @@ export class Table<V = unknown> {
   }
 
   /** @internal a row by encoded key (index lookups). */
-  getEncoded(k: Uint8Array): Row<V> | undefined {
+  getEncoded(k: Uint8Array): Row<V, K> | undefined {
     const v = this.#tree.get(k);
     if (v === undefined) return undefined;
-    return { key: decodeTableKey(this.keySchema.length, k), value: decodeValue(this.valueEncoding, v) as V };
+    return { key: decodeTableKey(this.keySchema.length, k) as K, value: decodeValue(this.valueEncoding, v) as V };
   }
 
   #duplicate(key: KeyInput): Error {

@@ -11,16 +11,28 @@
  * | 0x0D..0x13 | negative integer, 7..1 B  | big-endian |v| in n bytes, each byte inverted (one's complement) |
  * | 0x14       | integer 0                 | —                                                       |
  * | 0x15..0x1B | positive integer, 1..7 B  | big-endian |v| in n bytes                               |
+ * | 0x0C       | number < −(2^53 − 1)      | ordered double (below; −Infinity first)                 |
+ * | 0x1C       | number > 2^53 − 1         | ordered double (below; +Infinity last)                  |
  * | 0x26/0x27  | false / true              | —                                                       |
  *
- * Integers are JS safe integers (|v| ≤ 2^53 − 1, so at most 7 bytes). Types order as
- * their tags: null < bytes < strings < integers < booleans. Strings compare by UTF-8
- * bytes, which is code-point order.
+ * A number that is not an integer is its floor, written as an integer above, followed
+ * by the fraction marker 0x30 and the number itself as an ordered double (its 8 bytes
+ * big-endian, the sign bit flipped if positive, every bit inverted if negative — the
+ * number, not x − floor(x), which rounds: −1e−20 − (−1) is 1). So an integer keeps
+ * exactly the bytes it always had (no file changes, fault-sweep write counts stay), and
+ * every number sorts numerically among all others: 1 < 1.25 < 1.5 < 2 and −2 < −1.5 < −1
+ * — the floor decides first; with equal floors the integer itself ends there or is
+ * followed by the next part's tag (≤ 0x27), both below 0x30; then the ordered doubles.
+ * Beyond ±(2^53 − 1) every double is an integer: those and ±Infinity take the 0x0C/0x1C
+ * tags (then the ordered double), outside the integer tags on each side. NaN has no place in that order and is
+ * REMAPDB_KEY_INVALID; −0 is the key 0, as −0.0 = 0.0 in SQL. Types order as their tags:
+ * null < bytes < strings < numbers < booleans. Strings compare by UTF-8 bytes, which is
+ * code-point order.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
-import { DB_CODES } from './errors.js';
+import { DB_CODES, DbError } from './errors.js';
 import { allocBytes } from './file/bytes.js';
+import { DOUBLE_BYTES, getOrdered, intBytes, numberBytes, putNumber, T_FRACTION, T_INT_ZERO, T_NUM_NEG_HUGE, T_NUM_POS_HUGE } from './tuple-number.js';
 
 export type KeyPart = null | boolean | number | string | Uint8Array;
 
@@ -29,32 +41,23 @@ export const KEY_ERROR_CODE = DB_CODES.KEY_INVALID;
 const T_NULL = 0x00;
 const T_BYTES = 0x01;
 const T_STRING = 0x02;
-const T_INT_ZERO = 0x14;
 const T_FALSE = 0x26;
 const T_TRUE = 0x27;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 
-function keyError(message: string, part: unknown): CodedError {
-  return new CodedError(KEY_ERROR_CODE, message, { details: { part: String(part) } });
-}
-
-function intBytes(abs: number): number {
-  let n = 0;
-  for (let v = abs; v >= 1; v = Math.floor(v / 256)) n++;
-  return n;
+function keyError(message: string, part: unknown): DbError {
+  return new DbError(KEY_ERROR_CODE, message, { details: { part: String(part) } });
 }
 
 function checkPart(p: unknown, index: number): asserts p is KeyPart {
   if (p === null || typeof p === 'boolean' || typeof p === 'string' || p instanceof Uint8Array) return;
   if (typeof p === 'number') {
-    if (!Number.isSafeInteger(p)) {
-      throw keyError(`key part ${index} = ${p} is not an integer in ±(2^53 − 1) (floats and larger integers are not keys)`, p);
-    }
+    if (Number.isNaN(p)) throw keyError(`key part ${index} is NaN: NaN has no place in key order (allowed: any other number)`, p);
     return;
   }
-  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, safe integer, string, Uint8Array`, p);
+  throw keyError(`key part ${index} has type ${typeof p}; allowed: null, boolean, number (not NaN), string, Uint8Array`, p);
 }
 
 /** Strings up to this long are checked char by char for the ASCII fast paths (longer: the native encoder wins). */
@@ -84,7 +87,7 @@ function encodedLength(parts: readonly KeyPart[]): number {
     const p = parts[i];
     checkPart(p, i);
     if (p === null || typeof p === 'boolean') len += 1;
-    else if (typeof p === 'number') len += 1 + intBytes(Math.abs(p));
+    else if (typeof p === 'number') len += numberBytes(p);
     else if (typeof p === 'string') len += 2 + (isPlainAscii(p) ? p.length : Buffer.byteLength(p, 'utf8') + nulCount(p));
     else {
       let zeros = 0;
@@ -114,19 +117,8 @@ export function encodeKey(parts: readonly KeyPart[]): Uint8Array {
     if (p === null) out[o++] = T_NULL;
     else if (p === false) out[o++] = T_FALSE;
     else if (p === true) out[o++] = T_TRUE;
-    else if (typeof p === 'number') {
-      const abs = Math.abs(p);
-      const n = intBytes(abs);
-      out[o++] = p >= 0 ? T_INT_ZERO + n : T_INT_ZERO - n;
-      // Negative: the one's complement of |v| in n bytes, byte by byte (exact past 2^53).
-      let v = abs;
-      for (let j = n - 1; j >= 0; j--) {
-        const byte = v % 256;
-        out[o + j] = p >= 0 ? byte : 255 - byte;
-        v = Math.floor(v / 256);
-      }
-      o += n;
-    } else if (typeof p === 'string' && isPlainAscii(p)) {
+    else if (typeof p === 'number') o = putNumber(out, o, p);
+    else if (typeof p === 'string' && isPlainAscii(p)) {
       // Short ASCII without NUL (most strings): one byte per char, no encoder call.
       out[o++] = T_STRING;
       for (let j = 0; j < p.length; j++) out[o++] = p.charCodeAt(j);
@@ -216,8 +208,20 @@ function readPart(key: Uint8Array, i: number): KeyPart {
     let v = 0;
     for (let j = 0; j < n; j++) v = v * 256 + (neg ? 255 - (key[i + j] as number) : (key[i + j] as number));
     if (v > Number.MAX_SAFE_INTEGER) throw keyError(`integer part at byte ${i - 1} is outside ±(2^53 − 1)`, tag);
-    readEnd = i + n;
-    return neg ? -v : v;
+    const int = neg ? -v : v;
+    i += n;
+    if (key[i] !== T_FRACTION) {
+      readEnd = i;
+      return int;
+    }
+    if (i + 1 + DOUBLE_BYTES > key.length) throw keyError(`number part at byte ${i} needs ${DOUBLE_BYTES} fraction bytes`, tag);
+    readEnd = i + 1 + DOUBLE_BYTES;
+    return getOrdered(key, i + 1);
+  }
+  if (tag === T_NUM_NEG_HUGE || tag === T_NUM_POS_HUGE) {
+    if (i + DOUBLE_BYTES > key.length) throw keyError(`number part at byte ${i - 1} needs ${DOUBLE_BYTES} bytes`, tag);
+    readEnd = i + DOUBLE_BYTES;
+    return getOrdered(key, i);
   }
   throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${i - 1}`, tag);
 }
@@ -317,10 +321,47 @@ export function partEnd(key: Uint8Array, at: number): number {
       return i + 1;
     }
   }
-  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) i += Math.abs(tag - T_INT_ZERO);
+  if (tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7) {
+    i += Math.abs(tag - T_INT_ZERO);
+    if (key[i] === T_FRACTION) i += 1 + DOUBLE_BYTES;
+  } else if (tag === T_NUM_NEG_HUGE || tag === T_NUM_POS_HUGE) i += DOUBLE_BYTES;
   else if (tag !== T_NULL && tag !== T_FALSE && tag !== T_TRUE) throw keyError(`unknown key tag 0x${tag.toString(16)} at byte ${at}`, tag);
-  if (i > key.length) throw keyError(`integer part at byte ${at} needs ${i - at - 1} bytes`, tag);
+  if (i > key.length) throw keyError(`number part at byte ${at} needs ${i - at - 1} bytes`, tag);
   return i;
+}
+
+/**
+ * The smallest byte string above every key whose leading parts are exactly the parts
+ * encoded in `prefix` (null: none) — a bound's end for byteBounds. Bytewise that is
+ * prefixEnd, except after an integer part: 1 is a byte prefix of 1.5 (its floor, then
+ * the fraction marker), so the keys that start with the part 1 end just below the marker.
+ */
+export function keyPrefixEnd(prefix: Uint8Array): Uint8Array | null {
+  let last = -1;
+  for (let i = 0; i < prefix.length; i = partEnd(prefix, i)) last = i;
+  const tag = prefix[last];
+  if (tag !== undefined && tag >= T_INT_ZERO - 7 && tag <= T_INT_ZERO + 7 && partEnd(prefix, last) === last + 1 + Math.abs(tag - T_INT_ZERO)) {
+    const out = allocBytes(prefix.length + 1);
+    out.set(prefix, 0);
+    out[prefix.length] = T_FRACTION;
+    return out;
+  }
+  let n = prefix.length;
+  while (n > 0 && prefix[n - 1] === 0xff) n--;
+  if (n === 0) return null;
+  const out = prefix.slice(0, n);
+  out[n - 1] = (out[n - 1] as number) + 1;
+  return out;
+}
+
+/** Whether one of the first `n` parts of an encoded key is null (SQL's NULL rule for unique indexes). */
+export function hasNullPart(key: Uint8Array, n: number): boolean {
+  let i = 0;
+  for (let k = 0; k < n && i < key.length; k++) {
+    if (key[i] === T_NULL) return true;
+    i = partEnd(key, i);
+  }
+  return false;
 }
 
 /** The byte offset after the first `n` parts (key.length if it has fewer). */

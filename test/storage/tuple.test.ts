@@ -156,7 +156,8 @@ t.test(`decodeParts and spliceParts agree with decode, change, encode (seed ${SE
 });
 
 t.test('bad key parts are refused with REMAPDB_KEY_INVALID', async (t) => {
-  for (const bad of [1.5, NaN, Infinity, 2 ** 53, {}, undefined, 10n]) {
+  // Fractions, ±Infinity and integers past 2^53 are keys now (the 'numbers' test below); NaN is not.
+  for (const bad of [NaN, {}, undefined, 10n]) {
     t.throws(() => encodeKey([bad as unknown as KeyPart]), { code: 'REMAPDB_KEY_INVALID' }, String(bad));
   }
   t.throws(() => decodeKey(Uint8Array.from([0x02, 0x61])), { code: 'REMAPDB_KEY_INVALID' }, 'unterminated string');
@@ -189,4 +190,39 @@ t.test('CRC32C agrees with a bitwise reference at every alignment and length (wo
   const other = new Uint8Array(40).fill(9);
   t.equal(crc32c(other), bitwise(other, 0, 40), 'a second buffer (the word view follows the buffer)');
   t.equal(crc32c(buf, 0, buf.length), bitwise(buf, 0, buf.length), 'and back');
+});
+
+t.test('numbers: integers keep their bytes, fractions and huge values sort among them; NaN is refused', async (t) => {
+  t.same([...encodeKey([1])], [0x15, 0x01], 'an integer part is written as before fractions were allowed');
+  t.same([...encodeKey([-1, 0])], [0x13, 0xfe, 0x14]);
+  t.same([...encodeKey([1.5]).subarray(0, 3)], [0x15, 0x01, 0x30], 'a fraction: its floor, the marker 0x30, then the number');
+  t.equal(encodeKey([1.5]).length, 11);
+  t.equal(encodeKey([2 ** 60])[0], 0x1c, 'beyond 2^53 − 1: tag 0x1C');
+  t.equal(encodeKey([-Infinity])[0], 0x0c, '−Infinity: tag 0x0C');
+  t.same([...encodeKey([-0])], [0x14], '−0 is the key 0');
+  t.throws(() => encodeKey([Number.NaN]), { code: 'REMAPDB_KEY_INVALID', message: /NaN/ });
+  const rng = new Prng(SEED ^ 0xf10a7);
+  t.comment(`seed ${SEED} (REMAPDB_SEED replays)`);
+  const view = new DataView(new ArrayBuffer(8));
+  const values: number[] = [-Infinity, Infinity, 0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE,
+    -1e-20, 1e-20, -1, 1, 2 ** 53 - 1, 2 ** 53, -(2 ** 53 - 1), -(2 ** 53), 0.5, -0.5, 2 ** 52 + 0.5, -(2 ** 52) - 0.5];
+  for (let i = 0; i < 2000; i++) {
+    // Random bit patterns cover every exponent; NaN patterns are skipped.
+    view.setUint32(0, rng.nextU32());
+    view.setUint32(4, rng.nextU32());
+    const v = view.getFloat64(0);
+    if (!Number.isNaN(v)) values.push(v);
+    values.push(rng.int(-1000, 1000) / 8, rng.int(-1000, 1000));
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const decoded = [...values].map((v) => encodeKey([v, 'x'])).sort(compareBytes).map((k) => decodeKey(k));
+  t.ok(decoded.every((d, i) => d[0] === sorted[i] && d[1] === 'x'), 'encodings sort as the numbers do, and round-trip, with a part after them');
+  const mixed = encodeKey([2.5, 3, 'a']);
+  t.same(decodeKey(mixed), [2.5, 3, 'a'], 'a fraction beside an integer');
+  t.equal(skipParts(mixed, 1), 11);
+  t.equal(partEnd(mixed, 11), 13);
+  t.same(projectParts(mixed, [0], null), encodeKey([2.5]), 'projection copies the whole number');
+  t.same(decodeParts(mixed, [2, 0]), ['a', 2.5]);
+  t.throws(() => decodeKey(Uint8Array.from([0x15, 1, 0x30, 1, 2])), { code: 'REMAPDB_KEY_INVALID' }, 'a short fraction');
+  t.throws(() => decodeKey(Uint8Array.from([0x1c, 1, 2])), { code: 'REMAPDB_KEY_INVALID' }, 'a short huge number');
 });
