@@ -41,14 +41,19 @@ function epilogue(): string {
 function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv): CliContext {
   let resolved: ResolvedConfig | undefined;
   let logger: Logger | undefined;
-  const config = (): ResolvedConfig => {
-    resolved ??= resolveConfig({
+  const load = (flags: object): ResolvedConfig => {
+    const overrides = { ...flags, ...(args.logLevel === undefined ? {} : { log: { level: args.logLevel } }) };
+    return resolveConfig({
       profile: args.profile,
       file: args.config,
       env,
-      overrides: args.logLevel === undefined ? undefined : { log: { level: args.logLevel } },
+      overrides: Object.keys(overrides).length === 0 ? undefined : overrides,
       overridesOrigin: 'flags',
     });
+  };
+  const config = (flags?: object): ResolvedConfig => {
+    if (flags !== undefined) return load(flags);
+    resolved ??= load({});
     return resolved;
   };
   return {

@@ -23,6 +23,8 @@ import * as path from 'node:path';
 import { Kernel, type KernelConfigInput } from '../sim-kernel/index.js';
 import { DATA_FILE, Database, type StorageOptions } from '../storage/index.js';
 import { PAGE_SIZES, readSuperblock } from '../storage/index.js';
+import { optionsFromConfig } from './config/open-options.js';
+import type { RemapdbConfig } from './config/schema.js';
 
 export interface OpenOptions extends StorageOptions {
   /**
@@ -31,6 +33,14 @@ export interface OpenOptions extends StorageOptions {
    * close).
    */
   kernel?: KernelConfigInput | Kernel;
+  /**
+   * A configuration loaded by the caller (loadConfig()): its kernel and bufferpool keys
+   * become the options above (src/config/open-options.ts says which); options given here
+   * beside it win, key by key (a kernel object given here is merged over the config's).
+   * The library never reads the environment or config files on its own: REMAPDB_*
+   * variables, profiles and config files reach open() only through this.
+   */
+  config?: RemapdbConfig;
 }
 
 /**
@@ -59,8 +69,21 @@ function recordedPageSize(dir: string): number | undefined {
   }
 }
 
+/** The options with a given `config` applied beneath them (explicit options win). */
+function withConfig(options: OpenOptions): Omit<OpenOptions, 'config'> {
+  const { config, ...rest } = options;
+  if (config === undefined) return rest;
+  const fromConfig = optionsFromConfig(config);
+  const kernel = rest.kernel instanceof Kernel ? rest.kernel : { ...fromConfig.kernel, ...rest.kernel };
+  return { ...fromConfig, ...rest, kernel };
+}
+
 /**
  * Open (or create) the database in directory `dir`.
+ *
+ * Options come only from the caller: the library never reads the environment (REMAPDB_*),
+ * profiles or config files on its own. To honour them as the CLI does, load them and pass
+ * them: `open(dir, { config: loadConfig() })` (default < profile < file < REMAPDB_* env).
  *
  * `sync` (default 'full'): every level survives a crash of this process with every
  * acknowledged commit; against a power loss 'full' keeps every acknowledged commit,
@@ -79,7 +102,7 @@ function recordedPageSize(dir: string): number | undefined {
  * db.close();
  */
 export function open(dir: string, options: OpenOptions = {}): Database {
-  const { kernel: k, ...storage } = options;
+  const { kernel: k, ...storage } = withConfig(options);
   if (k instanceof Kernel) {
     const proc = k.spawn();
     return Database.open(k, proc, dir, storage);
