@@ -10,7 +10,7 @@
  */
 
 import type { RemapdbConfig, ResolvedConfig } from '../src/config/index.js';
-import type { StrategyName } from '../src/index.js';
+import { type StrategyName, UsageError } from '../src/index.js';
 import type { CliContext } from './command.js';
 
 /** Flags that stand for config keys; undefined = not given. */
@@ -27,9 +27,26 @@ export function flagsLayer(f: PoolFlags): object {
   return Object.keys(bufferpool).length === 0 ? {} : { bufferpool };
 }
 
-/** The effective configuration for a command that opens a database, flags included. */
+/** Pool slots a command that loads or serves takes: enough for a B+tree walk, within the window's 22 bits. */
+export const POOL_PAGES_RANGE = { min: 64, max: 2 ** 22 - 1 } as const;
+
+/**
+ * The effective configuration for a command that opens a database, flags included. A bad
+ * flag is a usage error naming the flag; a bad value from a lower layer names its layer.
+ */
 export function engineConfig(ctx: CliContext, f: PoolFlags = {}): ResolvedConfig {
-  return ctx.config(flagsLayer(f));
+  const { min, max } = POOL_PAGES_RANGE;
+  const inRange = (n: number): boolean => Number.isInteger(n) && n >= min && n <= max;
+  if (f.poolPages !== undefined && !inRange(f.poolPages)) {
+    throw new UsageError(`--pool-pages ${String(f.poolPages)}: an integer from ${min} to ${max}`);
+  }
+  const resolved = ctx.config(flagsLayer(f));
+  const slots = resolved.config.bufferpool.slots;
+  if (!inRange(slots)) {
+    throw new UsageError(`bufferpool.slots = ${slots}${originNote(resolved, 'bufferpool.slots')}: this command needs an integer from ${min} to ${max} ` +
+      '(give --pool-pages)');
+  }
+  return resolved;
 }
 
 /** " (set by env REMAPDB_BUFFERPOOL_SLOTS)" for a key not at its default, for messages. */
@@ -50,13 +67,15 @@ export const OPENING_COMMANDS = ['init', 'load', 'serve', 'check', 'tables', 'sc
 
 /**
  * Who reads a key: the commands, for `remapdb config`. A key no command reads is not
- * shown. bench and demo run a matrix: their --strategies / --personality / --arch /
- * --pool-pages / --ram-mib axes stand in for the keys of the same meaning.
+ * shown. bench and demo run a matrix: their strategies, pool sizes, RAM (sized from the
+ * pool) and mlock are the matrix's own (bench: --strategies, --pool-pages, --ram-mib,
+ * --mlock), so those keys are not theirs; kernel.personality and kernel.arch are their
+ * default axes (bench: when --personality / --arch are absent).
  */
 export function readersOf(key: string): string[] {
   if (key === 'log.level') return ['every command'];
   const matrix = ['bench', 'demo'];
-  const axes = new Set(['bufferpool.strategy', 'bufferpool.slots', 'kernel.personality', 'kernel.arch', 'kernel.ramBytes', 'bufferpool.mlock']);
+  const axes = new Set(['bufferpool.strategy', 'bufferpool.slots', 'kernel.ramBytes', 'bufferpool.mlock']);
   const opening = OPENING_COMMANDS.filter((c) => !(matrix.includes(c) && axes.has(key)));
   if (key.startsWith('kernel.')) return [...opening, 'demo --window'];
   if (['bufferpool.strategy', 'bufferpool.slots', 'bufferpool.policy', 'bufferpool.shadowSlots', 'bufferpool.mlock',

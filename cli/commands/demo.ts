@@ -118,13 +118,15 @@ export const demoCommand = defineCommand({
     const socket = args.inspectSocket === '' ? undefined : args.inspectSocket;
     say(`remapdb demo: TPC-C-like (1 warehouse) and TPC-B-like (scale 1), sync ${args.sync}, ${args.warmup} s warm-up + ${args.duration} s per cell, seed ${args.seed}`);
     if (socket !== undefined) say(`watch a remapdb cell live from another terminal: npm run remapdb -- inspect --live ${socket} --watch`);
+    // The configuration applies beneath the demo's fixed matrix (all strategies, a 16384-slot pool, RAM sized from it).
+    const cfg = ctx.config().config;
     const runs: RunResult[] = [];
     const workloads = [{ name: 'tpcc', params: { warehouses: 1 } }, { name: 'tpcb', params: { scale: 1 } }];
     try {
       for (const workload of workloads) {
         const o: MatrixOptions = {
           workload, seed: args.seed, sync: args.sync, engines: ENGINE_KINDS, strategies: STRATEGIES, poolPages: [DEMO_POOL_PAGES],
-          personalities: ['linux-2.6'], archs: ['x86_64'], mlock: true, ramBytes: 0, sqliteCheckpoints: SQLITE_CHECKPOINTS, baseline: '',
+          personalities: [cfg.kernel.personality], archs: [cfg.kernel.arch], mlock: true, ramBytes: 0, config: cfg, sqliteCheckpoints: SQLITE_CHECKPOINTS, baseline: '',
           workDir: args.workDir, freshLoad: false,
           keep: workload.name === 'tpcc', log: say, progress: (e) => bars.event(e),
           limits: { terminals: 1, warmupSeconds: args.warmup, durationSeconds: args.duration, transactions: 0, progressSeconds: 0 },
