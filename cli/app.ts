@@ -113,7 +113,9 @@ function refuseRepeats(args: readonly string[]): void {
 
 function usageError(message: string, args: readonly string[]): UsageError {
   const commands = COMMANDS.map((c) => commandName(c.command));
-  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args) }));
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const positionals = cmd === undefined ? [] : [...cmd.command.matchAll(/[<[](\w+)(?:\.\.)?[>\]]/g)].map((m) => m[1] ?? '');
+  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args), positionals }));
 }
 
 function buildParser(args: readonly string[], env: NodeJS.ProcessEnv): Argv {

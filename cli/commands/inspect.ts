@@ -14,7 +14,7 @@ import { META_FILE, readSnapshots } from '../../storage/index.js';
 import { UsageError } from '../../src/index.js';
 import type { PtesView, SlotsView, SummaryView, ViewName } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
-import { renderPtes, renderSlots, renderSummary, renderUsage } from '../render/inspect.js';
+import { labelMaps, renderPtes, renderSlots, renderSummary, renderUsage } from '../render/inspect.js';
 import { openSource, type Source } from '../inspect-source.js';
 
 const INSPECT_VIEWS = ['summary', 'slots', 'usage', 'ptes', 'maps', 'all'] as const;
@@ -109,7 +109,8 @@ export const inspectCommand = defineCommand({
         const got: Partial<Record<ViewName, unknown>> = {};
         for (const v of wanted) got[v] = await src.get(v, v === 'slots' ? filter : v === 'ptes' ? { limit: args.limit } : {});
         if (args.json) return `${JSON.stringify(args.view === 'all' ? { source: src.describe(), ...got } : got[args.view], null, args.watch ? 0 : 2)}\n`;
-        const parts = wanted.map((v) => render(v, got[v]));
+        const summary = (got.summary ?? await src.get('summary', {})) as SummaryView;
+        const parts = wanted.map((v) => render(v, got[v], summary));
         return `${args.watch ? '' : `${src.describe()}\n\n`}${parts.join('\n\n')}\n`;
       }, ctx.out);
     } finally {
@@ -118,7 +119,7 @@ export const inspectCommand = defineCommand({
   },
 });
 
-function render(v: ViewName, x: unknown): string {
+function render(v: ViewName, x: unknown, summary: SummaryView): string {
   switch (v) {
     case 'summary':
       return renderSummary(x as SummaryView);
@@ -130,7 +131,7 @@ function render(v: ViewName, x: unknown): string {
       return renderPtes(x as PtesView);
     default: {
       const m = x as { vmaCount: number; maps: string };
-      return `/proc/PID/maps — ${m.vmaCount} VMA(s)\n${m.maps.trimEnd()}`;
+      return `/proc/${summary.pid}/maps — ${m.vmaCount} VMA(s)\n${labelMaps(m.maps, summary)}`;
     }
   }
 }
@@ -149,5 +150,7 @@ async function oneShot(src: Source, args: { listSnapshots: boolean; save: boolea
     out(`${JSON.stringify(list, null, 2)}\n`);
     return;
   }
-  out(`${list.map((s) => `${String(s.id).padStart(6)}  ${new Date(s.takenAt).toISOString()}  ${s.label.padEnd(8)}  ${s.strategy}`).join('\n')}\n`);
+  const header = `${'id'.padStart(6)}  ${'taken at'.padEnd(24)}  ${'label'.padEnd(8)}  strategy`;
+  const rows = list.map((s) => `${String(s.id).padStart(6)}  ${new Date(s.takenAt).toISOString()}  ${s.label.padEnd(8)}  ${s.strategy}`);
+  out(`${[header, ...rows].join('\n')}\n${list.length === 0 ? '(no snapshots yet: one is stored when the database closes)\n' : ''}`);
 }
