@@ -20,7 +20,7 @@ import { open as openLmdbEnv, type RootDatabase } from 'lmdb';
 
 import { defaultShadowPages, open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
-import type { RemapdbConfig } from '../../src/config/index.js';
+import type { RemapdbConfig } from '../../src/index.js';
 import {
   configureSqlite, ENGINE_KINDS, type EngineKind, LmdbFlusher, lmdbSyncFlags, PAGE_BYTES, remapdbCheckpointBytes, type SqliteCheckpoint,
   sqliteCacheBytes,
