@@ -65,9 +65,11 @@ export const benchCommand = defineCommand({
     .option('csv', { type: 'string', requiresArg: true, describe: 'also write the run(s) as CSV to this file (one line per cell × transaction type)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write the HTML report (charts) to this file' })
     // No defaults here: absent, they come from the configuration (kernel.personality, kernel.arch).
-    .option('personality', { type: 'string', requiresArg: true, describe: 'kernel personalities: linux-2.6, linux-4.0',
+    // (default: undefined is needed: yargs keeps an earlier definition's default otherwise.)
+    .option('personality', { type: 'string', default: undefined, requiresArg: true, describe: 'kernel personalities: linux-2.6, linux-4.0',
       defaultDescription: 'kernel.personality (linux-2.6)' })
-    .option('arch', { type: 'string', requiresArg: true, describe: 'architectures: x86_64, i386, i386-pae', defaultDescription: 'kernel.arch (x86_64)' }),
+    .option('arch', { type: 'string', default: undefined, requiresArg: true, describe: 'architectures: x86_64, i386, i386-pae',
+      defaultDescription: 'kernel.arch (x86_64)' }),
   async run(args, ctx) {
     // The configuration applies beneath the matrix axes (engine-config.ts readersOf says which keys).
     const cfg = ctx.config().config;
