@@ -79,3 +79,17 @@ t.test('config shows only keys a command reads, and which', async (t) => {
   const j = JSON.parse(remapdb(['config', '--json']).stdout) as { bufferpool: Record<string, unknown> };
   t.same(Object.keys(j.bufferpool), ['strategy', 'slots', 'policy', 'shadowSlots', 'mlock', 'guard', 'dirtyTracking']);
 });
+
+t.test('bench takes the personality from the configuration when --personality is absent', async (t) => {
+  const root = tmp(t, 'cfg-bench');
+  const args = ['bench', 'tpcb', '--scale', '1', ...TINY, '--engines', 'remapdb', '--strategies', 'nonlinear', '--pool-pages', '256',
+    '--duration', '1', '--warmup', '0', '--results', '', '--inspect-socket', '', '--work-dir', root, '--json'];
+  const r = remapdb(args, { env: { REMAPDB_KERNEL_PERSONALITY: 'linux-4.0', REMAPDB_KERNEL_COSTS_IO_READ_NS: '50000' } });
+  t.equal(r.status, 0, r.stderr);
+  const run = JSON.parse(r.stdout) as { cells: { engine: { personality: string; config?: { kernel: { costs: { ioRead: { ns: number } } } } } }[] };
+  t.equal(run.cells[0]?.engine.personality, 'linux-4.0', 'env over the default axis');
+  t.equal(run.cells[0]?.engine.config?.kernel.costs.ioRead.ns, 50000, 'other kernel keys reach the cell');
+  const flag = remapdb([...args, '--personality', 'linux-2.6'], { env: { REMAPDB_KERNEL_PERSONALITY: 'linux-4.0' } });
+  t.equal(flag.status, 0, flag.stderr);
+  t.equal((JSON.parse(flag.stdout) as typeof run).cells[0]?.engine.personality, 'linux-2.6', 'the flag over env');
+});
