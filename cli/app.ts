@@ -41,14 +41,19 @@ function epilogue(): string {
 function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv): CliContext {
   let resolved: ResolvedConfig | undefined;
   let logger: Logger | undefined;
-  const config = (): ResolvedConfig => {
-    resolved ??= resolveConfig({
+  const load = (flags: object): ResolvedConfig => {
+    const overrides = { ...flags, ...(args.logLevel === undefined ? {} : { log: { level: args.logLevel } }) };
+    return resolveConfig({
       profile: args.profile,
       file: args.config,
       env,
-      overrides: args.logLevel === undefined ? undefined : { log: { level: args.logLevel } },
+      overrides: Object.keys(overrides).length === 0 ? undefined : overrides,
       overridesOrigin: 'flags',
     });
+  };
+  const config = (flags?: object): ResolvedConfig => {
+    if (flags !== undefined) return load(flags);
+    resolved ??= load({});
     return resolved;
   };
   return {
@@ -127,7 +132,9 @@ function refuseRepeats(args: readonly string[], loaded: Loaded): void {
 
 function usageError(message: string, args: readonly string[], loaded: Loaded): UsageError {
   const commands = COMMANDS.map((c) => commandName(c.command));
-  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args, loaded) }));
+  const cmd = COMMANDS.find((c) => args.includes(commandName(c.command)));
+  const positionals = cmd === undefined ? [] : [...cmd.command.matchAll(/[<[](\w+)(?:\.\.)?[>\]]/g)].map((m) => m[1] ?? '');
+  return new UsageError(usageMessage(message, { args, commands, options: validOptions(args, loaded), positionals }));
 }
 
 /**

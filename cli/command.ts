@@ -25,8 +25,12 @@ export interface GlobalArgs {
 export interface CliContext {
   /** Write command output to stdout (a newline is not added). */
   out(text: string): void;
-  /** The effective configuration for the global flags; loaded once, throws ConfigError. */
-  config(): ResolvedConfig;
+  /**
+   * The effective configuration for the global flags; loaded once, throws ConfigError.
+   * `flags`: a partial config from the command's own flags (--pool-pages → bufferpool.slots),
+   * the highest layer ("flags"); given, the configuration is resolved again with it.
+   */
+  config(flags?: object): ResolvedConfig;
   /** The logger at the configured level, writing to stderr. */
   log(): Logger;
 }

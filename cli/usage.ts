@@ -15,6 +15,8 @@ export interface UsageFacts {
   readonly commands: readonly string[];
   /** Long option names valid where the error happened, without dashes. */
   readonly options: readonly string[];
+  /** Positional argument names of the command being run (`kernel <view> [dir]`: view, dir). */
+  readonly positionals?: readonly string[];
 }
 
 function flag(name: string): string {
@@ -45,7 +47,10 @@ export function usageMessage(message: string, facts: UsageFacts): string {
   const invalid = /Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(message);
   if (invalid !== null) {
     const choices = (invalid[3] ?? '').split(', ').map((c) => c.replace(/^"|"$/g, '')).join(' | ');
-    return `${flag(invalid[1] ?? '')} ${invalid[2] ?? ''} is not allowed; allowed: ${choices}`;
+    const name = invalid[1] ?? '';
+    // A positional is named as the help shows it (<view>), not as a --flag it cannot be given as.
+    const shown = facts.positionals?.includes(name) === true ? `<${name}>` : flag(name);
+    return `${shown} ${invalid[2] ?? ''} is not allowed; allowed: ${choices}`;
   }
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
   if (noValue !== null) return `${flag(noValue[1] ?? '')} needs a value`;

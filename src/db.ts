@@ -23,9 +23,11 @@ import * as path from 'node:path';
 import { Kernel, type KernelConfigInput } from '../sim-kernel/index.js';
 import { checkOptionNames, DATA_FILE, Database, DB_CODES, DbError, STORAGE_OPTION_NAMES, type StorageOptions } from '../storage/index.js';
 import { PAGE_SIZES, readSuperblock } from '../storage/index.js';
+import { optionsFromConfig } from './config/open-options.js';
+import type { RemapdbConfig } from './config/schema.js';
 
 /** The names open() takes: the storage options and `kernel`. */
-const OPEN_OPTION_NAMES: readonly string[] = [...STORAGE_OPTION_NAMES, 'kernel'];
+const OPEN_OPTION_NAMES: readonly string[] = [...STORAGE_OPTION_NAMES, 'kernel', 'config'];
 
 export interface OpenOptions extends StorageOptions {
   /**
@@ -34,6 +36,14 @@ export interface OpenOptions extends StorageOptions {
    * close).
    */
   kernel?: KernelConfigInput | Kernel;
+  /**
+   * A configuration loaded by the caller (loadConfig()): its kernel and bufferpool keys
+   * become the options above (src/config/open-options.ts says which); options given here
+   * beside it win, key by key (a kernel object given here is merged over the config's).
+   * The library never reads the environment or config files on its own: REMAPDB_*
+   * variables, profiles and config files reach open() only through this.
+   */
+  config?: RemapdbConfig;
 }
 
 /**
@@ -62,6 +72,15 @@ function recordedPageSize(dir: string): number | undefined {
   }
 }
 
+/** The options with a given `config` applied beneath them (explicit options win). */
+function withConfig(options: OpenOptions): Omit<OpenOptions, 'config'> {
+  const { config, ...rest } = options;
+  if (config === undefined) return rest;
+  const fromConfig = optionsFromConfig(config);
+  const kernel = rest.kernel instanceof Kernel ? rest.kernel : { ...fromConfig.kernel, ...rest.kernel };
+  return { ...fromConfig, ...rest, kernel };
+}
+
 /**
  * The page sizes a database takes, checked before the machine is built (the kernel's own
  * range is wider than the database's, so its error would name sizes open() refuses).
@@ -79,6 +98,10 @@ function checkPageSize(pageSize: number, option: string): void {
  * REMAPDB_NOT_A_DIRECTORY, and a directory holding other files but no database is
  * REMAPDB_FOREIGN_DIRECTORY unless `allowForeignFiles: true`. An option name open()
  * does not know is REMAPDB_UNKNOWN_OPTION, suggesting the nearest one.
+ *
+ * Options come only from the caller: the library never reads the environment (REMAPDB_*),
+ * profiles or config files on its own. To honour them as the CLI does, load them and pass
+ * them: `open(dir, { config: loadConfig() })` (default < profile < file < REMAPDB_* env).
  *
  * `sync` (default 'full'): every level survives a crash of this process with every
  * acknowledged commit; against a power loss 'full' keeps every acknowledged commit,
@@ -98,7 +121,7 @@ function checkPageSize(pageSize: number, option: string): void {
  */
 export function open(dir: string, options: OpenOptions = {}): Database {
   checkOptionNames(options, OPEN_OPTION_NAMES);
-  const { kernel: k, ...storage } = options;
+  const { kernel: k, ...storage } = withConfig(options);
   if (k instanceof Kernel) {
     const proc = k.spawn();
     return Database.open(k, proc, dir, storage);

@@ -27,3 +27,5 @@ export {
 } from './database.js';
 export * from './introspect.js';
 export { readSnapshots, type Snapshot } from './catalog-snapshots.js';
+export { readCatalogObjects } from './catalog-read.js';
+export { type CatalogObject } from './catalog.js';

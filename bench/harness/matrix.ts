@@ -54,6 +54,11 @@ export interface MatrixOptions {
   progress?: (e: ProgressEvent) => void;
   /** Serve each remapdb cell's inspection views on this Unix socket while it runs. */
   inspectSocket?: string;
+  /**
+   * remapdb cells: a loaded configuration open() applies beneath the matrix axes (strategy,
+   * pool, personality, arch, mlock, RAM win): kernel costs, faults, seed, policy, guard, ...
+   */
+  config?: EngineSpec['config'];
 }
 
 export const DEFAULT_WORK_DIR = path.join(os.tmpdir(), 'remapdb-bench');
@@ -62,9 +67,10 @@ const shortPersonality = (p: Personality): string => p.replace('linux-', '');
 
 /** The cells of the matrix, in run order. */
 export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'poolPages' | 'personalities' | 'archs' | 'mlock' | 'ramBytes' | 'sync' |
-  'sqliteCheckpoints'>): CellSpec[] {
+  'sqliteCheckpoints' | 'config'>): CellSpec[] {
   const cells: CellSpec[] = [];
   const base: EngineSpec = { ...DEFAULT_SPEC, sync: o.sync, mlock: o.mlock, ramBytes: o.ramBytes };
+  const remapdbBase: EngineSpec = o.config === undefined ? base : { ...base, config: o.config };
   const multiArch = o.archs.length > 1;
   const multiPers = o.personalities.length > 1;
   for (const pool of o.poolPages) {
@@ -76,7 +82,7 @@ export function expandCells(o: Pick<MatrixOptions, 'engines' | 'strategies' | 'p
               `${multiArch ? ` ${arch}` : ''}`;
             cells.push({
               id: `remapdb-${strategy}-${pool}-${shortPersonality(personality)}-${arch}`, label,
-              engine: { ...base, kind: 'remapdb', strategy, poolPages: pool, personality, arch },
+              engine: { ...remapdbBase, kind: 'remapdb', strategy, poolPages: pool, personality, arch },
             });
           }
         }

@@ -31,8 +31,10 @@ function summaryTable(run: RunResult): TableSpec {
     // Runs recorded before GC statistics existed have none.
     (c.gc as CellResult['gc'] | undefined) !== undefined && c.gc.count > 0 ? `${c.gc.count} / ${c.gc.pauseMs.toFixed(0)} ms` : '-',
   ]);
+  // NOPM is TPC-C's figure only: other workloads get no (empty) column for it.
   const columns = ['cell', 'tx/s', tpcc ? 'NOPM' : '', `vs ${base?.label ?? '?'}`, 'committed', 'rolled back', 'errors', 'checks', 'files',
-    'peak RSS', 'GCs / pause'];
+    'peak RSS', 'GCs / pause'].filter((_, i) => tpcc || i !== 2);
+  if (!tpcc) for (const r of rows) r.splice(2, 1);
   const notes = [`baseline: ${base?.label ?? run.baseline}; ${tpcc ? 'NOPM = committed New-Orders per minute (Δ Σ D_NEXT_O_ID)' : 'tx/s = committed transactions per second'}`];
   notes.push(...durabilityCaption(run));
   for (const c of run.cells) {
@@ -43,7 +45,7 @@ function summaryTable(run: RunResult): TableSpec {
     title: `${run.workload.name} ${JSON.stringify(run.workload.params)}, seed ${run.seed}, sync ${run.sync}, ${run.limits.terminals} terminal(s), ` +
       `${run.limits.durationSeconds > 0 ? `${run.limits.durationSeconds} s` : `${run.limits.transactions} tx`} after ${run.limits.warmupSeconds} s warm-up` +
       `${run.runId !== null ? ` (run ${run.runId})` : ''}`,
-    columns, rightAlign: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rows, notes,
+    columns, rightAlign: columns.map((_, i) => i).slice(1), rows, notes,
   };
 }
 

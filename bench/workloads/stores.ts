@@ -21,6 +21,7 @@ import type { RootDatabase } from 'lmdb';
 
 import { defaultShadowPages, open as openRemapdb, STRATEGY_NAMES, type StrategyName, type SyncMode } from '../../src/index.js';
 import type { Database } from '../../storage/index.js';
+import type { RemapdbConfig } from '../../src/index.js';
 import { requireOptional } from '../lib/optional.js';
 import {
   configureSqlite, ENGINE_KINDS, type EngineKind, LmdbFlusher, lmdbSyncFlags, PAGE_BYTES, remapdbCheckpointBytes, type SqliteCheckpoint,
@@ -56,6 +57,11 @@ export interface EngineSpec {
   sqliteCheckpoint: SqliteCheckpoint;
   /** LMDB only: the map size (the largest the database may grow to). */
   lmdbMapBytes: number;
+  /**
+   * remapdb only: a loaded configuration (the CLI's profile, file, REMAPDB_* and flags)
+   * open() applies beneath the fields above (src/config/open-options.ts); absent: open()'s defaults.
+   */
+  config?: RemapdbConfig;
 }
 
 export const DEFAULT_SPEC: EngineSpec = {
@@ -102,6 +108,7 @@ export function openStore(dir: string, spec: EngineSpec, create: boolean): Store
   switch (spec.kind) {
     case 'remapdb': {
       const db = openRemapdb(dir, {
+        ...(spec.config === undefined ? {} : { config: spec.config }),
         create, sync: spec.sync, strategy: spec.strategy, poolPages: spec.poolPages, mlock: spec.mlock,
         // The engine's debugging check of declared write ranges (storage/pager.ts): the workload tests turn it on.
         checkDeclaredWrites: process.env.REMAPDB_CHECK_WRITES === '1',

@@ -63,9 +63,19 @@ export const benchCommand = defineCommand({
       describe: `one or more of ${WORKLOAD_NAMES.join(', ')}, comma-separated ('ycsb' = all six)` }))
     .option('out', { type: 'string', requiresArg: true, describe: 'also write the run(s) as JSON to this file' })
     .option('csv', { type: 'string', requiresArg: true, describe: 'also write the run(s) as CSV to this file (one line per cell × transaction type)' })
-    .option('html', { type: 'string', requiresArg: true, describe: 'also write the HTML report (charts) to this file' }),
+    .option('html', { type: 'string', requiresArg: true, describe: 'also write the HTML report (charts) to this file' })
+    // No defaults here: absent, they come from the configuration (kernel.personality, kernel.arch).
+    // (default: undefined is needed: yargs keeps an earlier definition's default otherwise.)
+    .option('personality', { type: 'string', default: undefined, requiresArg: true, describe: 'kernel personalities: linux-2.6, linux-4.0',
+      defaultDescription: 'kernel.personality (linux-2.6)' })
+    .option('arch', { type: 'string', default: undefined, requiresArg: true, describe: 'architectures: x86_64, i386, i386-pae',
+      defaultDescription: 'kernel.arch (x86_64)' }),
   async run(args, ctx) {
-    const plan = planBench(String(args.workloads), args as unknown as BenchArgs);
+    // The configuration applies beneath the matrix axes (engine-config.ts readersOf says which keys).
+    const cfg = ctx.config().config;
+    const a = { ...args, personality: args.personality ?? cfg.kernel.personality, arch: args.arch ?? cfg.kernel.arch } as unknown as BenchArgs;
+    const plan = planBench(String(args.workloads), a);
+    plan.runs = plan.runs.map((r) => ({ ...r, config: cfg }));
     const bars = createProgress(wantBars(args.json), quietLog(args.logLevel));
     bars.log(`seed ${plan.seed} (replay with --seed ${plan.seed})`);
     const live = plan.runs[0]?.inspectSocket;

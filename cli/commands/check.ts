@@ -24,6 +24,7 @@ import { renderTable } from '../../bench/lib/format.js';
 import { DATA_FILE } from '../../storage/index.js';
 import type { FormatUpgrade, IntegrityCheck } from '../../storage/index.js';
 import { open } from '../../src/index.js';
+import type { RemapdbConfig } from '../../src/config/index.js';
 import { CodedError, REMAPDB_CODES } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 
@@ -37,15 +38,17 @@ interface CheckReport {
 }
 
 /** Run every check on the database in `dir` (not throwing for failed checks). */
-export function checkDatabase(dir: string, o: { checksums: boolean; workload: boolean }): CheckReport {
+export function checkDatabase(dir: string, o: { checksums: boolean; workload: boolean; config?: RemapdbConfig }): CheckReport {
   if (!fs.existsSync(dir)) throw new CodedError('ENOENT', `${dir}: no such directory`);
   if (!fs.statSync(dir).isDirectory()) throw new CodedError('ENOTDIR', `${dir}: not a directory (give a database directory)`);
   if (!fs.existsSync(path.join(dir, DATA_FILE))) {
     throw new CodedError(REMAPDB_CODES.CHECK_FAILED, `${dir} holds no ${DATA_FILE}: not a remapdb database`);
   }
   const report: CheckReport = { dir: path.resolve(dir), ok: true, checks: [], workload: null, upgraded: null };
-  // A large pool keeps the walk of every tree from evicting what it just read.
-  const db = open(dir, { sync: 'off', poolPages: 16384, snapshotOnClose: false });
+  // The configuration's machine and pool settings (o.config), but a pool of at least 16384
+  // slots: a large pool keeps the walk of every tree from evicting what it just read.
+  const poolPages = Math.max(16384, o.config?.bufferpool.slots ?? 0);
+  const db = open(dir, { ...(o.config === undefined ? {} : { config: o.config }), sync: 'off', poolPages, snapshotOnClose: false });
   try {
     report.upgraded = db.stats().upgraded;
     for (const c of db.integrityReport({ checksums: o.checksums }).checks) report.checks.push({ ...c, group: 'engine' });
@@ -87,7 +90,7 @@ export const checkCommand = defineCommand({
     .option('checksums', { type: 'boolean', default: true, describe: 'read every page of the file and verify its checksum (--no-checksums: skip)' })
     .option('workload', { type: 'boolean', default: true, describe: "run the loaded workload's consistency checks (--no-workload: skip)" }),
   run(args, ctx) {
-    const r = checkDatabase(args.dir, { checksums: args.checksums, workload: args.workload });
+    const r = checkDatabase(args.dir, { checksums: args.checksums, workload: args.workload, config: ctx.config().config });
     const failed = r.checks.filter((c) => !c.ok);
     if (args.json) ctx.out(`${JSON.stringify(r, null, 2)}\n`);
     else {

@@ -1,6 +1,8 @@
 /**
  * `remapdb config`: print the effective configuration, or list the profiles.
  *
+ * Only keys some command reads are shown, under a `# read by:` comment naming the
+ * commands (engine-config.ts readersOf); the rest are listed as not shown.
  * Text output is one `key = value` line per setting, keys as dotted paths (the same
  * paths REMAPDB_* variables and error messages use); a comment names where a value
  * came from when it is not the default, and each cost's source. `--json` prints the
@@ -10,6 +12,7 @@
 
 import { leaves, listProfiles, readProfile, type ResolvedConfig } from '../../src/config/index.js';
 import { defineCommand } from '../command.js';
+import { readersOf } from '../engine-config.js';
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -18,12 +21,30 @@ function text(value: unknown): string {
 /** kernel.costs.<event>.ns / .source: the source is printed beside its ns. */
 const COST_KEY = /^kernel\.costs\.(\w+)\.(ns|source)$/;
 
+/** Keys of the configuration no command reads: accepted in files (compatibility), never shown. */
+export function unreadKeys(resolved: ResolvedConfig): string[] {
+  return leaves(resolved.config).map(([k]) => k).filter((k) => readersOf(k.replace(/\.source$/, '.ns')).length === 0);
+}
+
+/** The configuration without the keys nothing reads (still a valid --config file: the default fills them). */
+function readTree(resolved: ResolvedConfig): unknown {
+  const hidden = new Set(unreadKeys(resolved));
+  const prune = (node: unknown, at: string): unknown => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+    return Object.fromEntries(Object.entries(node).filter(([k]) => !hidden.has(at + k)).map(([k, v]) => [k, prune(v, `${at}${k}.`)]));
+  };
+  return prune(resolved.config, '');
+}
+
 function configLines(resolved: ResolvedConfig): string[] {
   const costs: Readonly<Record<string, { source: string }>> = resolved.config.kernel.costs;
   const rows: Array<[key: string, value: string, note: string]> = [];
+  const hidden = new Set(unreadKeys(resolved));
+  const readers: string[] = [];
   for (const [key, value] of leaves(resolved.config)) {
     const cost = COST_KEY.exec(key);
-    if (cost?.[2] === 'source') continue;
+    if (cost?.[2] === 'source' || hidden.has(key)) continue;
+    readers.push(readersOf(key).join(', '));
     const origin = resolved.originOf(key);
     const from = origin === undefined || origin === 'default' ? '' : `from ${origin}`;
     const source = cost === null ? undefined : costs[cost[1] ?? '']?.source;
@@ -33,7 +54,14 @@ function configLines(resolved: ResolvedConfig): string[] {
   const keyWidth = Math.max(...rows.map(([k]) => k.length));
   const valueWidth = Math.max(...rows.map(([, v]) => v.length));
   const header = `# remapdb configuration; layers, lowest precedence first: ${resolved.layers.join(' < ')}`;
-  return [header, ...rows.map(([k, v, n]) => `${k.padEnd(keyWidth)} = ${n === '' ? v : `${v.padEnd(valueWidth)}  # ${n}`}`)];
+  const lines = [header];
+  // A "read by" comment wherever the readers change: which commands honour the keys below it.
+  rows.forEach(([k, v, n], i) => {
+    if (readers[i] !== readers[i - 1]) lines.push(`# read by: ${readers[i] ?? ''}`);
+    lines.push(`${k.padEnd(keyWidth)} = ${n === '' ? v : `${v.padEnd(valueWidth)}  # ${n}`}`);
+  });
+  if (hidden.size > 0) lines.push(`# not shown: ${[...hidden].join(', ')} (accepted in config files; no command reads them)`);
+  return lines;
 }
 
 function profileLines(json: boolean): string[] {
@@ -68,6 +96,6 @@ export const configCommand = defineCommand({
     }
     const resolved = ctx.config();
     ctx.log().debug({ layers: resolved.layers }, 'configuration loaded');
-    ctx.out(args.json ? `${JSON.stringify(resolved.config, null, 2)}\n` : `${configLines(resolved).join('\n')}\n`);
+    ctx.out(args.json ? `${JSON.stringify(readTree(resolved), null, 2)}\n` : `${configLines(resolved).join('\n')}\n`);
   },
 });

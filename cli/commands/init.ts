@@ -11,6 +11,7 @@ import { DATA_FILE, PAGE_SIZES } from '../../storage/index.js';
 import { open } from '../../src/index.js';
 import { CodedError, UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
+import { originNote } from '../engine-config.js';
 
 /** A directory a new database may go into: absent, or empty. */
 export function checkFreshDir(dir: string): void {
@@ -34,13 +35,19 @@ export const initCommand = defineCommand({
   ],
   builder: (y) => y
     .positional('dir', { type: 'string', demandOption: true, describe: 'directory to create the database in' })
-    .option('page-size', { type: 'number', default: 4096, requiresArg: true, describe: `page size in bytes: ${PAGE_SIZES.join(', ')}` }),
+    .option('page-size', { type: 'number', requiresArg: true, describe: `page size in bytes: ${PAGE_SIZES.join(', ')}`,
+      defaultDescription: 'kernel.pageSize (4096)' }),
   run(args, ctx) {
-    if (!(PAGE_SIZES as readonly number[]).includes(args.pageSize)) {
+    if (args.pageSize !== undefined && !(PAGE_SIZES as readonly number[]).includes(args.pageSize)) {
       throw new UsageError(`--page-size ${String(args.pageSize)}: one of ${PAGE_SIZES.join(', ')}`);
     }
+    const resolved = ctx.config(args.pageSize === undefined ? {} : { kernel: { pageSize: args.pageSize } });
+    const pageSize = resolved.config.kernel.pageSize;
+    if (!(PAGE_SIZES as readonly number[]).includes(pageSize)) {
+      throw new UsageError(`--page-size ${String(pageSize)}${originNote(resolved, 'kernel.pageSize')}: one of ${PAGE_SIZES.join(', ')}`);
+    }
     checkFreshDir(args.dir);
-    const db = open(args.dir, { pageSize: args.pageSize, sync: 'full' });
+    const db = open(args.dir, { config: resolved.config, pageSize, sync: 'full' });
     const st = db.stats();
     db.close();
     const files = fs.readdirSync(args.dir).sort();

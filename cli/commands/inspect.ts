@@ -14,10 +14,11 @@ import { META_FILE, readSnapshots } from '../../storage/index.js';
 import { UsageError } from '../../src/index.js';
 import type { PtesView, SlotsView, SummaryView, ViewName } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
-import { renderPtes, renderSlots, renderSummary, renderUsage } from '../render/inspect.js';
+import { labelMaps, renderPtes, renderSlots, renderSummary, renderUsage } from '../render/inspect.js';
+import { type RelationsView, relationsView, renderRelations } from '../render/relations.js';
 import { openSource, type Source } from '../inspect-source.js';
 
-const INSPECT_VIEWS = ['summary', 'slots', 'usage', 'ptes', 'maps', 'all'] as const;
+const INSPECT_VIEWS = ['summary', 'relations', 'slots', 'usage', 'ptes', 'maps', 'all'] as const;
 type InspectView = (typeof INSPECT_VIEWS)[number];
 
 /** "100-200" or "100": an inclusive page-id range. */
@@ -73,6 +74,7 @@ export const inspectCommand = defineCommand({
   describe: 'Show a buffer pool: summary, slots, usage counts, PTEs and maps — from its last snapshot or live',
   examples: [
     ['remapdb inspect remapdb-results/demo-db', 'the summary of the demo database (its last snapshot)'],
+    ['remapdb inspect DIR --view relations', 'buffers, dirty and pinned per table and index (pg_buffercache by relation)'],
     ['remapdb inspect DIR --view slots --dirty --table stock', 'dirty resident pages of table stock'],
     ['remapdb inspect DIR --view slots --pages 100-200 --limit 0', 'every resident page with id 100..200'],
     ['remapdb inspect --live /tmp/rdb.sock --watch', 'a running engine, redrawn every 2 s'],
@@ -82,7 +84,8 @@ export const inspectCommand = defineCommand({
     .positional('dir', { type: 'string', describe: 'database directory (reads its newest snapshot from meta.sqlite)' })
     .options(SOURCE_OPTIONS)
     .option('view', { choices: INSPECT_VIEWS, default: 'summary' as InspectView, requiresArg: true,
-      describe: 'summary (pg_buffercache_summary + INNODB_BUFFER_POOL_STATS + kernel), slots, usage, ptes, maps, all' })
+      describe: 'summary (pg_buffercache_summary + INNODB_BUFFER_POOL_STATS + kernel), relations (buffers, dirty, pinned per table/index), ' +
+        'slots, usage, ptes, maps, all' })
     .option('dirty', { type: 'boolean', describe: 'slots: only dirty pages (--no-dirty: only clean)' })
     .option('pinned', { type: 'boolean', describe: 'slots: only pinned pages (--no-pinned: only unpinned)' })
     .option('pages', { type: 'string', requiresArg: true, describe: 'slots: page ids FROM-TO (or one id)' })
@@ -104,12 +107,22 @@ export const inspectCommand = defineCommand({
         await oneShot(src, args, ctx.out);
         return;
       }
-      const wanted: ViewName[] = args.view === 'all' ? ['summary', 'usage', 'slots', 'ptes', 'maps'] : [args.view];
+      const wanted: ViewName[] = args.view === 'all' ? ['summary', 'usage', 'slots', 'ptes', 'maps'] : args.view === 'relations' ? [] : [args.view];
+      const withRelations = args.view === 'all' || args.view === 'relations';
       await watchLoop(src, args, async () => {
-        const got: Partial<Record<ViewName, unknown>> = {};
+        const got: Partial<Record<ViewName | 'relations', unknown>> = {};
         for (const v of wanted) got[v] = await src.get(v, v === 'slots' ? filter : v === 'ptes' ? { limit: args.limit } : {});
+        let relations: RelationsView | undefined;
+        if (withRelations) {
+          const s = (got.summary ?? await src.get('summary', {})) as SummaryView;
+          // Every occupied slot, whatever --limit says: the groups must count them all.
+          relations = relationsView(await src.get('slots', { limit: 0 }) as SlotsView, s.innodb.POOL_SIZE);
+          got.relations = relations;
+        }
         if (args.json) return `${JSON.stringify(args.view === 'all' ? { source: src.describe(), ...got } : got[args.view], null, args.watch ? 0 : 2)}\n`;
-        const parts = wanted.map((v) => render(v, got[v]));
+        const summary = (got.summary ?? await src.get('summary', {})) as SummaryView;
+        const parts = wanted.map((v) => render(v, got[v], summary));
+        if (relations !== undefined) parts.splice(args.view === 'all' ? 1 : 0, 0, renderRelations(relations));
         return `${args.watch ? '' : `${src.describe()}\n\n`}${parts.join('\n\n')}\n`;
       }, ctx.out);
     } finally {
@@ -118,7 +131,7 @@ export const inspectCommand = defineCommand({
   },
 });
 
-function render(v: ViewName, x: unknown): string {
+function render(v: ViewName, x: unknown, summary: SummaryView): string {
   switch (v) {
     case 'summary':
       return renderSummary(x as SummaryView);
@@ -130,7 +143,7 @@ function render(v: ViewName, x: unknown): string {
       return renderPtes(x as PtesView);
     default: {
       const m = x as { vmaCount: number; maps: string };
-      return `/proc/PID/maps — ${m.vmaCount} VMA(s)\n${m.maps.trimEnd()}`;
+      return `/proc/${summary.pid}/maps — ${m.vmaCount} VMA(s)\n${labelMaps(m.maps, summary)}`;
     }
   }
 }
@@ -149,5 +162,7 @@ async function oneShot(src: Source, args: { listSnapshots: boolean; save: boolea
     out(`${JSON.stringify(list, null, 2)}\n`);
     return;
   }
-  out(`${list.map((s) => `${String(s.id).padStart(6)}  ${new Date(s.takenAt).toISOString()}  ${s.label.padEnd(8)}  ${s.strategy}`).join('\n')}\n`);
+  const header = `${'id'.padStart(6)}  ${'taken at'.padEnd(24)}  ${'label'.padEnd(8)}  strategy`;
+  const rows = list.map((s) => `${String(s.id).padStart(6)}  ${new Date(s.takenAt).toISOString()}  ${s.label.padEnd(8)}  ${s.strategy}`);
+  out(`${[header, ...rows].join('\n')}\n${list.length === 0 ? '(no snapshots yet: one is stored when the database closes)\n' : ''}`);
 }

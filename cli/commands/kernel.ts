@@ -6,9 +6,9 @@
  */
 
 import { UsageError } from '../../src/index.js';
-import type { PtesView } from '../../src/inspect/index.js';
+import type { PtesView, SummaryView } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
-import { renderFields, renderKernelTime, renderPtes } from '../render/inspect.js';
+import { labelMaps, renderFields, renderKernelTime, renderPtes } from '../render/inspect.js';
 import { openSource } from '../inspect-source.js';
 import { SOURCE_OPTIONS, WATCH_OPTIONS, watchLoop } from './inspect.js';
 
@@ -40,8 +40,10 @@ export const kernelCommand = defineCommand({
         const x = await src.get(name, v === 'ptes' ? { limit: args.limit } : {});
         if (args.json) return `${JSON.stringify(x, null, args.watch ? 0 : 2)}\n`;
         switch (v) {
-          case 'maps':
-            return `${(x as { maps: string }).maps.trimEnd()}\n`;
+          case 'maps': {
+            const summary = await src.get('summary', {}) as SummaryView;
+            return `/proc/${summary.pid}/maps — ${src.describe()}\n${labelMaps((x as { maps: string }).maps, summary)}\n`;
+          }
           case 'smaps':
             return `${(x as { smaps: string }).smaps.trimEnd()}\n`;
           case 'meminfo':

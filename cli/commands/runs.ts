@@ -16,7 +16,7 @@ import { defineCommand } from '../command.js';
 
 export function openResults(file: string): ResultsDb {
   if (!fs.existsSync(file)) {
-    throw new CodedError('ENOENT', `no results database at ${file}: run a benchmark first (npm run workload -- tpcb --scale 1) or pass --results FILE`);
+    throw new CodedError('ENOENT', `no results database at ${file}: run a benchmark first (remapdb bench tpcb --scale 1, or remapdb demo) or pass --results FILE`);
   }
   if (fs.statSync(file).isDirectory()) throw new CodedError('EISDIR', `--results ${file} is a directory: give the results database file`);
   try {

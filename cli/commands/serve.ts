@@ -21,6 +21,7 @@ import { CodedError, REMAPDB_CODES, UsageError } from '../../src/index.js';
 import { defaultSocketPath } from '../../src/inspect/index.js';
 import { serveInspection } from '../../src/inspect/index.js';
 import { defineCommand } from '../command.js';
+import { describeEngine, engineConfig } from '../engine-config.js';
 
 export const serveCommand = defineCommand({
   command: 'serve <dir>',
@@ -37,15 +38,15 @@ export const serveCommand = defineCommand({
     .option('terminals', { type: 'number', default: 1, requiresArg: true, describe: '--run: clients taking turns (1..1000)' })
     .option('duration', { type: 'number', default: 0, requiresArg: true, describe: 'seconds to serve (0: until Ctrl-C)' })
     .option('seed', { type: 'number', default: 1, requiresArg: true, describe: '--run: terminal seed' })
-    .option('pool-pages', { type: 'number', default: 16384, requiresArg: true, describe: 'buffer-pool slots (64..4194303)' })
-    .option('strategy', { choices: STRATEGIES, default: 'nonlinear' as StrategyName, requiresArg: true, describe: 'buffer-pool strategy' })
+    .option('pool-pages', { type: 'number', requiresArg: true, describe: 'buffer-pool slots (64..4194303)', defaultDescription: 'bufferpool.slots (4096)' })
+    .option('strategy', { choices: STRATEGIES, requiresArg: true, describe: 'buffer-pool strategy', defaultDescription: 'bufferpool.strategy (nonlinear)' })
     .option('sync', { choices: SYNC_MODES, default: 'normal' as SyncMode, requiresArg: true, describe: 'durability' }),
   async run(args, ctx) {
     if (!(Number.isInteger(args.terminals) && args.terminals >= 1 && args.terminals <= 1000)) throw new UsageError(`--terminals ${String(args.terminals)}: an integer from 1 to 1000`);
     if (!(Number.isFinite(args.duration) && args.duration >= 0)) throw new UsageError(`--duration ${String(args.duration)}: seconds >= 0 (0: until Ctrl-C)`);
-    if (!(Number.isInteger(args.poolPages) && args.poolPages >= 64 && args.poolPages <= 2 ** 22 - 1)) {
-      throw new UsageError(`--pool-pages ${String(args.poolPages)}: an integer from 64 to 4194303`);
-    }
+    const resolved = engineConfig(ctx, { poolPages: args.poolPages, strategy: args.strategy as StrategyName | undefined });
+    const cfg = resolved.config;
+    const poolPages = cfg.bufferpool.slots;
     if (!fs.existsSync(path.join(args.dir, DATA_FILE))) throw new CodedError('ENOENT', `${args.dir} holds no ${DATA_FILE}: not a remapdb database`);
     let manifest: ImageManifest | null = null;
     if (fs.existsSync(path.join(args.dir, MANIFEST_FILE))) {
@@ -59,7 +60,10 @@ export const serveCommand = defineCommand({
       throw new UsageError(`--run needs the workload ${args.dir} was loaded with, and it has no ${MANIFEST_FILE} (load one with remapdb load)`);
     }
     const say = (line: string): void => { process.stderr.write(`${line}\n`); };
-    const store = openStore(args.dir, { ...DEFAULT_SPEC, kind: 'remapdb', poolPages: args.poolPages, strategy: args.strategy, sync: args.sync }, false);
+    const store = openStore(args.dir, {
+      ...DEFAULT_SPEC, kind: 'remapdb', poolPages, strategy: cfg.bufferpool.strategy, mlock: cfg.bufferpool.mlock, sync: args.sync,
+      personality: cfg.kernel.personality, arch: cfg.kernel.arch, ramBytes: cfg.kernel.ramBytes, config: cfg,
+    }, false);
     if (store.kind !== 'remapdb') throw new Error('unreachable');
     let stop = false;
     const onInt = (): void => { stop = true; };
@@ -68,7 +72,7 @@ export const serveCommand = defineCommand({
     let summary: Record<string, unknown> = {};
     try {
       await serveInspection(store.db, args.socket);
-      say(`serving ${path.resolve(args.dir)} (${args.strategy}, pool ${args.poolPages} pages) on ${args.socket}`);
+      say(`serving ${path.resolve(args.dir)} (${describeEngine(cfg)}) on ${args.socket}`);
       say(`  inspect it: remapdb inspect --live ${args.socket} --watch      (Ctrl-C here to stop)`);
       const seconds = args.duration > 0 ? args.duration : 1e9;
       if (args.run && manifest !== null) {

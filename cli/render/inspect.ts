@@ -32,7 +32,7 @@ export function renderSummary(v: SummaryView): string {
       ['NUMBER_PAGES_GET', int(n.NUMBER_PAGES_GET)], ['HIT_RATE', pct(n.HIT_RATE)],
     ]),
     kv('I/O since open — pg_stat_io', [
-      ['fixes (gets)', int(v.io.fixes)], ['hits', int(v.io.hits)], ['misses (reads)', int(v.io.misses)], ['evictions', int(v.io.evictions)],
+      ['fixes (gets)', int(v.io.fixes)], ['hits', int(v.io.hits)], ['misses (reads + new pages)', int(v.io.misses)], ['evictions', int(v.io.evictions)],
       ['writebacks', int(v.io.writebacks)], ['installs', int(v.io.installs)], ['preads', int(v.io.preads)], ['pwrites', int(v.io.pwrites)],
     ]),
     kv('Kernel — what only remapdb shows', [
@@ -40,12 +40,12 @@ export function renderSummary(v: SummaryView): string {
       ['VMAs', int(k.vmaCount)], ['kernel memory (VMAs + page tables)', bytes(k.kernelBytes)],
       ['remap_file_pages calls', int(k.remaps)], ['mmap / munmap calls', `${int(k.mmaps)} / ${int(k.munmaps)}`],
       ['minor faults', int(k.minorFaults)], ['major faults', int(k.majorFaults)], ['TLB shootdowns', int(k.tlbShootdowns)],
-      ['TLB local flushes', int(k.tlbFlushes)], ['swap-outs', int(k.swapOuts)], ['simulated kernel time', duration(k.kernelNs)],
+      ['TLB local flushes', int(k.tlbFlushes)], ['swap-outs', int(k.swapOuts)], ['simulated kernel time (remapdb kernel time)', `${duration(k.kernelNsTotal)} since the machine started, ${duration(k.kernelNs)} since the pool opened`],
       ['kernel time per miss', duration(k.kernelNsPerMiss)],
     ]),
     kv('Database', [
       ['directory (when taken)', d.dir], ['page size', `${d.pageSize} B`], ['sync', d.sync], ['pages', `${int(d.pageCount)} (${int(d.freePages)} free)`],
-      ['commits / rollbacks', `${int(d.commits)} / ${int(d.rollbacks)}`], ['checkpoints', int(d.checkpoints)], ['WAL', bytes(d.walBytes)],
+      ['commits / rollbacks since open', `${int(d.commits)} / ${int(d.rollbacks)}`], ['checkpoints since open', int(d.checkpoints)], ['WAL', bytes(d.walBytes)],
       ['tables (rows)', joinWrapped(Object.entries(d.tables).map(([t, rows]) => `${t} ${int(rows)}`), 72) || 'none'],
     ], false),
   ].join('\n\n');
@@ -96,7 +96,7 @@ export function renderKernelTime(v: { personality: string; arch: string; kernelM
     `${v.personality}/${v.arch}: kernel memory ${bytes(v.kernelMemory.totalBytes)} (VMAs ${bytes(v.kernelMemory.vmaBytes)}, ` +
       `page tables ${bytes(v.kernelMemory.pageTableBytes)})`,
     renderTable({
-      title: `Simulated kernel time by event: ${duration(total)}`,
+      title: `Simulated kernel time by event since the machine started: ${duration(total)}`,
       columns: ['event', 'count', 'time', 'share', 'per event'], rightAlign: [1, 2, 3, 4],
       rows: rows.map(([name, e]) => [name, int(e.count), duration(e.ns), total === 0 ? '' : pct(e.ns / total), duration(e.ns / e.count)]),
     }, box),
@@ -107,4 +107,23 @@ export function renderKernelTime(v: { personality: string; arch: string; kernelM
 export function renderFields(fields: Record<string, number>, unit: 'kB' | ''): string {
   const w = Math.max(...Object.keys(fields).map((k) => k.length)) + 1;
   return Object.entries(fields).map(([k, x]) => (unit === 'kB' ? `${`${k}:`.padEnd(w)} ${String(x).padStart(10)} kB` : `${k} ${x}`)).join('\n');
+}
+
+/**
+ * /proc/PID/maps with the pool's VMAs named: the nonlinear window (its start is the
+ * summary's window address) and the anonymous VMAs — the shadow frames (pages a
+ * transaction changes, copied before the change), and under pread/vmcache also the pool's
+ * own frames, which the kernel merges with them into one VMA when they are adjacent.
+ */
+export function labelMaps(maps: string, v: Pick<SummaryView, 'strategy' | 'kernel'>): string {
+  const window = v.kernel.window;
+  const anonymous = v.strategy === 'pread' || v.strategy === 'vmcache' ? 'pool frames + shadow frames (anonymous)' : 'shadow frames (anonymous)';
+  return maps.trimEnd().split('\n').map((line) => {
+    const m = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(\S*)\s*$/.exec(line);
+    if (m === null) return line;
+    const start = parseInt(m[1] ?? '', 16);
+    if (window !== null && start === window.addr) return `${line.trimEnd()}   <- buffer-pool window (${int(window.pages)} slots)`;
+    if (m[2] === '0' && (m[3] ?? '') === '') return `${line.trimEnd()}   <- ${anonymous}`;
+    return line;
+  }).join('\n');
 }

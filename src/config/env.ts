@@ -9,7 +9,8 @@
  *
  * The settable keys are the leaves of config/default.json, so a new section gets its
  * variables with no code here. A value is a number where the default is a number (if
- * it parses as one; otherwise it is passed on as text and the schema names it). An
+ * it parses as one), true/false where the default is a boolean ('true' or 'false');
+ * otherwise it is passed on as text and the schema names it. An
  * empty value counts as unset. A REMAPDB_<SECTION>_* variable that names no key is
  * refused, so a misspelt variable is never silently ignored; other REMAPDB_* names
  * are left alone for other tools.
@@ -38,6 +39,8 @@ export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefin
 }
 
 function parseAs(defaultValue: unknown, text: string): unknown {
+  // Without this, REMAPDB_BUFFERPOOL_GUARD=true reached the schema as the string "true" and was refused.
+  if (typeof defaultValue === 'boolean') return text.trim() === 'true' ? true : text.trim() === 'false' ? false : text;
   if (typeof defaultValue !== 'number') return text;
   const n = Number(text.trim());
   return text.trim() !== '' && Number.isFinite(n) ? n : text;

@@ -18,3 +18,4 @@ export { ENV_CONFIG, ENV_PROFILE, envNameOf } from './env.js';
 export { leaves } from './merge.js';
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 export { packageRoot, packageVersion } from './package-root.js';
+export { type ConfigOpenOptions, OPEN_CONFIG_KEYS, optionsFromConfig } from './open-options.js';

@@ -19,7 +19,10 @@ export function loadSnapshotState(dir: string, id?: number): { state: InspectSta
   if (!fs.statSync(dir).isDirectory()) throw new CodedError('ENOTDIR', `${dir}: not a directory (give a database directory)`);
   const meta = path.join(dir, META_FILE);
   if (!fs.existsSync(meta)) {
-    throw new CodedError('ENOENT', `${dir} has no ${META_FILE}: not a remapdb database (remapdb init ${dir} creates one)`);
+    // init refuses a directory with anything in it: suggest it only where it would work.
+    const empty = fs.readdirSync(dir).length === 0;
+    throw new CodedError('ENOENT', `${dir} has no ${META_FILE}: not a remapdb database ` +
+      `(${empty ? `remapdb init ${dir} creates one` : 'remapdb init creates one in a new or empty directory'})`);
   }
   const { list, snapshot } = readSnapshots(meta, id === undefined ? {} : { id });
   if (snapshot === undefined) {

@@ -124,6 +124,8 @@ export interface SummaryView {
   kernel: {
     vmaCount: number; kernelBytes: number; minorFaults: number; majorFaults: number; remaps: number; mmaps: number; munmaps: number;
     tlbShootdowns: number; tlbFlushes: number; swapOuts: number; kernelNs: number; kernelNsPerMiss: number;
+    /** Simulated kernel time since the machine started: the total `remapdb kernel time` shows (kernelNs is the pool's share since it opened). */
+    kernelNsTotal: number;
     window: { addr: number; pages: number } | null;
   };
   db: InspectState['db'];
@@ -143,7 +145,8 @@ export function summaryView(s: InspectState): SummaryView {
     // … and of InnoDB's INFORMATION_SCHEMA.INNODB_BUFFER_POOL_STATS.
     innodb: {
       POOL_SIZE: m.slotCount, FREE_BUFFERS: free, DATABASE_PAGES: m.usedSlots, MODIFIED_DATABASE_PAGES: m.dirtySlots,
-      NUMBER_PAGES_READ: m.misses, NUMBER_PAGES_CREATED: m.createdPages, NUMBER_PAGES_WRITTEN: m.writebacks,
+      // A new page's first fix is a miss that reads nothing from the file: InnoDB counts it as created, not read.
+      NUMBER_PAGES_READ: Math.max(0, m.misses - m.createdPages), NUMBER_PAGES_CREATED: m.createdPages, NUMBER_PAGES_WRITTEN: m.writebacks,
       NUMBER_PAGES_GET: m.fixes, HIT_RATE: m.fixes === 0 ? 0 : m.hits / m.fixes,
     },
     io: {
@@ -154,6 +157,7 @@ export function summaryView(s: InspectState): SummaryView {
       vmaCount: m.vmaCount, kernelBytes: m.kernelBytes, minorFaults: m.minorFaults, majorFaults: m.majorFaults, remaps: m.remaps, mmaps: m.mmaps,
       munmaps: m.munmaps, tlbShootdowns: m.tlbShootdowns, tlbFlushes: m.tlbFlushes, swapOuts: m.swapOuts, kernelNs: m.kernelNs,
       kernelNsPerMiss: m.kernelNsPerMiss, window: s.kernel.window,
+      kernelNsTotal: Object.values(s.kernel.kernelTime).reduce((a, e) => a + e.ns, 0),
     },
     db: s.db,
   };

@@ -87,7 +87,7 @@ t.test('bad command lines: one stderr line, exit 2', async (t) => {
   const command = remapdb(['frobnicate']);
   t.equal(command.status, 2);
   oneLine(t, command);
-  t.match(command.stderr, /unknown command "frobnicate"; commands: init, load, bench, compare, runs, inspect, serve, kernel, check, report, demo, config/);
+  t.match(command.stderr, /unknown command "frobnicate"; commands: init, load, bench, compare, runs, inspect, tables, schema, get, scan, dump, import, serve, kernel, check, report, demo, config/);
 
   const level = remapdb(['config', '--log-level', 'verbose']);
   t.equal(level.status, 2);
