@@ -9,7 +9,8 @@
  *                 --prefix may give fewer parts (a prefix of the key).
  * A key that does not fit is a usage error naming the table, its key types and an example.
  *
- * In JSON output (and in dumps) a Uint8Array is {"$hex": "0a0b"}; import turns it back.
+ * In JSON output (and in dumps) values JSON would change are tagged (toJson: {"$hex"}, {"$date"},
+ * {"$bigint"}, {"$num"}, {"$map"}, {"$set"}, {"$typed"}); import turns them back.
  */
 
 import type { KeyInput, KeyPart, KeyType } from '../src/index.js';
@@ -98,18 +99,55 @@ export function parseKeyArg(text: string, schema: readonly KeyType[], o: { table
   return one ? (parts[0] as KeyPart) : parts;
 }
 
-/** JSON.stringify with Uint8Array as {"$hex": "..."}. */
+/**
+ * JSON.stringify keeping what msgpack tables store and JSON would change, as one-key tagged
+ * objects: Uint8Array/Buffer {"$hex"}, other typed arrays {"$typed": name, "$hex"}, Date
+ * {"$date": ISO}, bigint {"$bigint": decimal}, NaN and ±Infinity {"$num"}, Map {"$map":
+ * [[k, v], …]}, Set {"$set": […]}. fromJson turns each back.
+ */
 export function toJson(v: unknown, space?: number): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? { $hex: Buffer.from(x).toString('hex') } : x), space);
+  return JSON.stringify(v, function replace(this: unknown, k: string, x: unknown): unknown {
+    const orig = (this as Record<string, unknown>)[k]; // before toJSON (a Date's)
+    if (orig instanceof Date) return { $date: Number.isNaN(orig.getTime()) ? null : orig.toISOString() };
+    if (x instanceof Uint8Array) return { $hex: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex') };
+    if (ArrayBuffer.isView(x)) return { $typed: x.constructor.name, $hex: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex') };
+    if (typeof x === 'bigint') return { $bigint: x.toString() };
+    if (typeof x === 'number' && !Number.isFinite(x)) return { $num: String(x) };
+    if (x instanceof Map) return { $map: [...x.entries()] };
+    if (x instanceof Set) return { $set: [...x.values()] };
+    return x;
+  }, space);
 }
 
-/** JSON.parse turning {"$hex": "..."} back into a Uint8Array. */
+const TYPED: Readonly<Record<string, (b: ArrayBuffer) => ArrayBufferView>> = {
+  Int8Array: (b) => new Int8Array(b), Uint8ClampedArray: (b) => new Uint8ClampedArray(b), Int16Array: (b) => new Int16Array(b),
+  Uint16Array: (b) => new Uint16Array(b), Int32Array: (b) => new Int32Array(b), Uint32Array: (b) => new Uint32Array(b),
+  Float32Array: (b) => new Float32Array(b), Float64Array: (b) => new Float64Array(b), BigInt64Array: (b) => new BigInt64Array(b),
+  BigUint64Array: (b) => new BigUint64Array(b), DataView: (b) => new DataView(b),
+};
+
+/** JSON.parse turning toJson's tagged objects back into what they stand for. */
 export function fromJson(text: string): unknown {
   return JSON.parse(text, (_k, x: unknown) => {
-    if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
-      const keys = Object.keys(x);
-      const hex = (x as { $hex?: unknown }).$hex;
-      if (keys.length === 1 && typeof hex === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(hex)) return Uint8Array.from(Buffer.from(hex, 'hex'));
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) return x;
+    const o = x as Record<string, unknown>;
+    const keys = Object.keys(o);
+    const hex = o['$hex'];
+    const okHex = typeof hex === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(hex);
+    if (keys.length === 1) {
+      if (okHex) return Uint8Array.from(Buffer.from(hex, 'hex'));
+      if ('$date' in o && (typeof o['$date'] === 'string' || o['$date'] === null)) return new Date(o['$date'] === null ? Number.NaN : (o['$date'] as string));
+      if (typeof o['$bigint'] === 'string' && /^-?\d+$/.test(o['$bigint'])) return BigInt(o['$bigint']);
+      if (o['$num'] === 'NaN' || o['$num'] === 'Infinity' || o['$num'] === '-Infinity') return Number(o['$num']);
+      if (Array.isArray(o['$map'])) return new Map(o['$map'] as [unknown, unknown][]);
+      if (Array.isArray(o['$set'])) return new Set(o['$set'] as unknown[]);
+    }
+    if (keys.length === 2 && okHex && typeof o['$typed'] === 'string') {
+      const make = TYPED[o['$typed']];
+      if (make !== undefined) {
+        const bytes = Buffer.from(hex, 'hex');
+        return make(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      }
     }
     return x;
   });

@@ -37,11 +37,11 @@ t.test('tables, schema, get, scan', async (t) => {
   const list = JSON.parse(tables.stdout) as { name: string; rows: number; key: string[]; indexes: { name: string }[] }[];
   t.same(list.map((x) => [x.name, x.rows, x.key.join(',')]), [['blobs', 1, 'bytes'], ['orders', 12, 'int,int'], ['users', 2, 'string']]);
   t.same(list.find((x) => x.name === 'users')?.indexes.map((i) => i.name), ['users_by_city']);
-  t.match(remapdb(['tables', dir]).stdout, /orders\s+12\s+int, int\s+json/);
+  t.match(remapdb(['tables', dir]).stdout, /orders\s+12\s+int, int\s+msgpack/);
 
   const schema = remapdb(['schema', dir, 'users']);
   t.equal(schema.status, 0);
-  t.match(schema.stdout, /^CREATE TABLE users \(key string\) VALUES json;/m);
+  t.match(schema.stdout, /^CREATE TABLE users \(key string\) VALUES msgpack;/m);
   t.match(schema.stdout, /^CREATE INDEX users_by_city ON users \(city\);/m);
 
   const get = remapdb(['get', dir, 'users', 'ada']);
@@ -118,4 +118,30 @@ t.test('while an engine holds the database: rows refused naming the holder, sche
   const tables = remapdb(['tables', dir, '--json']);
   t.equal(tables.status, 0, tables.stderr);
   t.equal((JSON.parse(tables.stdout) as unknown[]).length, 3);
+});
+
+t.test('dump and import keep what msgpack values hold and JSON would change', async (t) => {
+  const root = tmp(t, 'dump-rich');
+  const dir = join(root, 'db');
+  const value = {
+    when: new Date('2026-12-07T23:30:00.000Z'), big: 12345678901234567890n, nan: Number.NaN, inf: Number.NEGATIVE_INFINITY,
+    tags: new Set(['a', 'b']), counts: new Map<string, number>([['x', 1]]), samples: Float64Array.of(1.5, -2),
+    raw: Uint8Array.of(0, 255), nested: [{ at: new Date(0) }],
+  };
+  const db = open(dir, { poolPages: 64, shadowPages: 16, kernel: { ramBytes: 16 * 1024 * 1024 } });
+  const rich = db.createTable('rich', { key: ['float'] });
+  db.transaction(() => rich.insert(2.5, value))();
+  db.close();
+  const dump = remapdb(['dump', dir]);
+  t.equal(dump.status, 0, dump.stderr);
+  t.match(dump.stdout, /"\$date":"2026-12-07T23:30:00.000Z"/, 'a Date is tagged, not a bare string');
+  t.match(dump.stdout, /"\$bigint":"12345678901234567890"/, 'a bigint is tagged (JSON cannot hold it)');
+  const file = join(root, 'rich.ndjson');
+  fs.writeFileSync(file, dump.stdout);
+  const copy = join(root, 'copy');
+  const imp = remapdb(['import', copy, file]);
+  t.equal(imp.status, 0, imp.stderr);
+  const back = open(copy, { kernel: { ramBytes: 16 * 1024 * 1024 } });
+  t.same(back.table('rich').get(2.5), value, 'the imported value equals the original: Date, bigint, NaN, -Infinity, Set, Map, typed arrays');
+  back.close();
 });
