@@ -6,15 +6,16 @@
  * the last close or checkpoint that stored them.
  */
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 import { type CatalogObject, catalogError, probe } from './catalog.js';
+import { sqlite } from './sqlite.js';
 
 /** The catalog's objects, by name; throws REMAPDB_CATALOG if meta.sqlite is missing or not ours. */
 export function readCatalogObjects(path: string): CatalogObject[] {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new (sqlite())(path, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw catalogError(path, 'could not be opened read-only', e, { code: (e as { code?: string }).code });
   }
