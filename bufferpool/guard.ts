@@ -218,8 +218,9 @@ export class PageGuard {
   }
 
   evicted(slot: number, pageId: number): void {
-    // A multi-mmap page is unmapped; a window page or frame keeps the protection it had (PROT_NONE: unfixed).
-    if (this.#h.strategy.name === 'multi-mmap') this.#slotProt[slot] = UNKNOWN;
+    // A slot left without an address (multi-mmap unmapped its page) has no protection; a window
+    // page or frame keeps the one it had (PROT_NONE: unfixed).
+    if (this.#h.strategy.slotAddr(slot) < 0) this.#slotProt[slot] = UNKNOWN;
     this.#evictAddr[slot] = this.#lastAddr[slot] as number;
     this.#evictPage[slot] = pageId;
     this.#event(slot, EV_EVICT, 0, pageId);

@@ -11,8 +11,11 @@ import type Database from 'better-sqlite3';
 import { type CatalogObject, catalogError, probe } from './catalog.js';
 import { sqlite } from './sqlite.js';
 
-/** The catalog's objects, by name; throws REMAPDB_CATALOG if meta.sqlite is missing or not ours. */
-export function readCatalogObjects(path: string): CatalogObject[] {
+/**
+ * meta.sqlite opened read-only and checked to be ours (probe); REMAPDB_CATALOG if it is
+ * missing or foreign. The caller closes it. Shared with readSnapshots (catalog-snapshots.ts).
+ */
+export function openCatalogReadOnly(path: string): Database.Database {
   let db: Database.Database;
   try {
     db = new (sqlite())(path, { readonly: true, fileMustExist: true });
@@ -21,6 +24,17 @@ export function readCatalogObjects(path: string): CatalogObject[] {
   }
   try {
     probe(path, db, false);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** The catalog's objects, by name; throws REMAPDB_CATALOG if meta.sqlite is missing or not ours. */
+export function readCatalogObjects(path: string): CatalogObject[] {
+  const db = openCatalogReadOnly(path);
+  try {
     const rows = db.prepare<[], { name: string; kind: 'table' | 'index'; tableName: string | null; rootPage: number; definition: string;
       rowCount: number; }>('SELECT name, kind, table_name AS tableName, root_page AS rootPage, definition, row_count AS rowCount ' +
       'FROM objects ORDER BY name').all();

@@ -14,10 +14,8 @@
  * Split from catalog.ts, which owns the schema and the statements of an open catalog.
  */
 
-import type Database from 'better-sqlite3';
-import { sqlite } from './sqlite.js';
-
-import { catalogError, probe } from './catalog.js';
+import { catalogError } from './catalog.js';
+import { openCatalogReadOnly } from './catalog-read.js';
 import { DbError } from './errors.js';
 
 export interface Snapshot {
@@ -37,14 +35,8 @@ export interface SnapshotRow {
  */
 export function readSnapshots(path: string, opts: { id?: number } = {}): { list: Omit<Snapshot, 'summary' | 'slots' | 'kernel'>[];
   snapshot: Snapshot | undefined; } {
-  let db: Database.Database;
+  const db = openCatalogReadOnly(path);
   try {
-    db = new (sqlite())(path, { readonly: true, fileMustExist: true });
-  } catch (e) {
-    throw catalogError(path, 'could not be opened read-only', e, { code: (e as { code?: string }).code });
-  }
-  try {
-    probe(path, db, false);
     const list = db.prepare<[], Omit<SnapshotRow, 'summary' | 'slots' | 'kernel'>>(
       'SELECT id, taken_at AS takenAt, label, strategy FROM snapshots ORDER BY id DESC').all();
     const want = opts.id ?? list[0]?.id;

@@ -113,7 +113,7 @@ export class Database implements TableHost {
     const opts = resolveOptions(options, proc.pageSize);
     checkFitsRam(opts, kernel.config.ramBytes);
     prepareDirectory(dir, opts);
-    const lock = acquireDirLock(dir);
+    const lock = acquireDirLock(dir, opts.now);
     try {
       return new Database(kernel, proc, path.resolve(dir), opts, lock, onClose);
     } catch (err) {

@@ -75,7 +75,8 @@ export interface StorageOptions {
   snapshotOnClose?: boolean;
   /**
    * Wall-clock milliseconds for metadata timestamps only — a snapshot's takenAt, the
-   * catalog's created_at (default Date.now). Engine logic runs on simulated time; tests
+   * catalog's created_at, when the directory lock's holder took it (default Date.now: the
+   * one place storage reads the wall clock). Engine logic runs on simulated time; tests
    * pass a fixed clock to make snapshots byte-for-byte reproducible.
    */
   now?: () => number;

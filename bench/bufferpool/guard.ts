@@ -22,8 +22,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { type BufferPool, type BufferPoolOptions, openBufferPool, type StrategyName } from '../../bufferpool/index.js';
-import { type Kernel, PERSONALITY_NAMES, type PersonalityName } from '../../sim-kernel/index.js';
+import { type BufferPool, type BufferPoolOptions, type FixMode, openBufferPool, type StrategyName } from '../../bufferpool/index.js';
+import type { Kernel, PersonalityName } from '../../sim-kernel/index.js';
 import { open as openRemapdb } from '../../src/index.js';
 import { timeChunks } from '../lib/chunks.js';
 import { bytes, int, si } from '../lib/format.js';
@@ -31,7 +31,7 @@ import type { ReportBench, ReportOutput, TableSpec } from '../lib/harness.js';
 import { tpcb } from '../workloads/tpcb/index.js';
 import { DEFAULT_SPEC, type Store } from '../workloads/stores.js';
 import { machine, residentTmpfsFile } from '../sim-kernel/common.js';
-import { check, MiB, PAGE, shortPersonality, STRATEGIES } from './common.js';
+import { check, MiB, PAGE, PERSONALITIES, shortPersonality, STRATEGIES } from './common.js';
 
 const SLOTS = 1024;
 const HOT = 512;
@@ -90,20 +90,15 @@ export function hitCell(personality: PersonalityName, strategy: StrategyName, mo
   const { k, pool } = rig(personality, strategy, mode, SLOTS);
   try {
     let c = 0;
-    const shared = (n: number): void => {
+    const cycle = (mode: FixMode) => (n: number): void => {
       for (let i = 0; i < n; i++) {
-        const tok = pool.fix(c++ & (HOT - 1), 'shared');
+        const tok = pool.fix(c++ & (HOT - 1), mode);
         pool.offset(tok);
         pool.unfix(tok, false);
       }
     };
-    const exclusive = (n: number): void => {
-      for (let i = 0; i < n; i++) {
-        const tok = pool.fix(c++ & (HOT - 1), 'exclusive');
-        pool.offset(tok);
-        pool.unfix(tok, false);
-      }
-    };
+    const shared = cycle('shared');
+    const exclusive = cycle('exclusive');
     shared(HOT);
     let ns0 = 0;
     let st0 = pool.stats();
@@ -312,10 +307,10 @@ export const guardReport: ReportBench = {
   kind: 'report',
   id: 'guard',
   title: 'Per-page protection in the buffer pool: guard mode and write-fault dirty tracking, cost per strategy × personality',
-  config: `perPageProt kernel, ${RAM / MiB} MiB RAM, ${SLOTS} slots, CLOCK; personality ${PERSONALITY_NAMES.join(' | ')}`,
+  config: `perPageProt kernel, ${RAM / MiB} MiB RAM, ${SLOTS} slots, CLOCK; personality ${PERSONALITIES.join(' | ')}`,
   run(log): ReportOutput {
     const hits: HitCell[] = [];
-    for (const pers of PERSONALITY_NAMES) {
+    for (const pers of PERSONALITIES) {
       for (const s of STRATEGIES) {
         for (const m of HIT_MODES) {
           const c = hitCell(pers, s, m);

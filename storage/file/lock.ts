@@ -59,8 +59,11 @@ interface Holder { pid: number; hostname: string; startedAt: number }
 /** Locks this process holds, by real path (invariant 1). */
 const HELD = new Map<string, HeldLock>();
 
-/** Take the lock on `dir`, which must exist; throws REMAPDB_LOCKED if anyone holds it. */
-export function acquireDirLock(dir: string): DirLock {
+/**
+ * Take the lock on `dir`, which must exist; throws REMAPDB_LOCKED if anyone holds it.
+ * `now`: the metadata clock (StorageOptions.now) that stamps when the holder took it.
+ */
+export function acquireDirLock(dir: string, now: () => number): DirLock {
   const real = resolveDir(dir);
   const mine = HELD.get(real);
   if (mine !== undefined) {
@@ -69,8 +72,8 @@ export function acquireDirLock(dir: string): DirLock {
       `${new Date(mine.holder.startedAt).toISOString()}): close that open before opening it again`,
       { dir: real, pid: process.pid });
   }
-  // Wall-clock time here is metadata for people reading the error, not engine logic.
-  const holder: Holder = { pid: process.pid, hostname: hostname(), startedAt: Date.now() };
+  // Metadata for people reading the error, not engine logic: the caller's metadata clock.
+  const holder: Holder = { pid: process.pid, hostname: hostname(), startedAt: now() };
   const db = openLockDb(real);
   try {
     db.pragma('locking_mode = EXCLUSIVE');

@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { DB_CODES } from '../../../storage/errors.js';
 import { LOCK_FILE, LOCK_PID_FILE, acquireDirLock } from '../../../storage/file/lock.js';
 
+/** The metadata clock the lock stamps its holder with (StorageOptions.now): fixed here. */
+const CLOCK = (): number => 1_765_000_000_000;
+
 const FIXTURE = fileURLToPath(new URL('../fixtures/lock-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const CHILD_START_MS = 30_000;
@@ -61,37 +64,37 @@ function tryInChild(dir: string): { ok: boolean; code?: string; message?: string
 
 t.test('a second open in this process is LOCKED, naming the directory and our pid', async (t) => {
   const dir = tempDir(t);
-  const lock = acquireDirLock(dir);
+  const lock = acquireDirLock(dir, CLOCK);
   t.teardown(() => lock.release());
   t.equal(lock.dir, dir);
-  t.throws(() => acquireDirLock(dir), {
+  t.throws(() => acquireDirLock(dir, CLOCK), {
     code: DB_CODES.LOCKED, message: new RegExp(`${dir} is already open in this process \\(pid ${process.pid}`),
   });
 
   const link = join(tempDir(t), 'link');
   symlinkSync(dir, link);
-  t.throws(() => acquireDirLock(link), { code: DB_CODES.LOCKED }, 'the same directory through a symlink is the same lock');
+  t.throws(() => acquireDirLock(link, CLOCK), { code: DB_CODES.LOCKED }, 'the same directory through a symlink is the same lock');
 });
 
 t.test('release() hands the lock on and is idempotent; the sidecar names the holder only while held', async (t) => {
   const dir = tempDir(t);
-  const a = acquireDirLock(dir);
+  const a = acquireDirLock(dir, CLOCK);
   const sidecar: unknown = JSON.parse(readFileSync(join(dir, LOCK_PID_FILE), 'utf8'));
   t.match(sidecar, { pid: process.pid, hostname: hostname(), startedAt: Number });
   a.release();
   a.release();
   t.notOk(existsSync(join(dir, LOCK_PID_FILE)), 'sidecar removed on release');
-  const b = acquireDirLock(dir);
+  const b = acquireDirLock(dir, CLOCK);
   t.ok(existsSync(join(dir, LOCK_PID_FILE)), 'sidecar written by the new holder');
   a.release(); // a stale handle's release must not touch the new holder
-  t.throws(() => acquireDirLock(dir), { code: DB_CODES.LOCKED });
+  t.throws(() => acquireDirLock(dir, CLOCK), { code: DB_CODES.LOCKED });
   b.release();
-  acquireDirLock(dir).release();
+  acquireDirLock(dir, CLOCK).release();
 });
 
 t.test('a raw SQLite connection in this process is refused too (locks tracked per inode)', async (t) => {
   const dir = tempDir(t);
-  const lock = acquireDirLock(dir);
+  const lock = acquireDirLock(dir, CLOCK);
   t.teardown(() => lock.release());
   const raw = new Database(join(dir, LOCK_FILE), { timeout: 0 });
   t.teardown(() => raw.close());
@@ -101,24 +104,24 @@ t.test('a raw SQLite connection in this process is refused too (locks tracked pe
 
 t.test('bad directories: missing, a file, a lock file that is not SQLite', async (t) => {
   const dir = tempDir(t);
-  t.throws(() => acquireDirLock(join(dir, 'nope')), { code: DB_CODES.INVALID, message: /nope does not exist/ });
+  t.throws(() => acquireDirLock(join(dir, 'nope'), CLOCK), { code: DB_CODES.INVALID, message: /nope does not exist/ });
   writeFileSync(join(dir, 'file'), 'x');
-  t.throws(() => acquireDirLock(join(dir, 'file')), { code: DB_CODES.INVALID, message: /is not a directory/ });
+  t.throws(() => acquireDirLock(join(dir, 'file'), CLOCK), { code: DB_CODES.INVALID, message: /is not a directory/ });
   const junk = join(dir, 'junk');
   mkdirSync(junk);
   writeFileSync(join(junk, LOCK_FILE), 'not a database, just text that is long enough to fill a header.'.repeat(4));
-  const e = t.throws(() => acquireDirLock(junk), {
+  const e = t.throws(() => acquireDirLock(junk, CLOCK), {
     code: DB_CODES.LOCKED, message: /cannot lock database directory .*not a database/,
   });
   t.match((e as Error).cause, { code: 'SQLITE_NOTADB' }, 'the SQLite error is the cause');
-  acquireDirLock(dir).release(); // failures leave nothing registered
+  acquireDirLock(dir, CLOCK).release(); // failures leave nothing registered
 });
 
 t.test('a child process holds: LOCKED names its pid; after SIGKILL the lock is free', async (t) => {
   const dir = tempDir(t);
   const { child, pid } = await startHolder(t, dir);
   t.equal(pid, child.pid);
-  const e = t.throws(() => acquireDirLock(dir), {
+  const e = t.throws(() => acquireDirLock(dir, CLOCK), {
     code: DB_CODES.LOCKED, message: new RegExp(`${dir} is locked by pid ${pid} on `), details: { dir, pid },
   });
   t.match((e as Error).cause, { code: /^SQLITE_BUSY/ });
@@ -127,14 +130,14 @@ t.test('a child process holds: LOCKED names its pid; after SIGKILL the lock is f
   child.kill('SIGKILL');
   t.same(await exited, [null, 'SIGKILL']);
   t.ok(existsSync(join(dir, LOCK_PID_FILE)), 'the dead holder left its sidecar behind');
-  const lock = acquireDirLock(dir);
+  const lock = acquireDirLock(dir, CLOCK);
   t.match(JSON.parse(readFileSync(join(dir, LOCK_PID_FILE), 'utf8')), { pid: process.pid }, 'sidecar now names us');
   lock.release();
 });
 
 t.test('this process holds: a child gets LOCKED naming our pid, then the lock once released', async (t) => {
   const dir = tempDir(t);
-  const lock = acquireDirLock(dir);
+  const lock = acquireDirLock(dir, CLOCK);
   const r = tryInChild(dir);
   t.match(r, { ok: false, code: DB_CODES.LOCKED, message: new RegExp(`locked by pid ${process.pid} `) });
   lock.release();
