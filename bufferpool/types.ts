@@ -6,7 +6,8 @@
  * policies/policy.ts; bugs are assertions (assert.ts), not codes.
  */
 
-import { CodedError, KernelError } from '../sim-kernel/index.js';
+import { KernelError } from '../sim-kernel/index.js';
+import { BufferPoolError, POOL_ERROR_CODES } from './errors.js';
 import type { PolicyName } from './policies/policy.js';
 import type { StrategyName } from './strategies/strategy.js';
 
@@ -97,17 +98,7 @@ export function resolvePoolOptions(opts: BufferPoolOptions): ResolvedPoolOptions
   };
 }
 
-export const POOL_ERROR_CODES = {
-  EXHAUSTED: 'REMAPDB_POOL_EXHAUSTED',
-  CONFIG: 'REMAPDB_POOL_CONFIG',
-  FAILED: 'REMAPDB_POOL_FAILED',
-  KERNEL: 'REMAPDB_POOL_KERNEL',
-  CLOSED: 'REMAPDB_POOL_CLOSED',
-  MISUSE: 'REMAPDB_POOL_MISUSE',
-  RANGE: 'REMAPDB_POOL_PAGE_RANGE',
-} as const;
-
-export class BufferPoolError extends CodedError {}
+export { BufferPoolError, POOL_ERROR_CODES } from './errors.js';
 
 /** A failed system call as the pool reports it (REMAPDB_POOL_KERNEL, `what` said first); other errors pass through. */
 export function poolKernelError(err: unknown, what: string): Error {

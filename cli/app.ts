@@ -9,10 +9,10 @@
  */
 
 import yargs, { type Argv } from 'yargs';
-import { listProfiles, resolveConfig, type ResolvedConfig } from '../src/config/index.js';
-import { CodedError, UsageError } from '../src/index.js';
+import type { ResolvedConfig } from '../src/config/index.js';
+import { CodedError, UsageError } from '../src/errors.js';
+import { createLogger, listProfiles, LOG_LEVELS, type Logger, packageVersion } from '../src/meta/index.js';
 import { EXIT_CODE_TABLE, EXIT_CODES, type ExitCode, exitCodeFor } from './exit-codes.js';
-import { createLogger, LOG_LEVELS, type Logger, packageVersion } from '../src/config/index.js';
 import type { CliCommand, CliContext, GlobalArgs } from './command.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { usageMessage } from './usage.js';
@@ -38,12 +38,15 @@ function epilogue(): string {
   ].join('\n');
 }
 
-function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv): CliContext {
+/** The configuration loader (schema, kernel defaults): loaded with the command that runs, never for --help. */
+type ConfigModule = typeof import('../src/config/index.js');
+
+function makeContext(args: GlobalArgs, env: NodeJS.ProcessEnv, configModule: ConfigModule): CliContext {
   let resolved: ResolvedConfig | undefined;
   let logger: Logger | undefined;
   const load = (flags: object): ResolvedConfig => {
     const overrides = { ...flags, ...(args.logLevel === undefined ? {} : { log: { level: args.logLevel } }) };
-    return resolveConfig({
+    return configModule.resolveConfig({
       profile: args.profile,
       file: args.config,
       env,
@@ -85,12 +88,17 @@ type Loaded = ReadonlyMap<string, CliCommand>;
 
 /**
  * Load the module of every command named in `args` — the one yargs will run is among
- * them — and no other: `remapdb --help` loads none (commands/index.ts says why).
+ * them — and no other: `remapdb --help` loads none (commands/index.ts says why). With a
+ * command comes the configuration loader, which every command's context offers.
  */
-async function loadCommands(args: readonly string[]): Promise<Loaded> {
+async function loadCommands(args: readonly string[]): Promise<{ loaded: Loaded; configModule: ConfigModule | undefined }> {
   const named = COMMANDS.filter((c) => args.includes(commandName(c.command)));
-  const modules = await Promise.all(named.map(async (c) => [commandName(c.command), await c.load()] as const));
-  return new Map(modules);
+  if (named.length === 0) return { loaded: new Map(), configModule: undefined };
+  const [configModule, ...modules] = await Promise.all([
+    import('../src/config/index.js'),
+    ...named.map(async (c) => [commandName(c.command), await c.load()] as const),
+  ]);
+  return { loaded: new Map(modules), configModule };
 }
 
 /** The loaded module of the command named in `args`, the way yargs picks it: first in order. */
@@ -142,9 +150,10 @@ function usageError(message: string, args: readonly string[], loaded: Loaded): U
  * named in the arguments only its line in the top-level help — yargs runs a command
  * only when its name is the first positional, which loadCommands has loaded.
  */
-function addCommand(parser: Argv, entry: CommandEntry, cmd: CliCommand | undefined, env: NodeJS.ProcessEnv): void {
+function addCommand(parser: Argv, entry: CommandEntry, cmd: CliCommand | undefined, env: NodeJS.ProcessEnv,
+  configModule: ConfigModule | undefined): void {
   parser.example(entry.example[0], entry.example[1]);
-  if (cmd === undefined) {
+  if (cmd === undefined || configModule === undefined) {
     parser.command(entry.command, entry.describe, (y) => y, () => {
       throw new Error(`assertion: command ${entry.command} runs without its module loaded`);
     });
@@ -157,11 +166,11 @@ function addCommand(parser: Argv, entry: CommandEntry, cmd: CliCommand | undefin
     return b.epilogue(epilogue());
   };
   parser.command(cmd.command, cmd.describe, builder, async (argv) => {
-    await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env));
+    await cmd.run(argv, makeContext(argv as unknown as GlobalArgs, env, configModule));
   });
 }
 
-function buildParser(args: readonly string[], env: NodeJS.ProcessEnv, loaded: Loaded): Argv {
+function buildParser(args: readonly string[], env: NodeJS.ProcessEnv, loaded: Loaded, configModule: ConfigModule | undefined): Argv {
   const commands = COMMANDS.map((c) => commandName(c.command));
   const parser = withGlobalOptions(yargs([...args]))
     .scriptName('remapdb')
@@ -183,7 +192,7 @@ function buildParser(args: readonly string[], env: NodeJS.ProcessEnv, loaded: Lo
     .epilogue(epilogue())
     .wrap(Math.min(100, yargs().terminalWidth()));
 
-  for (const entry of COMMANDS) addCommand(parser as unknown as Argv, entry, loaded.get(commandName(entry.command)), env);
+  for (const entry of COMMANDS) addCommand(parser as unknown as Argv, entry, loaded.get(commandName(entry.command)), env, configModule);
   // Without a command: strict validation reports unknown flags first, then this.
   parser.command('$0', false, (y) => y, () => {
     throw new UsageError(`no command given; commands: ${commands.join(', ')} (see remapdb --help)`);
@@ -232,8 +241,9 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = p
   let loaded: Loaded = new Map();
   try {
     refuseDoubleDash(args);
-    loaded = await loadCommands(args);
-    await buildParser(args, env, loaded).parseAsync();
+    const modules = await loadCommands(args);
+    loaded = modules.loaded;
+    await buildParser(args, env, loaded, modules.configModule).parseAsync();
     return EXIT_CODES.OK;
   } catch (err) {
     // Some yargs checks (a flag missing its value) throw a YError instead of calling fail().

@@ -14,7 +14,7 @@
  * | 7    | BENCH_INCONSISTENT | a benchmark's consistency checks failed after the run          |
  */
 
-import { type ErrorKind, errorKind } from '../src/index.js';
+import { type ErrorKind, errorKind } from '../src/errors.js';
 
 export const EXIT_CODES = {
   OK: 0,

@@ -18,12 +18,11 @@
  * The CLI turns kinds into exit statuses (cli/exit-codes.ts); nothing else picks them.
  */
 
-import { CodedError } from '../sim-kernel/index.js';
-import { POOL_ERROR_CODES } from '../bufferpool/index.js';
-import { DB_CODES } from '../storage/index.js';
+import { CodedError } from '../sim-kernel/errors.js';
+import { POOL_ERROR_CODES } from '../bufferpool/errors.js';
+import { DB_CODES } from '../storage/errors.js';
 import { CONFIG_ERROR_CODES } from './config/errors.js';
-import { INSPECT_CODES } from './inspect/socket-protocol.js';
-import { VIEW_CODES } from './inspect/views.js';
+import { INSPECT_CODES, VIEW_CODES } from './inspect/errors.js';
 
 export { CodedError };
 export { ConfigError, type ConfigErrorCode } from './config/errors.js';

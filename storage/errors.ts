@@ -6,7 +6,7 @@
  * not coded errors: they are assertions (assert.ts).
  */
 
-import { CodedError } from '../sim-kernel/index.js';
+import { CodedError } from '../sim-kernel/errors.js';
 
 export const DB_CODES = {
   /** Another open (this process or another) holds the database directory. */

@@ -20,17 +20,27 @@
  * and so is undefined as a whole value (store null, or delete the row).
  */
 
-import { Packr } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Packr } from 'msgpackr';
 
 import { DB_CODES, dbError } from './errors.js';
 
+/**
+ * msgpackr is loaded on the first value packed or unpacked, not with the module: it costs
+ * ~25 ms that `import('remapdb')` should not pay (issue 18: the import budget is 60 ms),
+ * and a database whose tables all store JSON never needs it. The codec is synchronous,
+ * so the load is a synchronous require of msgpackr's CommonJS build.
+ */
+let PackrClass: typeof Packr | undefined;
+
 /** A new Packr for each direction: msgpackr keeps per-instance state between calls, and options objects are mutated by it. */
 function packr(): Packr {
-  return new Packr({ useRecords: true, maxSharedStructures: 0, moreTypes: true, int64AsType: 'bigint' });
+  PackrClass ??= (createRequire(import.meta.url)('msgpackr') as { Packr: typeof Packr }).Packr;
+  return new PackrClass({ useRecords: true, maxSharedStructures: 0, moreTypes: true, int64AsType: 'bigint' });
 }
 
-const writer = packr();
-const reader = packr();
+let writer: Packr | undefined;
+let reader: Packr | undefined;
 
 /** The MessagePack bytes of `value` (a copy the caller may keep). */
 export function packValue(table: string, value: unknown): Uint8Array {
@@ -39,6 +49,7 @@ export function packValue(table: string, value: unknown): Uint8Array {
   }
   try {
     // pack() returns a view of msgpackr's reused buffer, overwritten by the next pack: copy it.
+    writer ??= packr();
     const packed = writer.pack(value);
     const out = new Uint8Array(packed.length);
     out.set(packed);
@@ -51,5 +62,6 @@ export function packValue(table: string, value: unknown): Uint8Array {
 
 /** The value `bytes` hold; throws (a plain Error) if they are not one packValue wrote. */
 export function unpackValue(bytes: Uint8Array): unknown {
+  reader ??= packr();
   return reader.unpack(bytes);
 }

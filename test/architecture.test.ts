@@ -5,9 +5,12 @@
  *   1. Imports only point down: cli → reliability → bench → src → storage → bufferpool →
  *      sim-kernel. config/ is data anyone may read; nothing imports cli.
  *   2. A lower layer is entered only through its face: from another top-level folder,
- *      sim-kernel, bufferpool and storage are imported through their index.ts; bench and
- *      reliability (embedders) reach src only through src/index.ts (the package "."); the
- *      CLI through src's index files (src/index.ts, src/config/index.ts, src/inspect/index.ts).
+ *      sim-kernel, bufferpool and storage are imported through their index.ts, or through
+ *      their errors.ts — the light face of error classes and code tables, which imports
+ *      only other errors.ts files, so a failure can be classified without loading the
+ *      engine; bench and reliability (embedders) reach src only through src/index.ts (the
+ *      package "."); the CLI through src's index files (src/index.ts, src/config/index.ts,
+ *      src/inspect/index.ts, src/meta/index.ts) and src/errors.ts.
  *   3. Tests mirror the layers: test/<layer>/ imports product code of its own layer and the
  *      layers below, plus the public API (src) that drives any layer; test helpers only of
  *      its own layer and below. Never above: no storage test importing a benchmark or the CLI.
@@ -15,6 +18,11 @@
  *      its header says why ("over 500 lines" in its first 40 lines).
  *   5. One vocabulary: SyncMode, the strategy, policy and personality name lists are each
  *      written once in product code.
+ *   6. The CLI starts light: what cli/main.ts loads before it knows which command runs (its
+ *      static imports, followed transitively; `import type` and `import()` excluded) holds
+ *      no module of sim-kernel, bufferpool or storage but their errors.ts, no src module
+ *      outside src/errors.ts, src/meta and the config files those use, and no package but
+ *      yargs (issue 18: `remapdb --help` ≤ 0.2 s).
  *
  * The checker is a pure function over file texts, so the test also shows it catching a
  * planted upward import.
@@ -69,11 +77,11 @@ export function violations(files: Files): string[] {
       const allowed = isTest && !targetIsTest ? Math.max(fromRank, RANK.src as number) : fromRank;
       if (toRank > allowed) { bad.push(`${file}: imports ${target} — ${to} is above ${from} (rule 1: imports point down)`); continue; }
       if (isTest || to === from) continue;
-      if (FACED.has(to) && target !== `${to}/index.ts`) {
+      if (FACED.has(to) && target !== `${to}/index.ts` && target !== `${to}/errors.ts`) {
         bad.push(`${file}: imports ${target} — enter ${to} through ${to}/index.ts (rule 2)`);
       } else if (to === 'src' && from !== 'cli' && target !== 'src/index.ts') {
         bad.push(`${file}: imports ${target} — ${from} embeds remapdb through src/index.ts (rule 2)`);
-      } else if (to === 'src' && from === 'cli' && !/^src\/(?:[a-z-]+\/)?index\.ts$/.test(target)) {
+      } else if (to === 'src' && from === 'cli' && !/^src\/(?:(?:[a-z-]+\/)?index|errors)\.ts$/.test(target)) {
         bad.push(`${file}: imports ${target} — the CLI enters src through its index files (rule 2)`);
       }
     }
@@ -85,6 +93,56 @@ export function violations(files: Files): string[] {
     }
   }
   return bad;
+}
+
+const ERRORS_FACE = /^(?:sim-kernel|bufferpool|storage|src)\/(?:[a-z-]+\/)?errors\.ts$/;
+
+/** Rule 2's errors faces importing anything but another errors.ts: each would drag its layer in. */
+export function heavyErrorFaces(files: Files): string[] {
+  const bad: string[] = [];
+  for (const [file, text] of files) {
+    if (!ERRORS_FACE.test(file)) continue;
+    for (const spec of importsOf(text)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
+      if (!ERRORS_FACE.test(target)) bad.push(`${file}: imports ${target} — an errors.ts face imports only errors.ts faces (rule 2)`);
+    }
+  }
+  return bad;
+}
+
+/** Static, value imports of a text (relative and package): what evaluating the module loads. */
+function loadedBy(text: string): string[] {
+  const out: string[] = [];
+  const re = /(?:^|[;\s])(?:import|export)\s(?!type\s)[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\s])import\s*['"]([^'"]+)['"]/g;
+  for (const m of text.matchAll(re)) out.push((m[1] ?? m[2]) as string);
+  return out;
+}
+
+/** Rule 6: every module cli/main.ts loads at start, and the packages among them. */
+export function startupGraph(files: Files, entry = 'cli/main.ts'): { modules: string[]; packages: string[] } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of loadedBy(files.get(file) ?? '')) {
+      if (spec.startsWith('node:')) continue;
+      if (!spec.startsWith('.')) { packages.add(spec.split('/')[0] as string); continue; }
+      visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts'));
+    }
+  };
+  visit(entry);
+  return { modules: [...seen].sort(), packages: [...packages].sort() };
+}
+
+const STARTUP_ALLOWED = [/^cli\/(?!commands\/(?!index\.ts$))/, ERRORS_FACE, /^src\/meta\//, /^src\/config\/(?:profiles|log|package-root|errors)\.ts$/];
+
+export function heavyStartup(files: Files): string[] {
+  const { modules, packages } = startupGraph(files);
+  return [
+    ...modules.filter((m) => !STARTUP_ALLOWED.some((re) => re.test(m))).map((m) => `cli/main.ts loads ${m} at start-up (rule 6)`),
+    ...packages.filter((p) => p !== 'yargs').map((p) => `cli/main.ts loads the package ${p} at start-up (rule 6)`),
+  ];
 }
 
 /** Definitions that must be written once in product code (rule 5). */
@@ -130,6 +188,25 @@ t.test('the tree keeps the house rules', async (t) => {
   t.ok(tree.size > 200, `${tree.size} TypeScript files read`);
   const found = violations(tree);
   t.same(found, [], 'no violations');
+});
+
+t.test('errors faces stay light and the CLI starts without the engine (rules 2 and 6)', async (t) => {
+  t.same(heavyErrorFaces(tree), [], 'every errors.ts imports only errors.ts faces');
+  const { modules, packages } = startupGraph(tree);
+  t.ok(modules.includes('cli/app.ts') && modules.includes('src/errors.ts') && modules.includes('cli/commands/index.ts'),
+    `the start-up graph is followed (${modules.length} modules: ${modules.join(', ')})`);
+  t.same(packages, ['yargs'], 'yargs is the one package loaded at start-up');
+  t.same(heavyStartup(tree), [], 'no engine module, no config loader, no other package before a command runs');
+  const plant = (file: string, line: string): Map<string, string> => new Map([...tree, [file, `${line}\n${tree.get(file) ?? ''}`]]);
+  const heavy = heavyStartup(plant('cli/app.ts', "import { open } from '../src/index.js';"));
+  t.ok(heavy.includes('cli/main.ts loads src/index.ts at start-up (rule 6)') && heavy.includes('cli/main.ts loads storage/pager.ts at start-up (rule 6)'),
+    `a static import of the library from cli/app.ts is caught, with what it drags in (${heavy.length} modules)`);
+  t.match(heavyStartup(plant('src/config/log.ts', "import { pino } from 'pino';")), [/loads the package pino/],
+    'a package loaded at start-up two steps away is caught');
+  t.same(heavyStartup(plant('cli/app.ts', "import type { Database } from '../src/index.js';")), [], 'a type-only import loads nothing');
+  t.same(heavyStartup(plant('cli/app.ts', "const m = await import('../src/index.js');")), [], 'a dynamic import loads when it runs');
+  t.match(heavyErrorFaces(plant('storage/errors.ts', "import { Pager } from './pager.js';")), [/an errors\.ts face imports only errors\.ts faces/],
+    'an errors face importing its layer is caught');
 });
 
 t.test('one vocabulary: each definition written once in product code', async (t) => {

@@ -16,13 +16,12 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { type BufferPool, BufferPoolError, POOL_ERROR_CODES, type StrategyName } from '../../bufferpool/index.js';
 import { CodedError, type PersonalityName } from '../../sim-kernel/index.js';
 import { CHUNK_MS, median, STABLE_CHUNKS, STABLE_SPREAD } from '../lib/chunks.js';
 import { bytes, int, joinWrapped, ratio, si } from '../lib/format.js';
+import { benchScript } from '../lib/package-files.js';
 import type { ReportBench, ReportOutput, TableSpec } from '../lib/harness.js';
 import { MiB, PERSONALITIES, STRATEGIES, WALK_STRIDE, check, checkPage, poolRig, shortPersonality } from './common.js';
 
@@ -189,8 +188,7 @@ export function runCell(personality: PersonalityName, slots: number, strategy: S
 
 /** runCell in a fresh Node process (cell-main, same loader flags): cells cannot share JIT state or heap. */
 function runCellIsolated(personality: PersonalityName, slots: number, strategy: StrategyName): StrategyCell {
-  const self = fileURLToPath(import.meta.url);
-  const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
+  const script = benchScript('bufferpool/cell-main');
   const child = spawnSync(process.execPath, [...process.execArgv, script, JSON.stringify({ personality, slots, strategy })],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * MiB });
   const last = (child.stdout ?? '').trim().split('\n').pop() ?? '';

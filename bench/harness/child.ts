@@ -6,18 +6,17 @@
  */
 
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
+import { CodedError } from '../../src/index.js';
 import type { Job } from './cell.js';
+import { benchScript } from '../lib/package-files.js';
 import { type ProgressEvent, PROGRESS_PREFIX, parseProgress } from './progress.js';
 
 /** A job that takes longer than its limits plus this is killed and reported as failed. */
 export const JOB_GRACE_MS = 15 * 60 * 1000;
 
 export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) => void, onProgress?: (e: ProgressEvent) => void): Promise<T> {
-  const self = fileURLToPath(import.meta.url);
-  const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
+  const script = benchScript('harness/cell-main');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -45,13 +44,14 @@ export function runJob<T>(job: Job, timeoutMs: number, onLine: (line: string) =>
       clearTimeout(timer);
       if (partial !== '') onLine(partial);
       const last = out.trim().split('\n').pop() ?? '';
-      let msg: { ok?: T; error?: string } = {};
+      let msg: { ok?: T; error?: string; code?: string; details?: Record<string, unknown> } = {};
       try {
         msg = JSON.parse(last) as typeof msg;
       } catch {
         // fall through: no result line
       }
       if (msg.ok !== undefined) resolve(msg.ok);
+      else if (msg.code !== undefined && msg.error !== undefined) reject(new CodedError(msg.code, msg.error, { details: msg.details ?? {} }));
       else reject(new Error(msg.error ?? `${job.phase} job exited with ${signal !== null ? `signal ${signal}` : `status ${String(status)}`} and no result`));
     });
   });

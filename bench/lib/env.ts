@@ -4,7 +4,10 @@
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { ownManifest, packageRoot } from './package-files.js';
 
 export interface Environment {
   date: string;
@@ -53,25 +56,25 @@ export function loadAverage(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
-/** The installed version of a dependency ('unknown' if it cannot be read). */
+/**
+ * The installed version of a dependency ('unknown' if it cannot be read): its package.json
+ * in the node_modules folders Node would search from remapdb's root (hoisted or nested).
+ */
 export function packageVersion(name: string): string {
-  try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-    return (JSON.parse(fs.readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+  const from = createRequire(path.join(packageRoot(), 'package.json'));
+  for (const dir of from.resolve.paths(name) ?? []) {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // not in this folder: the next one up
+    }
   }
+  return 'unknown';
 }
 
 /** remapdb's own version and the engines' and harness libraries' versions, for run records. */
 export function packageVersions(): Record<string, string> {
-  const own = (): string => {
-    try {
-      return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'unknown';
-    }
-  };
+  const own = (): string => ownManifest().version ?? 'unknown';
   return {
     remapdb: own(), 'better-sqlite3': packageVersion('better-sqlite3'), lmdb: packageVersion('lmdb'),
     'hdr-histogram-js': packageVersion('hdr-histogram-js'), node: process.version,

@@ -8,11 +8,9 @@
  * ERR_MODULE_NOT_FOUND from deep inside a benchmark.
  */
 
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CodedError, REMAPDB_CODES } from '../../src/index.js';
+import { ownManifest } from './package-files.js';
 
 /** The optional packages, and what needs each (for the message). */
 export const OPTIONAL_PACKAGES = {
@@ -35,16 +33,13 @@ function isNotFound(err: unknown, name: string): boolean {
 
 /** `name@range` as remapdb's package.json declares the peer (found above this file), or the bare name. */
 function installSpec(name: OptionalPackage): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 6; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!fs.existsSync(file)) continue;
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; peerDependencies?: Record<string, string> };
-    if (manifest.name !== 'remapdb') continue;
-    const range = manifest.peerDependencies?.[name];
-    return range === undefined ? name : `${name}@${range}`;
+  let range: string | undefined;
+  try {
+    range = ownManifest().peerDependencies?.[name];
+  } catch {
+    // a broken install: the bare name still tells what to install
   }
-  return name;
+  return range === undefined ? name : `${name}@${range}`;
 }
 
 export function missingDependency(name: OptionalPackage, cause: unknown): CodedError {

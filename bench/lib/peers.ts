@@ -72,7 +72,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { RootDatabase } from 'lmdb';
 
 import { defaultCheckpointBytes, defaultShadowPages, type SyncMode } from '../../src/index.js';
-import { bytes } from './format.js';
+import { bytes, int } from './format.js';
 
 export type { SyncMode };
 export type EngineKind = 'remapdb' | 'sqlite' | 'lmdb';
@@ -272,7 +272,7 @@ export function durabilityLine(sync: SyncMode, kinds: readonly EngineKind[]): st
  */
 export function durabilityNotes(syncs: readonly SyncMode[], kinds: readonly EngineKind[], poolPages: readonly number[]): string[] {
   const pools = [...new Set(poolPages)];
-  const ckpt = pools.map((p) => `${mib(remapdbCheckpointBytes(p))} at a ${p.toLocaleString('en-US')}-page pool`).join(', ');
+  const ckpt = pools.map((p) => `${mib(remapdbCheckpointBytes(p))} at a ${int(p)}-page pool`).join(', ');
   const out = syncs.map((s) => durabilityLine(s, kinds));
   const parts = [`remapdb checkpoints every checkpointBytes of WAL (${ckpt})`];
   if (kinds.includes('sqlite')) {

@@ -11,6 +11,7 @@ import { SEED, workload } from './common.js';
 import { LMDB_MAP_BYTES, REMAPDB_POOL_PAGES, REMAPDB_RAM_BYTES, SQLITE_CACHE_BYTES } from './engine.js';
 import { replayReport } from './replay.js';
 import { enginesReport } from './report.js';
+import { int } from '../lib/format.js';
 
 export const storageSuite: Suite = {
   name: 'storage',
@@ -18,7 +19,7 @@ export const storageSuite: Suite = {
   environment() {
     const w = workload();
     return {
-      workload: `${w.rows.toLocaleString('en-US')} rows (8-byte big-endian keys, 100-byte values), load in ${w.batchRows.toLocaleString('en-US')}-row ` +
+      workload: `${int(w.rows)} rows (8-byte big-endian keys, 100-byte values), load in ${int(w.batchRows)}-row ` +
         `transactions${w.quick ? ' (--quick)' : ''}; seed ${SEED} (REMAPDB_BENCH_SEED replays another)`,
       engines: `remapdb (this checkout): nonlinear, poolPages ${REMAPDB_POOL_PAGES}, ${REMAPDB_RAM_BYTES / 1024 ** 2} MiB simulated RAM; ` +
         `better-sqlite3 ${packageVersion('better-sqlite3')}: WAL, cache ${SQLITE_CACHE_BYTES / 1024 ** 2} MiB, checkpoint default and matched; lmdb ${packageVersion('lmdb')}: mapSize ${LMDB_MAP_BYTES / 1024 ** 2} MiB`,

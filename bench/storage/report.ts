@@ -17,9 +17,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { renderTable } from '../lib/format.js';
+import { int, renderTable } from '../lib/format.js';
+import { benchScript } from '../lib/package-files.js';
 import type { ReportBench, ReportOutput } from '../lib/harness.js';
 import { type CellResult, type CellSpec, failedCell } from './cell.js';
 import { MiB, SEED, workload, type Workload } from './common.js';
@@ -31,8 +31,7 @@ const CELL_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Run `specs` (one engine) in a fresh Node process with this process's loader flags. */
 function runChild(specs: CellSpec[]): CellResult[] {
-  const self = fileURLToPath(import.meta.url);
-  const script = path.join(path.dirname(self), `cell-main${path.extname(self)}`);
+  const script = benchScript('storage/cell-main');
   const child = spawnSync(process.execPath, [...process.execArgv, script, JSON.stringify(specs)],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * MiB, timeout: CELL_TIMEOUT_MS });
   const last = (child.stdout ?? '').trim().split('\n').pop() ?? '';
@@ -67,7 +66,7 @@ function summary(c: CellResult): string {
 /** Run every cell (in child processes) with data under a fresh directory in os.tmpdir(), removed afterwards. */
 export function runEngines(log: (line: string) => void, w: Workload = workload()): CellResult[] {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-bench-storage-'));
-  log(`  storage: seed ${SEED}, ${w.rows.toLocaleString('en-US')} rows${w.quick ? ' (--quick)' : ''}, data under ${root}`);
+  log(`  storage: seed ${SEED}, ${int(w.rows)} rows${w.quick ? ' (--quick)' : ''}, data under ${root}`);
   const cells: CellResult[] = [];
   try {
     for (const group of plan(root, w)) {

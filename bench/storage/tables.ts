@@ -3,7 +3,7 @@
  * simulated-kernel and pool figures per figure, and the supporting detail per cell.
  */
 
-import { bytes, duration, joinWrapped, ratio, si } from '../lib/format.js';
+import { bytes, duration, int, joinWrapped, ratio, si } from '../lib/format.js';
 import type { TableSpec } from '../lib/harness.js';
 import { durabilityNotes, ENGINE_KINDS } from '../lib/peers.js';
 import type { CellResult, SimFigures } from './cell.js';
@@ -116,7 +116,7 @@ function notes(f: Figures): string[] {
       'sustained rate, all measured transactions / their total time, because checkpoints stall some chunks and a median steps over ' +
       'them (medians, min and max in the detail table).',
     'Lookups: every lookup is checked to return its own row (all hits). Keys from a precomputed sequence of ' +
-      `${w.sequenceLength.toLocaleString('en-US')} indexes, cycled; zipfian = YCSB's ScrambledZipfianGenerator (theta ` +
+      `${int(w.sequenceLength)} indexes, cycled; zipfian = YCSB's ScrambledZipfianGenerator (theta ` +
       `${ZIPFIAN_THETA}, zipfian over 10^10 items, FNV-1a-64 hash mod rows), so hot keys are spread over the table.${skewNote(f)}`,
     'Updates: one transaction per update: read a uniform random row, write it back with version + 1. Before timing, each engine reads ' +
       'every row (untimed) so its cache holds the table; afterwards it is closed, reopened, and a sample of updated rows is checked ' +
@@ -143,7 +143,7 @@ function notes(f: Figures): string[] {
 function skewNote(f: Figures): string {
   const c = f.cells.find((x) => x.phase === 'load' && x.lookups.length > 0);
   if (c === undefined) return '';
-  return ' ' + c.lookups.map((l) => `${l.distribution}: ${l.sequence.distinct.toLocaleString('en-US')} distinct keys in the sequence, ` +
+  return ' ' + c.lookups.map((l) => `${l.distribution}: ${int(l.sequence.distinct)} distinct keys in the sequence, ` +
     `${(l.sequence.top1PercentShare * 100).toFixed(1)}% of draws on the hottest 1% of keys`).join('; ') + '.';
 }
 

@@ -18,6 +18,7 @@ import { fromJson } from '../data-keys.js';
 import type { DumpIndex, DumpRow, DumpTable } from './dump.js';
 import { DUMP_VERSION } from './dump.js';
 import { checkFreshDir } from './init.js';
+import { int } from '../../bench/lib/format.js';
 
 /**
  * Rows per transaction: a transaction may change at most shadowPages pages (default
@@ -141,6 +142,6 @@ export const importCommand = defineCommand({
     db.close();
     const out = { dir: path.resolve(args.dir), ...counts };
     ctx.out(args.json ? `${JSON.stringify(out, null, 2)}\n`
-      : `imported ${counts.rows.toLocaleString('en-US')} rows into ${counts.tables} table(s) and ${counts.indexes} index(es) in ${out.dir}\n`);
+      : `imported ${int(counts.rows)} rows into ${counts.tables} table(s) and ${counts.indexes} index(es) in ${out.dir}\n`);
   },
 });

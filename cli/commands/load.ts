@@ -19,6 +19,7 @@ import { describeEngine, engineConfig } from '../engine-config.js';
 import { createProgress, wantBars } from '../render/progress.js';
 import { quietLog } from './bench.js';
 import { checkFreshDir } from './init.js';
+import { int } from '../../bench/lib/format.js';
 
 export const loadCommand = defineCommand({
   command: 'load <workload> <dir>',
@@ -83,8 +84,8 @@ export const loadCommand = defineCommand({
       ctx.out(`${JSON.stringify({ dir: path.resolve(args.dir), ...m }, null, 2)}\n`);
       return;
     }
-    ctx.out(`loaded ${wl.name} ${JSON.stringify(m.workload.params)} into ${path.resolve(args.dir)} (${m.kind}): ${m.rows.toLocaleString('en-US')} rows, ` +
-      `${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${Math.round(m.rowsPerSec).toLocaleString('en-US')} rows/s); ` +
+    ctx.out(`loaded ${wl.name} ${JSON.stringify(m.workload.params)} into ${path.resolve(args.dir)} (${m.kind}): ${int(m.rows)} rows, ` +
+      `${(m.bytes / 1048576).toFixed(1)} MiB in ${m.loadSeconds.toFixed(1)} s (${int(m.rowsPerSec)} rows/s); ` +
       `${m.checks.length} consistency checks passed\n`);
   },
 });

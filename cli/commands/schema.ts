@@ -7,6 +7,7 @@
 import { UsageError } from '../../src/index.js';
 import { defineCommand } from '../command.js';
 import { readTables } from './tables.js';
+import { int } from '../../bench/lib/format.js';
 
 export const schemaCommand = defineCommand({
   command: 'schema <dir> [table]',
@@ -32,7 +33,7 @@ export const schemaCommand = defineCommand({
       return;
     }
     const lines = tables.flatMap((t) => [
-      `CREATE TABLE ${t.name} (key ${t.key.join(', ')}) VALUES ${t.value};  -- ${t.rows.toLocaleString('en-US')} rows, root page ${t.rootPage}`,
+      `CREATE TABLE ${t.name} (key ${t.key.join(', ')}) VALUES ${t.value};  -- ${int(t.rows)} rows, root page ${t.rootPage}`,
       ...t.indexes.map((i) => `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${i.name} ON ${t.name} (${i.fields.join(', ')});  -- root page ${i.rootPage}`),
     ]);
     ctx.out(lines.length === 0 ? '-- no tables\n' : `${lines.join('\n')}\n`);

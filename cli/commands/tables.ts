@@ -6,7 +6,7 @@
 
 import * as path from 'node:path';
 
-import { renderTable } from '../../bench/lib/format.js';
+import { int, renderTable } from '../../bench/lib/format.js';
 import { META_FILE, readCatalogObjects } from '../../storage/index.js';
 import { defineCommand } from '../command.js';
 import { checkDatabaseDir } from '../data-open.js';
@@ -52,7 +52,7 @@ export const tablesCommand = defineCommand({
       title: `tables of ${path.resolve(args.dir)}`,
       columns: ['table', 'rows', 'key', 'value', 'indexes'],
       rightAlign: [1],
-      rows: tables.map((t) => [t.name, t.rows.toLocaleString('en-US'), t.key.join(', '), t.value, t.indexes.map((i) => i.name).join(', ')]),
+      rows: tables.map((t) => [t.name, int(t.rows), t.key.join(', '), t.value, t.indexes.map((i) => i.name).join(', ')]),
       notes: [tables.length === 0 ? 'no tables yet' : 'rows as of the last close or checkpoint (catalog in meta.sqlite)'],
     })}\n`);
   },

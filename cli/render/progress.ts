@@ -10,6 +10,7 @@
 import cliProgress from 'cli-progress';
 
 import type { ProgressEvent } from '../../bench/harness/progress.js';
+import { int } from '../../bench/lib/format.js';
 
 export interface Progress {
   /** A progress event: draws or advances the bar of its load or cell. */
@@ -47,8 +48,8 @@ export function createProgress(enabled: boolean, quiet = false): Progress {
       const total = e.kind === 'load' ? e.total : e.phaseSeconds > 0 ? Math.round(e.phaseSeconds * 10) : e.maxTransactions;
       const value = e.kind === 'load' ? e.done : e.phaseSeconds > 0 ? Math.round(e.seconds * 10) : e.transactions;
       const detail = e.kind === 'load'
-        ? `${e.done.toLocaleString('en-US')} of ${e.total.toLocaleString('en-US')} rows`
-        : `${e.seconds.toFixed(0)} s, ${e.transactions.toLocaleString('en-US')} tx (${Math.round(e.transactions / Math.max(e.seconds, 1e-3)).toLocaleString('en-US')} tx/s)`;
+        ? `${int(e.done)} of ${int(e.total)} rows`
+        : `${e.seconds.toFixed(0)} s, ${int(e.transactions)} tx (${int(e.transactions / Math.max(e.seconds, 1e-3))} tx/s)`;
       const name = e.kind === 'load' ? `load ${e.workload} on ${e.engine}` : `${e.label} ${e.phase === 'warmup' ? 'warm-up' : 'run'}`;
       if (k !== key) {
         finish();

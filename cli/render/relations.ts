@@ -27,7 +27,7 @@ export function relationsView(slots: SlotsView, poolSlots: number): RelationsVie
     if (r.pins > 0) row.pinned++;
     by.set(owner, row);
   }
-  const relations = [...by.values()].sort((a, b) => b.buffers - a.buffers || a.owner.localeCompare(b.owner));
+  const relations = [...by.values()].sort((a, b) => b.buffers - a.buffers || (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
   for (const r of relations) r.poolShare = poolSlots === 0 ? 0 : r.buffers / poolSlots;
   return { poolSlots, occupied: slots.occupied, relations };
 }

@@ -9,7 +9,7 @@
  * Messages are one line and name the key path, the value and what is allowed.
  */
 
-import { CodedError } from '../../sim-kernel/index.js';
+import { CodedError } from '../../sim-kernel/errors.js';
 
 export const CONFIG_ERROR_CODES = [
   'REMAPDB_CONFIG_INVALID',

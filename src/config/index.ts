@@ -11,7 +11,8 @@
  * packageRoot, packageVersion where the package lives (config/ is found from it) and its version
  */
 
-export { configDir, listProfiles, loadConfig, readProfile, resolveConfig, toKernelConfig, type LoadOptions, type ResolvedConfig } from './load.js';
+export { loadConfig, readProfile, resolveConfig, toKernelConfig, type LoadOptions, type ResolvedConfig } from './load.js';
+export { configDir, listProfiles } from './profiles.js';
 export { configSchema, configSections, type CostEntry, type KernelSection, type RemapdbConfig, type SectionName } from './schema.js';
 export { CONFIG_ERROR_CODES, ConfigError, type ConfigErrorCode } from './errors.js';
 export { ENV_CONFIG, ENV_PROFILE, envNameOf } from './env.js';

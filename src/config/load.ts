@@ -15,12 +15,12 @@
  * allowed.
  */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { COST_EVENTS, resolveKernelConfig, type CostModel, type KernelConfig } from '../../sim-kernel/index.js';
 import { CodedError } from '../../sim-kernel/index.js';
-import { packageRoot } from './package-root.js';
+import { configDir, errText, listProfiles } from './profiles.js';
 import { ENV_CONFIG, ENV_PROFILE, envLayers, envValue } from './env.js';
 import { ConfigError } from './errors.js';
 import { isPlainObject, mergeLayers, originIndexOf, type Layer, type Merged } from './merge.js';
@@ -52,25 +52,6 @@ export interface ResolvedConfig {
   originOf(path: string): string | undefined;
 }
 
-export function configDir(): string {
-  return join(packageRoot(), 'config');
-}
-
-/** Names of the profiles in config/profiles/, sorted. */
-export function listProfiles(): string[] {
-  const dir = join(configDir(), 'profiles');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    throw new ConfigError('REMAPDB_CONFIG_FILE', `config: cannot list profiles in ${dir}: ${errText(err)}`, { cause: err, details: { path: dir } });
-  }
-  return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message.replace(/, \w+ '[^']*'$/, '') : String(err);
-}
 
 /** " (line 2, column 5)" for a JSON.parse message that gives "at position N". */
 function jsonPosition(text: string, message: string): string {

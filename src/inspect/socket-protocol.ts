@@ -11,18 +11,9 @@
  */
 
 import { CodedError } from '../../sim-kernel/index.js';
+import { INSPECT_CODES } from './errors.js';
 
-export const INSPECT_CODES = {
-  BAD_REQUEST: 'REMAPDB_INSPECT_BAD_REQUEST',
-  TOO_LARGE: 'REMAPDB_INSPECT_TOO_LARGE',
-  UNKNOWN_METHOD: 'REMAPDB_INSPECT_UNKNOWN_METHOD',
-  FAILED: 'REMAPDB_INSPECT_FAILED',
-  BUSY: 'REMAPDB_INSPECT_BUSY',
-  NOT_RUNNING: 'REMAPDB_INSPECT_NOT_RUNNING',
-  TIMEOUT: 'REMAPDB_INSPECT_TIMEOUT',
-  PROTOCOL: 'REMAPDB_INSPECT_PROTOCOL',
-} as const;
-export type InspectCode = (typeof INSPECT_CODES)[keyof typeof INSPECT_CODES];
+export { INSPECT_CODES, type InspectCode } from './errors.js';
 
 /** Bumped on any incompatible change to the wire format; `hello` reports it. */
 export const INSPECT_PROTOCOL_VERSION = 1;

@@ -16,12 +16,12 @@
 
 import { CodedError } from '../../sim-kernel/index.js';
 import type { InspectState, SlotColumns } from '../../storage/index.js';
+import { VIEW_CODES } from './errors.js';
 
 export const VIEW_NAMES = ['summary', 'slots', 'usage', 'ptes', 'maps', 'smaps', 'meminfo', 'vmstat', 'kernel'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
-/** A view request's parameters that are not what the view accepts. */
-export const VIEW_CODES = { BAD_PARAMS: 'REMAPDB_INSPECT_BAD_PARAMS', NOT_STATE: 'REMAPDB_INSPECT_NOT_STATE' } as const;
+export { VIEW_CODES } from './errors.js';
 
 export interface SlotFilter {
   dirty?: boolean;
