@@ -12,12 +12,29 @@
 import * as fs from 'node:fs';
 
 import { DB_CODES, dbError } from './errors.js';
+import { LOCK_FILE, LOCK_PID_FILE } from './file/lock.js';
 import { DATA_FILE, WAL_FILE } from './recovery.js';
 
-/** The names a remapdb directory holds: the page file, the WAL, the catalog and its SQLite side files, the lock. */
+/**
+ * The names a remapdb directory holds: the page file, the WAL, the catalog and the lock
+ * (file/lock.ts), each SQLite database with its side files, and the lock's pid sidecar.
+ * The lock comes first when a database is created, so a process killed inside its first
+ * open leaves only lock files behind (found by the kill test: the next open refused the
+ * directory as foreign).
+ */
 export const REMAPDB_FILES: readonly string[] = [
-  DATA_FILE, WAL_FILE, 'meta.sqlite', 'meta.sqlite-wal', 'meta.sqlite-shm', 'meta.sqlite-journal', 'lock',
+  DATA_FILE, WAL_FILE,
+  ...['meta.sqlite', LOCK_FILE].flatMap((db) => [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]),
+  LOCK_PID_FILE,
 ];
+
+/** lock.pid's temporary name while it is replaced (file/lock.ts writes it, then renames). */
+const LOCK_PID_TEMP = new RegExp(`^${LOCK_PID_FILE.replace('.', '\\.')}\\.\\d+\\.tmp$`);
+
+/** Whether a directory entry is one remapdb itself writes. */
+export function isRemapdbFile(name: string): boolean {
+  return REMAPDB_FILES.includes(name) || LOCK_PID_TEMP.test(name);
+}
 
 /** How many foreign names an error lists before "…". */
 const FOREIGN_NAMES_SHOWN = 5;
@@ -52,7 +69,7 @@ export function prepareDirectory(dir: string, opts: { create: boolean; allowFore
   if (opts.allowForeignFiles) return;
   const entries = fs.readdirSync(dir);
   if (entries.includes(DATA_FILE)) return;
-  const foreign = entries.filter((e) => !REMAPDB_FILES.includes(e));
+  const foreign = entries.filter((e) => !isRemapdbFile(e));
   if (foreign.length === 0) return;
   const shown = foreign.slice(0, FOREIGN_NAMES_SHOWN).map((e) => JSON.stringify(e)).join(', ');
   throw dbError(DB_CODES.FOREIGN_DIRECTORY, `${dir} is not empty and holds no remapdb database (${foreign.length} other ` +

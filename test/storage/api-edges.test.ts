@@ -56,6 +56,20 @@ t.test('a non-empty directory without a database is refused unless allowForeignF
   t.notOk(fs.existsSync(missing), 'and nothing is made');
 });
 
+t.test('a directory a first open left half-made (lock files only) is not foreign', async (t) => {
+  // A process killed inside its first open, after taking the lock and before the page file
+  // (found by the kill test): lock, its journal, the pid sidecar and its temporary name.
+  const dir = tempDir(t);
+  for (const f of ['lock', 'lock-journal', 'lock.pid', 'lock.pid.4242.tmp', 'meta.sqlite-journal']) fs.writeFileSync(path.join(dir, f), '');
+  const db = openDb(t, dir);
+  db.createTable('t', { key: ['int'] }).insert(1, 'x');
+  db.close();
+  t.ok(fs.existsSync(path.join(dir, 'data.rdb')), 'the database is created there');
+  const other = tempDir(t);
+  fs.writeFileSync(path.join(other, 'lock.pid.x.tmp'), '');
+  t.equal(codeOf(() => open(other)), DB_CODES.FOREIGN_DIRECTORY, 'a name only like the temporary one is still foreign');
+});
+
 t.test('pageSize errors name 4096 | 8192 | 16384', async (t) => {
   const dir = tempDir(t);
   for (const opts of [{ pageSize: 2048 }, { kernel: { pageSize: 2048 } }, { pageSize: 4097 }]) {
