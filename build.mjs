@@ -1,5 +1,5 @@
 /**
- * `npm run build` (and `npm pack`, through prepack): the package's dist/.
+ * `npm run build` (and `npm pack` or an install from git, through prepare): the package's dist/.
  *
  *   1. tsc -p tsconfig.build.json   declarations (.d.ts) of the library layers, for
  *                                    the "types" of ".", "./sim-kernel", "./bufferpool";

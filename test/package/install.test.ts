@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it from the registry (issue 18, parts 1 and 2): `npm pack`
- * (which builds on prepack), a fresh project that installs the tarball, then
+ * (which builds on prepare), a fresh project that installs the tarball, then
  * - the tarball holds the library, the CLI and config/ — no tests, no source maps;
  * - the README's embedding example runs as plain JavaScript (ESM; the README's
  *   TypeScript with the types stripped by typescript's transpileModule), twice (the
@@ -74,7 +74,7 @@ t.test('the packed tarball installs and runs in a fresh project', { skip, timeou
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'remapdb-install-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // npm pack runs prepack (npm run build) and prints the file list as JSON.
+  // npm pack runs prepare (npm run build) and prints the file list as JSON.
   const pack = run('npm', ['pack', '--json', '--pack-destination', tmp], ROOT, NPM_TIMEOUT_MS);
   t.equal(pack.status, 0, 'npm pack succeeds', { stderr: pack.stderr });
   const packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as Array<{
