@@ -127,10 +127,18 @@ function readahead(core: Core, inode: Inode, from: number, n: number): void {
 }
 
 function readHost(core: Core, inode: Inode, pgoff: number, f: number, ahead = false): void {
+  const ps = core.pageSize;
+  if (pgoff * ps >= inode.hostDataEnd) {
+    // A hole (Inode.hostDataEnd): zeroed without I/O, so no device error can strike it and
+    // no pgpgin is counted; the zeroing is charged as one in-kernel page copy.
+    core.mem.bytes.fill(0, f * ps, f * ps + ps);
+    core.acct.charge(EV.pageCopy);
+    core.acct.count(VS.nr_hole_reads);
+    return;
+  }
   if (core.faults.decide('read', core.pageSize) !== 'ok') {
     throw Object.assign(new Error(`injected EIO reading page ${pgoff}`), { code: 'EIO' });
   }
-  const ps = core.pageSize;
   const base = f * ps;
   const pos = pgoff * ps;
   let got = 0;
@@ -187,6 +195,8 @@ export function writebackPage(core: Core, inode: Inode, pgoff: number, f: number
         return false;
       }
       const rec = core.disk.beforeWrite(inode, pos, len);
+      // Before the write: even a torn or failed one may have put data there.
+      inode.hostDataEnd = Math.max(inode.hostDataEnd, pos + len);
       let done = 0;
       try {
         if (outcome === 'torn') {
