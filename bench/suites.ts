@@ -6,10 +6,12 @@
 import type { Suite } from './lib/harness.js';
 import { bufferpoolSuite } from './bufferpool/index.js';
 import { simKernelSuite } from './sim-kernel/index.js';
+import { perfSuite } from './perf/index.js';
 import { storageSuite } from './storage/index.js';
 
 export const SUITES: readonly Suite[] = [
   simKernelSuite,
   bufferpoolSuite,
   storageSuite,
+  perfSuite,
 ];

@@ -8,6 +8,10 @@
  * to shadows.ts, counters and snapshot to pool-stats.ts, the page count to file-extent.ts,
  * addressing pages to the strategy (strategies/), choosing victims to the policy (policies/).
  *
+ * Over 500 lines: fix, peek and unfix read and keep the slot arrays (pins, kernel pins,
+ * generations, the map) whose consistency is invariants 1–2; split apart, those arrays
+ * would have to be shared across modules that each assume they own them.
+ *
  * ## The WAL rule: no change is made in place
  * A dirty page must never reach the data file before the log is durable up to its LSN;
  * on MAP_SHARED mappings the kernel may write a page back at any time, so every change
@@ -252,6 +256,34 @@ export class BufferPool {
     const slot = this.#slotOf(token);
     const off = this.#shadows.offsetOf(slot);
     return off >= 0 ? off : this.#strategy.resolveFixed(slot);
+  }
+
+  /**
+   * An optimistic read of page `pageId` (vmcache's optimistic latching, without the
+   * version check a single-threaded engine does not need): the byte offset of the copy a
+   * shared fix would read (invariant 4), valid until the next call into the pool — no pin,
+   * no token, no unfix. -1 when only a fix can serve it: a miss (the fix loads and
+   * verifies the page), or guard mode and write-fault tracking (a read goes through a
+   * handle and the simulated MMU). Counted as a fix
+   * and a hit, and the policy sees the reference, as for a fix; a strategy that pins on
+   * fix takes and drops its kernel pin, so the simulated kernel work is a fix's.
+   */
+  peek(pageId: number): number {
+    if (this.#guard !== null) return -1;
+    this.#check(false);
+    const slot = this.#map.get(pageId);
+    if (slot < 0) return -1;
+    if (this.#pageOf[slot] !== pageId) assertionFailed(`page ${pageId} maps to slot ${slot}, which holds page ${this.#pageOf[slot]}`);
+    const c = this.#counters;
+    (c[C_FIXES] as number)++;
+    (c[C_HITS] as number)++;
+    this.#policy.hit(slot);
+    const off = this.#shadows.offsetOf(slot);
+    if (off >= 0) return off;
+    if (!this.#strategy.pinsOnFix) return this.#strategy.resolveFixed(slot);
+    const at = this.#strategy.resolve(slot, false);
+    this.#strategy.release(slot);
+    return at;
   }
 
   /** Redo at open only: the fixed page is changed in place to what the log holds durably at `lsn` (Shadows.changeInPlace); its offset. */

@@ -64,6 +64,8 @@ export const VMSTAT_NAMES = [
   'nr_mlock_pages',
   'nr_munlock_pages',
   'nr_io_errors',
+  /** Pages of a host file read from a hole (zeroed without I/O; vfs.ts Inode.hostDataEnd). */
+  'nr_hole_reads',
 ] as const;
 export type VmstatName = (typeof VMSTAT_NAMES)[number];
 export const VS: { readonly [K in VmstatName]: number } = Object.fromEntries(

@@ -247,6 +247,10 @@ export class Pager implements PageIO {
     return this.pool.offset(token);
   }
 
+  peek(pageId: number): number {
+    return this.pool.peek(pageId);
+  }
+
   unfix(token: number, dirtied: boolean): void {
     this.pool.unfix(token, dirtied);
   }

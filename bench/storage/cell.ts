@@ -91,6 +91,11 @@ export interface CellResult {
   fileBytes: number;
   files: Record<string, number>;
   hostMs: number;
+  /**
+   * The cell process's peak resident set (getrusage ru_maxrss) when the cell ended: the
+   * engine's memory with the table loaded and looked up (one engine per process).
+   */
+  maxRssBytes: number;
   /** Why the cell failed (an engine error or a failed check), or null. */
   error: string | null;
 }
@@ -98,7 +103,7 @@ export interface CellResult {
 export function failedCell(spec: CellSpec, err: unknown): CellResult {
   return {
     engine: spec.engine, phase: spec.phase, sync: spec.sync, config: '', load: null, lookups: [], update: null, fileBytes: 0, files: {}, hostMs: 0,
-    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    maxRssBytes: 0, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
   };
 }
 
@@ -242,7 +247,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   const openMs = Number(process.hrtime.bigint() - o0) / 1e6;
   const result: CellResult = {
     engine: spec.engine, phase: spec.phase, sync: spec.sync, config: e.describe(), load: null, lookups: [], update: null, fileBytes: 0, files: {}, hostMs: 0,
-    error: null,
+    maxRssBytes: 0, error: null,
   };
   try {
     if (spec.phase === 'load') {
@@ -254,6 +259,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
       result.update = u.figures;
     }
   } finally {
+    result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await e.close();
   }
   result.files = dirFiles(spec.dir);

@@ -30,7 +30,7 @@ import { detailTable, figuresTable, keyTable, simTable, type Figures } from './t
 const CELL_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Run `specs` (one engine) in a fresh Node process with this process's loader flags. */
-function runChild(specs: CellSpec[]): CellResult[] {
+export function runChild(specs: CellSpec[]): CellResult[] {
   const script = benchScript('storage/cell-main');
   const child = spawnSync(process.execPath, [...process.execArgv, script, JSON.stringify(specs)],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * MiB, timeout: CELL_TIMEOUT_MS });

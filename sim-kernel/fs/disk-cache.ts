@@ -138,6 +138,8 @@ export class VolatileDiskCache {
       if (inode.hostFd < 0 || ops.length === 0) continue;
       r.files++;
       const fd = inode.hostFd;
+      // The file is rewritten below by undo and redo: no hole is known any more (vfs.ts hostDataEnd).
+      inode.hostDataEnd = Number.POSITIVE_INFINITY;
       // Undo newest first: the file as its last fsync left it.
       for (let i = ops.length - 1; i >= 0; i--) {
         const op = ops[i] as Pending;

@@ -127,10 +127,18 @@ function readahead(core: Core, inode: Inode, from: number, n: number): void {
 }
 
 function readHost(core: Core, inode: Inode, pgoff: number, f: number, ahead = false): void {
+  const ps = core.pageSize;
+  if (pgoff * ps >= inode.hostDataEnd) {
+    // A hole (Inode.hostDataEnd): zeroed without I/O, so no device error can strike it and
+    // no pgpgin is counted; the zeroing is charged as one in-kernel page copy.
+    core.mem.bytes.fill(0, f * ps, f * ps + ps);
+    core.acct.charge(EV.pageCopy);
+    core.acct.count(VS.nr_hole_reads);
+    return;
+  }
   if (core.faults.decide('read', core.pageSize) !== 'ok') {
     throw Object.assign(new Error(`injected EIO reading page ${pgoff}`), { code: 'EIO' });
   }
-  const ps = core.pageSize;
   const base = f * ps;
   const pos = pgoff * ps;
   let got = 0;
@@ -187,6 +195,8 @@ export function writebackPage(core: Core, inode: Inode, pgoff: number, f: number
         return false;
       }
       const rec = core.disk.beforeWrite(inode, pos, len);
+      // Before the write: even a torn or failed one may have put data there.
+      inode.hostDataEnd = Math.max(inode.hostDataEnd, pos + len);
       let done = 0;
       try {
         if (outcome === 'torn') {
@@ -219,12 +229,76 @@ export function writebackInode(core: Core, inode: Inode): boolean {
   if (inode.dirty.size === 0) return true;
   const pgoffs = [...inode.dirty].sort((a, b) => a - b);
   let ok = true;
-  for (const pgoff of pgoffs) {
+  for (let i = 0; i < pgoffs.length;) {
+    const run = runLength(core, inode, pgoffs, i);
+    if (run > 1 && writeRun(core, inode, pgoffs, i, run)) {
+      i += run;
+      continue;
+    }
+    const pgoff = pgoffs[i++] as number;
     const f = inode.pages.get(pgoff);
     kassert(f !== undefined, `dirty page ${pgoff} of ${inode.path} not cached`);
     if (!writebackPage(core, inode, pgoff, f)) ok = false;
   }
   return ok;
+}
+
+/** Pages a run of contiguous dirty pages may hold: 1 MiB of 4 KiB pages, as a large bio. */
+const MAX_RUN_PAGES = 256;
+
+/**
+ * How many of pgoffs[i..] form a run writeRun may write at once: consecutive page
+ * offsets, all inside the file, of a writable host file with no I/O faults injected and
+ * no volatile disk cache (those keep their per-page path: each page's write is its own
+ * fault decision and its own pending record).
+ */
+function runLength(core: Core, inode: Inode, pgoffs: readonly number[], i: number): number {
+  if (inode.kind !== 'host' || !inode.hostWritable || core.faults.active || core.disk.enabled) return 1;
+  const ps = core.pageSize;
+  let n = 1;
+  while (i + n < pgoffs.length && n < MAX_RUN_PAGES && pgoffs[i + n] === (pgoffs[i + n - 1] as number) + 1 &&
+    (pgoffs[i + n] as number) * ps < inode.size) n++;
+  return (pgoffs[i] as number) * ps < inode.size ? n : 1;
+}
+
+/**
+ * Write back `n` contiguous dirty pages from pgoffs[i] in one host write (writev of the
+ * frames), as mpage_writepages merges contiguous pages into one bio: the device is still
+ * charged per page (ioWrite each), the host sees one system call instead of n. Returns
+ * false, with nothing cleaned, if the host refused or wrote short: the caller then writes
+ * each page on its own, which records the error as writebackPage does.
+ */
+function writeRun(core: Core, inode: Inode, pgoffs: readonly number[], i: number, n: number): boolean {
+  const ps = core.pageSize;
+  const mem = core.mem;
+  const pos = (pgoffs[i] as number) * ps;
+  const views: Uint8Array[] = [];
+  let total = 0;
+  for (let k = i; k < i + n; k++) {
+    const pgoff = pgoffs[k] as number;
+    const f = inode.pages.get(pgoff);
+    kassert(f !== undefined, `dirty page ${pgoff} of ${inode.path} not cached`);
+    const len = Math.min(ps, inode.size - pgoff * ps);
+    views.push(mem.bytes.subarray(f * ps, f * ps + len));
+    total += len;
+  }
+  inode.hostDataEnd = Math.max(inode.hostDataEnd, pos + total);
+  try {
+    if (fs.writevSync(inode.hostFd, views, pos) !== total) return false;
+  } catch {
+    return false;
+  }
+  for (let k = i; k < i + n; k++) {
+    const pgoff = pgoffs[k] as number;
+    const f = inode.pages.get(pgoff) as number;
+    core.faults.decide('write', Math.min(ps, inode.size - pgoff * ps)); // counted as the per-page path counts
+    core.acct.charge(EV.ioWrite);
+    core.acct.count(VS.nr_io_writes);
+    core.acct.count(VS.pgpgout);
+    mem.flags[f] = (mem.flags[f] as number) & ~PG_DIRTY;
+    inode.dirty.delete(pgoff);
+  }
+  return true;
 }
 
 /** fdatasync the host file (after write-back). Returns the errno name on failure. */

@@ -122,6 +122,16 @@ export class Inode {
    */
   wbErrSeq = 0;
   wbErr: 'EIO' | 'ENOSPC' | null = null;
+  /**
+   * Host files: how far the host file may hold data, in bytes. Past it the file is a hole
+   * (ftruncate grew it, nothing was written there since), and reading a page of a hole is
+   * what ext4's readpage does for an unmapped block: a zeroed page, no device I/O. Starts
+   * at the file's size when first opened, grows with every write-back, shrinks with a host
+   * truncate, and becomes unbounded after a power cut rewrites the file (disk-cache.ts).
+   * Conservative by construction: it is never below the end of data the kernel wrote.
+   * Assumes this kernel is the file's only writer (the directory lock of storage/ makes it so).
+   */
+  hostDataEnd: number;
 
   recordWritebackError(code: 'EIO' | 'ENOSPC'): void {
     this.wbErrSeq++;
@@ -133,6 +143,7 @@ export class Inode {
     this.kind = kind;
     this.path = path;
     this.size = size;
+    this.hostDataEnd = size;
     this.hostFd = hostFd;
     this.hostWritable = hostWritable;
     this.dev = dev;

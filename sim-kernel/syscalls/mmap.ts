@@ -403,6 +403,7 @@ export function truncateInode(core: Core, inode: Inode, length: number, doHost: 
     try {
       core.disk.beforeTruncate(inode, length);
       fs.ftruncateSync(inode.hostFd, length);
+      inode.hostDataEnd = Math.min(inode.hostDataEnd, length);
     } catch (err) {
       throw hostError(err, 'ftruncate', inode.path);
     }

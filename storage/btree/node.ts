@@ -192,17 +192,55 @@ export function compareKeyAt(b: Uint8Array, off: number, len: number, key: Uint8
   return len - key.length;
 }
 
+/**
+ * The common prefix length the last compareKeyFrom found: module state, so the search
+ * loops below allocate nothing (JS runs one search at a time).
+ */
+let lcpOut = 0;
+
+/** compareKeyAt, given that the first `from` bytes are known equal; leaves the common prefix length in lcpOut. */
+function compareKeyFrom(b: Uint8Array, off: number, len: number, key: Uint8Array, from: number): number {
+  const n = len < key.length ? len : key.length;
+  for (let i = from; i < n; i++) {
+    const d = (b[off + i] as number) - (key[i] as number);
+    if (d !== 0) {
+      lcpOut = i;
+      return d;
+    }
+  }
+  lcpOut = n;
+  return len - key.length;
+}
+
+/*
+ * Both searches skip the bytes every key left in the range shares with the search key:
+ * with the range's bounds x < key < y (the cells at lo - 1 and hi, once probed), every
+ * cell k between them has x ≤ k ≤ y, so k agrees with x and y — hence with key — on
+ * their first min(lcp(x, key), lcp(key, y)) bytes (x and y agree there, and anything
+ * sorted between two keys shares their common prefix). Keys of one node often share
+ * long prefixes (an 8-byte big-endian id encodes to 15 bytes, the first 11 alike in
+ * every key of a 1 M-row table), and a probe then compares from where they differ.
+ */
+
 /** Leaf search: the slot holding key, or ~(insertion point) (negative) when absent. */
 export function searchLeaf(b: Uint8Array, p: number, key: Uint8Array): number {
   let lo = 0;
   let hi = cellCount(b, p);
+  let lcpLo = 0;
+  let lcpHi = 0;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = cellAt(b, p, mid);
-    const cmp = compareKeyAt(b, c + CELL_HEADER_BYTES, rd16(b, c), key);
-    if (cmp < 0) lo = mid + 1;
-    else if (cmp > 0) hi = mid;
-    else return mid;
+    const cmp = compareKeyFrom(b, c + CELL_HEADER_BYTES, rd16(b, c), key, lcpLo < lcpHi ? lcpLo : lcpHi);
+    if (cmp < 0) {
+      lo = mid + 1;
+      lcpLo = lcpOut;
+    } else if (cmp > 0) {
+      hi = mid;
+      lcpHi = lcpOut;
+    } else {
+      return mid;
+    }
   }
   return ~lo;
 }
@@ -211,11 +249,18 @@ export function searchLeaf(b: Uint8Array, p: number, key: Uint8Array): number {
 export function searchInternal(b: Uint8Array, p: number, key: Uint8Array): number {
   let lo = 0;
   let hi = cellCount(b, p);
+  let lcpLo = 0;
+  let lcpHi = 0;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = cellAt(b, p, mid);
-    if (compareKeyAt(b, c + CELL_HEADER_BYTES, rd16(b, c), key) <= 0) lo = mid + 1;
-    else hi = mid;
+    if (compareKeyFrom(b, c + CELL_HEADER_BYTES, rd16(b, c), key, lcpLo < lcpHi ? lcpLo : lcpHi) <= 0) {
+      lo = mid + 1;
+      lcpLo = lcpOut;
+    } else {
+      hi = mid;
+      lcpHi = lcpOut;
+    }
   }
   return lo;
 }

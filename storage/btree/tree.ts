@@ -165,8 +165,24 @@ export class TreeCore {
     this.pathKeyLen = -1;
     let page = this.root;
     let right = 1;
+    const leafBefore = this.leafDepth;
     for (let d = 0; ; d++) {
       if (d >= MAX_DEPTH) throw corruptPage(page, `B+tree ${this.root} is deeper than ${MAX_DEPTH} levels (a cycle of child links)`);
+      // Above the leaf level of the last descent a page is internal (but after the tree
+      // shrank): read it optimistically, with no fix to take and release (PageIO.peek).
+      // The leaf, which the caller keeps, is fixed; a peek that finds no internal node
+      // (a miss, guard mode, a shrunken tree) falls through to the fix.
+      const q = d < leafBefore && io.peek !== undefined ? io.peek(page) : -1;
+      if (q >= 0 && b[q] === INTERNAL) {
+        this.pathPage[d] = page;
+        this.pathRight[d] = right;
+        const n = cellCount(b, q);
+        const j = key !== null ? searchInternal(b, q, key) : last ? n : 0;
+        if (j !== n) right = 0;
+        this.pathIdx[d] = j;
+        page = childAt(b, q, j);
+        continue;
+      }
       const tok = io.fixRead(page);
       let keep = false;
       try {

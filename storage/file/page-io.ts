@@ -36,6 +36,12 @@ export interface PageIO {
   noteWrite(pageId: number, from: number, to: number): void;
   offset(token: number): number;
   unfix(token: number, dirtied: boolean): void;
+  /**
+   * Optional: an optimistic read of a resident page — the offset of its bytes, valid
+   * until the next call on this PageIO, with no fix to release; -1 when only fixRead can
+   * serve it (the real pager: bufferpool's BufferPool.peek).
+   */
+  peek?(pageId: number): number;
   /** A new page with a zero body, owned by the caller. */
   allocPage(): number;
   /** Return a page to the free list (its contents become garbage). */

@@ -9,7 +9,7 @@
  * Its invariants are wal.ts invariants 1–4 (checkInvariants asserts them there).
  */
 
-import { type Process, SYNC_FILE_RANGE_WRITE } from '../../sim-kernel/index.js';
+import { POSIX_FADV_DONTNEED, type Process, SYNC_FILE_RANGE_WRITE } from '../../sim-kernel/index.js';
 import { DB_CODES, dbError } from '../errors.js';
 import { PAGE_SIZES } from '../file/format.js';
 import { isId53, isU32, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES } from './format.js';
@@ -19,6 +19,10 @@ import type { WalOptions } from './wal.js';
 export const WAL_DEFAULT_BUFFER_BYTES = 1 << 20;
 /** 64 MiB: 16K four-KiB page images, far more than the pool's shadow frames allow. */
 export const WAL_MAX_TXN_BYTES = 64 << 20;
+/** Written-back log gathered before its cached pages are dropped (LogBuffer.dropWritten). */
+export const WAL_DROP_BYTES = 1 << 20;
+/** A multiple of every page size (4, 8, 16 KiB; 64 KiB kernels): where dropWritten's next range starts. */
+const DROP_ALIGN = 1 << 16;
 
 /** The WAL file; ioFailed fails the WAL for good (wal.ts invariant 5) and throws. */
 export interface WalFile {
@@ -47,6 +51,8 @@ export class LogBuffer {
   bufFileOff = WAL_HEADER_BYTES;
   pendEnd = 0;
   stageEnd = 0;
+  /** File offset below which the log's cached pages were last dropped (dropWritten). */
+  droppedOff = 0;
   chainCrc = 0;
   stageCrc = 0;
   syncedOff = WAL_HEADER_BYTES;
@@ -67,6 +73,7 @@ export class LogBuffer {
     this.stageCrc = headerCrc;
     this.syncedOff = WAL_HEADER_BYTES;
     this.truncateTo = -1;
+    this.droppedOff = 0;
   }
 
   /** Grow buf (doubling, up to maxTxnBytes) so `bytes` more fit after stageEnd. */
@@ -122,7 +129,30 @@ export class LogBuffer {
     } catch (err) {
       file.ioFailed('sync_file_range', err);
     }
+    this.dropWritten(file);
     return n;
+  }
+
+  /**
+   * Drop the log's written-back pages from the page cache once WAL_DROP_BYTES of them have
+   * gathered: posix_fadvise(POSIX_FADV_DONTNEED), as PostgreSQL does when it closes a WAL
+   * segment. Only recovery reads the log back, so a cached log page is a frame of RAM
+   * held for nothing until reclaim gets to it — with a 512 MiB checkpoint interval, up
+   * to 128K frames — and its frame can serve the next page written. The kernel drops only
+   * clean pages wholly inside the range: the tail page still being appended to, and
+   * anything not yet written back, stay. Advice: a failure changes nothing durable, so it
+   * is ignored.
+   */
+  dropWritten(file: WalFile): void {
+    if (this.bufFileOff - this.droppedOff < WAL_DROP_BYTES) return;
+    try {
+      file.proc.posix_fadvise(file.fd, this.droppedOff, this.bufFileOff - this.droppedOff, POSIX_FADV_DONTNEED);
+    } catch {
+      // posix_fadvise only advises: nothing to undo, and the pages stay cached
+    }
+    // The next range starts at a boundary of any page size (64 KiB), so the page the log
+    // was still filling is whole in it and dropped then.
+    this.droppedOff = Math.floor(this.bufFileOff / DROP_ALIGN) * DROP_ALIGN;
   }
 
   /** fdatasync: the written bytes become durable (wal.ts invariant 2). */
@@ -133,6 +163,7 @@ export class LogBuffer {
       file.ioFailed('fdatasync', err);
     }
     this.syncedOff = this.bufFileOff;
+    this.dropWritten(file);
   }
 }
 

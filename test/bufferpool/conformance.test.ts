@@ -10,6 +10,8 @@
  *   - pins are re-entrant (fix the same page twice, unfix twice; a third unfix is misuse);
  *   - a committed change survives eviction, a discarded (rolled-back) change disappears;
  *   - rolling back a later, unlogged change keeps an earlier logged one;
+ *   - peek (an optimistic read) sees what a shared fix sees, takes no pin, declines a
+ *     miss and guard mode;
  *   - a seeded model test: random allocate / fix shared / fix exclusive + modify + unfix
  *     dirtied / commit (markLsn + durable + logDurable, sometimes with the log lagging) /
  *     rollback (discard) / flush / held pins / kernel sync, time and memory pressure,
@@ -185,6 +187,37 @@ function conformance(t: Test, factory: PoolFactory, seed: number): void {
     }
     t.equal(slotRow(pool, 3), undefined, 'page 3 was evicted after its pins were released');
     t.equal(readByte(pool, 5, 10), 0x5a, 'page 5 still holds its committed change after eviction');
+    checkAll(env);
+  });
+
+  t.test('peek: an optimistic read sees what a shared fix sees, without a pin', async (t) => {
+    const env = factory(t, { seed, pool: { slots: 4 } });
+    const { pool } = env;
+    for (let i = 0; i < 16; i++) pool.allocate();
+    // Guard mode and write-fault tracking read through the simulated MMU, by handle: peek declines.
+    const guard = pool.options.guard || pool.options.dirtyTracking === 'write-fault';
+    const a = pool.fix(2, 'exclusive');
+    pageOf(pool, a)[7] = 0x3c;
+    const before = pool.stats();
+    const at = pool.peek(2);
+    if (guard) {
+      t.equal(at, -1, 'guard mode or write-fault tracking: reads go through handles, peek declines');
+    } else {
+      t.equal(at, pool.offset(a), 'the working copy an exclusive fix is changing');
+      t.equal(pool.bytes[at + 7], 0x3c, 'with the change in progress');
+      const after = pool.stats();
+      t.same([after.fixes - before.fixes, after.hits - before.hits], [1, 1], 'counted as a fix and a hit');
+      t.equal(slotRow(pool, 2)?.pins, 1, 'and no pin taken');
+    }
+    pool.unfix(a, true);
+    pool.discard(2);
+    for (let i = 3; i < 16 && slotRow(pool, 2) !== undefined; i++) pool.unfix(pool.fix(i, 'shared'), false);
+    t.equal(slotRow(pool, 2), undefined, 'page 2 evicted');
+    t.equal(pool.peek(2), -1, 'a page not resident: -1 (a fix loads and verifies it)');
+    const tok = pool.fix(2, 'shared');
+    if (!guard) t.equal(pool.peek(2), pool.offset(tok), 'resident again: the offset a shared fix reads');
+    t.equal(readByte(pool, 2, 7), 0, 'the discarded change is gone');
+    pool.unfix(tok, false);
     checkAll(env);
   });
 
@@ -447,6 +480,12 @@ function runModel(t: Test, factory: PoolFactory, seed: number): void {
     } else if (r < 0.38) {
       op = 'read';
       const page = randomPage();
+      // An optimistic read first, when the pool can serve one: the same bytes a fix reads.
+      const at = pool.peek(page);
+      if (at >= 0) verify(page, pool.bytes.subarray(at, at + PS), `step ${i} optimistic read`);
+      else if (!pool.options.guard && pool.options.dirtyTracking !== 'write-fault' && slotRow(pool, page) !== undefined) {
+        fail(`peek of resident page ${page} gave -1`);
+      }
       const tok = pool.fix(page, 'shared');
       verify(page, pageOf(pool, tok), `step ${i} read`);
       if (rng.next() < 0.2) {

@@ -20,6 +20,7 @@ import { applyDelta, checkDelta, DELTA_MERGE_GAP_BYTES, encodeDelta } from '../.
 import {
   type RecordKind, type SyncMode, Wal, WAL_COMMIT_RECORD_BYTES, WAL_HEADER_BYTES, WAL_RECORD_HEADER_BYTES, type WalOptions,
 } from '../../../storage/wal/wal.js';
+import { WAL_DROP_BYTES } from '../../../storage/wal/log-buffer.js';
 
 const PS = 4096;
 const SALT1 = 0x5eed0001;
@@ -400,6 +401,28 @@ t.test('abort drops staged records; empty commits log nothing', async (t) => {
   wal = open(e, 'full');
   expectPrefix(t, recover(wal), model, 2, 'aborted records are not in the log');
   wal.close();
+});
+
+t.test('written-back log pages leave the page cache (posix_fadvise DONTNEED per MiB); recovery reads them from the file', async (t) => {
+  for (const sync of ['full', 'normal'] as const) {
+    const rng = new Prng(23);
+    const e = env(t);
+    let wal = open(e, sync);
+    const model: Txn[] = [];
+    for (let i = 0; i < 800; i++) model.push(commitRandom(rng, wal, 4 + i));
+    const fd = e.p.open(e.file, O_RDWR, 0o600);
+    const inode = e.p.file(fd, 'test').inode;
+    const pages = Math.ceil(inode.size / PS);
+    t.ok(pages > 2 * (WAL_DROP_BYTES / PS), `${sync}: the log is ${pages} pages long`);
+    t.ok(inode.pages.size <= WAL_DROP_BYTES / PS + 16 + 1,
+      `${sync}: at most a megabyte of it stays cached (${inode.pages.size} of ${pages} pages)`);
+    e.p.close(fd);
+    wal.close();
+    crash(e); // the program dies: what recovery finds is what reached the host file
+    wal = open(e, sync);
+    expectPrefix(t, recover(wal), model, model.length, `${sync}: every transaction recovered from the file`);
+    wal.close();
+  }
 });
 
 t.test('recovery across read-window refills: transactions straddling windows, one larger than a window, a torn tail', async (t) => {
