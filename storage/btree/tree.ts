@@ -168,25 +168,13 @@ export class TreeCore {
     const leafBefore = this.leafDepth;
     for (let d = 0; ; d++) {
       if (d >= MAX_DEPTH) throw corruptPage(page, `B+tree ${this.root} is deeper than ${MAX_DEPTH} levels (a cycle of child links)`);
-      // Above the leaf level of the last descent a page is internal (but after the tree
-      // shrank): read it optimistically, with no fix to take and release (PageIO.peek).
-      // The leaf, which the caller keeps, is fixed; a peek that finds no internal node
-      // (a miss, guard mode, a shrunken tree) falls through to the fix.
-      const q = d < leafBefore && io.peek !== undefined ? io.peek(page) : -1;
-      if (q >= 0 && b[q] === INTERNAL) {
-        this.pathPage[d] = page;
-        this.pathRight[d] = right;
-        const n = cellCount(b, q);
-        const j = key !== null ? searchInternal(b, q, key) : last ? n : 0;
-        if (j !== n) right = 0;
-        this.pathIdx[d] = j;
-        page = childAt(b, q, j);
-        continue;
-      }
-      const tok = io.fixRead(page);
+      // Above the last descent's leaf level, read optimistically (PageIO.peek, no fix to release) what
+      // shows as internal; the leaf the caller keeps, and what a peek cannot show (a miss), is fixed.
+      let p = d < leafBefore && io.peek !== undefined ? io.peek(page) : -1;
+      const tok = p >= 0 && b[p] === INTERNAL ? -1 : io.fixRead(page);
       let keep = false;
       try {
-        const p = io.offset(tok);
+        if (tok >= 0) p = io.offset(tok);
         this.pathPage[d] = page;
         this.pathRight[d] = right;
         const n = cellCount(b, p);
@@ -209,7 +197,7 @@ export class TreeCore {
         this.pathIdx[d] = j;
         page = childAt(b, p, j);
       } finally {
-        if (!keep) io.unfix(tok, false);
+        if (!keep && tok >= 0) io.unfix(tok, false);
       }
     }
   }

@@ -30,12 +30,18 @@ function readPage(p: Process, fd: number, pg: number): Uint8Array {
   return buf;
 }
 
-t.test('a page of a hole is zeroed without I/O; a page of data is read', async (t) => {
+/** A host file of 2 pages of data, opened and grown by ftruncate to 10 pages (8 of hole). */
+function grownFile(t: Parameters<typeof boot>[0]): { k: ReturnType<typeof boot>; p: Process; fd: number; file: string } {
   const k = boot(t, { readaheadPages: 0 });
   const p = k.spawn();
   const file = writeHostFile(t, 'data', pagesFilled(2, OLD));
   const fd = p.open(file, O_RDWR, 0o600);
   p.ftruncate(fd, 10 * PS);
+  return { k, p, fd, file };
+}
+
+t.test('a page of a hole is zeroed without I/O; a page of data is read', async (t) => {
+  const { k, p, fd, file } = grownFile(t);
   const before = counters(k);
   t.equal(readPage(p, fd, 1)[0], OLD(1), 'page 1 (data) reads its bytes');
   t.same(counters(k), { io: before.io + 1, holes: before.holes }, 'with one device read');
@@ -48,11 +54,7 @@ t.test('a page of a hole is zeroed without I/O; a page of data is read', async (
 });
 
 t.test('written-back pages are data again; a host truncate moves the bound down', async (t) => {
-  const k = boot(t, { readaheadPages: 0 });
-  const p = k.spawn();
-  const file = writeHostFile(t, 'data', pagesFilled(2, OLD));
-  const fd = p.open(file, O_RDWR, 0o600);
-  p.ftruncate(fd, 10 * PS);
+  const { k, p, fd, file } = grownFile(t);
   p.pwrite(fd, new Uint8Array(PS).fill(0x77), 7 * PS);
   p.fsync(fd);
   p.posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
