@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import t, { type Test } from 'tap';
 
 import { openBufferPool } from '../../bufferpool/index.js';
-import { Kernel } from '../../sim-kernel/index.js';
+import { Kernel, POSIX_FADV_DONTNEED } from '../../sim-kernel/index.js';
 import { open } from '../../src/db.js';
 import { DB_CODES } from '../../storage/index.js';
 import type { SyncMode } from '../../storage/index.js';
@@ -234,7 +234,11 @@ t.test('regression: a read failing after createIndex committed (multi-mmap, read
 /** A 16-slot multi-mmap pool over an 8-page file whose next read fails with EIO. */
 function multiMmapPoolFailingFirstRead(t: Test): ReturnType<typeof openBufferPool> {
   const m = machine(t, { readaheadPages: 0 });
-  m.p.ftruncate(m.fd, 8 * PS);
+  // Pages of data on the host, not cached: a page-in reads the device (a hole would be
+  // zeroed without a read, and no read error could strike it).
+  m.p.pwrite(m.fd, new Uint8Array(8 * PS).fill(0x11), 0);
+  m.p.fsync(m.fd);
+  m.p.posix_fadvise(m.fd, 0, 0, POSIX_FADV_DONTNEED);
   const pool = openBufferPool(m.k, m.p, m.fd, { strategy: 'multi-mmap', slots: 16, policy: 'clock', shadowSlots: 8 }, 8);
   m.k.core.faults.failNth('read', 1, 'EIO');
   return pool;
