@@ -16,7 +16,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+
+import { median } from './lib/chunks.js';
+import { packageRoot } from './lib/package-files.js';
 
 interface Case {
   readonly name: string;
@@ -35,23 +37,6 @@ interface Result {
 const IMPORT_PROBE = "const t = performance.now(); await import('remapdb'); " +
   'process.stdout.write(String(performance.now() - t));';
 
-/** The package root: the nearest folder above this file with a package.json named remapdb. */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'remapdb') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('bench/startup: no package.json named remapdb above this file');
-    dir = up;
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** One spawned run: wall milliseconds, and stdout (the import probe prints its own time). */
 function timeRun(root: string, args: readonly string[]): { ms: number; stdout: string } {

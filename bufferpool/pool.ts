@@ -178,12 +178,8 @@ export class BufferPool {
     const sh = this.#shadows;
     const g = this.#guard;
     (c[C_FIXES] as number)++;
-    let slot = this.#map.get(pageId);
-    if (slot >= 0) {
-      (c[C_HITS] as number)++;
-      if (this.#pageOf[slot] !== pageId) assertionFailed(`page ${pageId} maps to slot ${slot}, which holds page ${this.#pageOf[slot]}`);
-      this.#policy.hit(slot);
-    } else {
+    let slot = this.#hit(pageId);
+    if (slot < 0) {
       (c[C_MISSES] as number)++;
       slot = this.#takeSlot();
       if (this.#pageOf[slot] !== -1 || this.#pins[slot] !== 0 || this.#dirty[slot] !== 0) {
@@ -271,19 +267,25 @@ export class BufferPool {
   peek(pageId: number): number {
     if (this.#guard !== null) return -1;
     this.#check(false);
-    const slot = this.#map.get(pageId);
+    const slot = this.#hit(pageId);
     if (slot < 0) return -1;
-    if (this.#pageOf[slot] !== pageId) assertionFailed(`page ${pageId} maps to slot ${slot}, which holds page ${this.#pageOf[slot]}`);
-    const c = this.#counters;
-    (c[C_FIXES] as number)++;
-    (c[C_HITS] as number)++;
-    this.#policy.hit(slot);
+    (this.#counters[C_FIXES] as number)++;
     const off = this.#shadows.offsetOf(slot);
     if (off >= 0) return off;
     if (!this.#strategy.pinsOnFix) return this.#strategy.resolveFixed(slot);
     const at = this.#strategy.resolve(slot, false);
     this.#strategy.release(slot);
     return at;
+  }
+
+  /** The slot of resident page `pageId`, its access counted as a hit and told to the policy; -1 when not resident (nothing counted). */
+  #hit(pageId: number): number {
+    const slot = this.#map.get(pageId);
+    if (slot < 0) return -1;
+    if (this.#pageOf[slot] !== pageId) assertionFailed(`page ${pageId} maps to slot ${slot}, which holds page ${this.#pageOf[slot]}`);
+    (this.#counters[C_HITS] as number)++;
+    this.#policy.hit(slot);
+    return slot;
   }
 
   /** Redo at open only: the fixed page is changed in place to what the log holds durably at `lsn` (Shadows.changeInPlace); its offset. */

@@ -28,6 +28,7 @@ export {
 } from '../bufferpool/index.js';
 export { type KeyPart, compareBytes, decodeKey, encodeKey } from '../storage/index.js';
 export { loadConfig, optionsFromConfig, type RemapdbConfig, toKernelConfig } from './config/index.js';
+export { packageRoot, packageVersion } from './meta/index.js';
 export { defaultSocketPath, serveInspection, LIVE_METHODS } from './inspect/index.js';
 export { InspectClient, InspectServer, type InspectServerOptions, inspectOnce, INSPECT_CODES } from './inspect/index.js';
 export { VIEW_NAMES, type ViewName } from './inspect/index.js';

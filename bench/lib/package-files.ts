@@ -5,30 +5,17 @@
  * Why not `import.meta.url` beside the caller: the package's JavaScript is bundled
  * (package.json "build"), so a benchmark module's code may sit in a shared chunk under
  * dist/chunks/, far from the script it means to spawn; only entry points (the cell
- * mains) keep their paths. The package root — the nearest folder above this file whose
- * package.json is named remapdb — is the same from a chunk, from dist/bench and from
- * bench/.
+ * mains) keep their paths. The package root (src's packageRoot: the nearest folder above
+ * the module whose package.json is named remapdb) is the same from a chunk, from
+ * dist/bench and from bench/.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-let root: string | undefined;
+import { packageRoot } from '../../src/index.js';
 
-/** The remapdb package's root folder; throws if this file is not inside it (a broken install). */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
-  const here = fileURLToPath(import.meta.url);
-  for (let dir = path.dirname(here), up = 0; up < 8; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown }).name === 'remapdb') {
-      root = dir;
-      return dir;
-    }
-  }
-  throw new Error(`bench: no package.json named remapdb above ${here}; the installation is broken`);
-}
+export { packageRoot };
 
 /** remapdb's package.json, parsed. */
 export function ownManifest(): { version?: string; peerDependencies?: Record<string, string> } {

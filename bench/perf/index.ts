@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { median as medianOf } from '../lib/chunks.js';
 import { bytes, int, renderTable, si } from '../lib/format.js';
 import type { ReportBench, ReportOutput, Suite, TableSpec } from '../lib/harness.js';
 import { packageVersion } from '../lib/env.js';
@@ -63,11 +64,10 @@ function goal(figure: string, remapdb: number, peers: Record<string, number>): {
   return { text: '—', met: null };
 }
 
+/** The median of the cells that produced the figure (a failed cell gives NaN); NaN if none did. */
 function median(xs: readonly number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  const ok = xs.filter((x) => Number.isFinite(x));
+  return ok.length === 0 ? NaN : medianOf(ok);
 }
 
 function cellText(xs: readonly number[], unit: string): string {
